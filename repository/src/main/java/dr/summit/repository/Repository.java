@@ -1,0 +1,351 @@
+package dr.summit.repository;
+
+import dr.summit.repository.blob.BlobHasher;
+import dr.summit.repository.blob.BlobId;
+import dr.summit.repository.blob.BlobType;
+import dr.summit.repository.blob.Compression;
+import dr.summit.repository.blob.PayloadCodec;
+import dr.summit.repository.chunker.Chunker;
+import dr.summit.repository.chunker.ChunkerParams;
+import dr.summit.repository.chunker.GearTable;
+import dr.summit.repository.crypto.Argon2Params;
+import dr.summit.repository.crypto.KeySlot;
+import dr.summit.repository.crypto.Keyring;
+import dr.summit.repository.crypto.SealedObject;
+import dr.summit.repository.index.BlobIndex;
+import dr.summit.repository.index.BlobLocation;
+import dr.summit.repository.index.IndexEntry;
+import dr.summit.repository.index.IndexFileCodec;
+import dr.summit.repository.pack.PackFormat;
+import dr.summit.repository.pack.PackReader;
+import dr.summit.repository.snapshot.Snapshot;
+import dr.summit.repository.snapshot.SnapshotCodec;
+import dr.summit.repository.store.ObjectNotFoundException;
+import dr.summit.repository.store.ObjectStore;
+import dr.summit.repository.tree.Node;
+import dr.summit.repository.tree.TreeCodec;
+
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ForkJoinPool;
+
+/**
+ * An open repository: config, unlocked keyring, loaded index, and the operations every source
+ * builds on (save and load blobs, trees and snapshots). Create with {@link #init} or {@link #open}.
+ */
+public final class Repository implements AutoCloseable {
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final ObjectStore store;
+    private final RepositoryConfig config;
+    private final Keyring keyring;
+    private final BlobHasher hasher;
+    private final PayloadCodec payloads;
+    private final Chunker chunker;
+    private final BlobIndex index = new BlobIndex();
+
+    private Repository(ObjectStore store, RepositoryConfig config, Keyring keyring) {
+        this.store = store;
+        this.config = config;
+        this.keyring = keyring;
+        this.hasher = new BlobHasher(keyring.idKey());
+        this.payloads = new PayloadCodec(config.compressionAlgorithm(), config.zstdLevel());
+        this.chunker = new Chunker(new ChunkerParams(config.chunkerMin(), config.chunkerAvg(), config.chunkerMax()),
+                GearTable.derive(keyring.chunkerKey()));
+    }
+
+    /** Settings chosen at init. */
+    public record InitOptions(ChunkerParams chunker, int packSize, Compression compression, int zstdLevel,
+                              Argon2Params kdf) {
+        public static final InitOptions DEFAULT = new InitOptions(ChunkerParams.DEFAULT, 16 * 1024 * 1024,
+                Compression.ZSTD, 3, Argon2Params.DEFAULT);
+
+        public InitOptions {
+            if (packSize < 1024 * 1024 || packSize > 128 * 1024 * 1024) {
+                throw new IllegalArgumentException("pack size must be between 1 MiB and 128 MiB, got " + packSize);
+            }
+            if (zstdLevel < 1 || zstdLevel > 19) {
+                throw new IllegalArgumentException("zstd level must be 1..19, got " + zstdLevel);
+            }
+        }
+
+        public InitOptions withKdf(Argon2Params params) {
+            return new InitOptions(chunker, packSize, compression, zstdLevel, params);
+        }
+    }
+
+    /** Creates a repository in an empty location and returns it opened. */
+    public static Repository init(ObjectStore store, char[] password, InitOptions options) {
+        if (store.exists(RepositoryConfig.OBJECT_NAME)) {
+            throw new RepositoryException("a repository already exists at " + store.location());
+        }
+        if (!store.list("").isEmpty()) {
+            throw new RepositoryException(store.location() + " is not empty; a repository needs an empty location");
+        }
+        Instant now = Instant.now();
+        Keyring keyring = Keyring.generate(now);
+        byte[] keyringKey = new byte[32];
+        RANDOM.nextBytes(keyringKey);
+        String keyringName = "keys/keyring/" + randomHex();
+        // Order: keyring, then the slot that opens it, then config. Until config exists the
+        // location is not a repository, so a crash during init leaves nothing half-usable.
+        store.put(keyringName, SealedObject.seal(keyringKey, 0, SealedObject.Kind.KEYRING, keyringName, keyring.encode()));
+        KeySlot slot = KeySlot.passphrase(password, keyringKey, options.kdf(), "initial", now);
+        store.put(KeySlot.objectName(slot.id()), slot.toJson());
+        java.util.Arrays.fill(keyringKey, (byte) 0);
+        ChunkerParams c = options.chunker();
+        RepositoryConfig config = new RepositoryConfig(randomHex(), now, c.minSize(), c.avgSize(), c.maxSize(),
+                options.packSize(), options.compression().label(), options.zstdLevel());
+        store.put(RepositoryConfig.OBJECT_NAME, config.encode(keyring.configMacKey()));
+        return new Repository(store, config, keyring);
+    }
+
+    /** Opens a repository with a passphrase and loads its index. */
+    public static Repository open(ObjectStore store, char[] password) {
+        Repository repo = openWithoutIndex(store, password);
+        repo.loadIndex();
+        return repo;
+    }
+
+    /** Opens and unlocks a repository but does not load the index (for key and snapshot listings). */
+    public static Repository openWithoutIndex(ObjectStore store, char[] password) {
+        byte[] configBytes;
+        try {
+            configBytes = store.get(RepositoryConfig.OBJECT_NAME);
+        } catch (ObjectNotFoundException e) {
+            throw new NotARepositoryException("no repository at " + store.location()
+                    + " (no config object); create one with 'summit-dr init'");
+        }
+        RepositoryConfig config = RepositoryConfig.decode(configBytes, store.location());
+        byte[] keyringKey = unlock(store, password);
+        Keyring keyring = loadKeyring(store, keyringKey);
+        java.util.Arrays.fill(keyringKey, (byte) 0);
+        RepositoryConfig.verifyMac(configBytes, keyring.configMacKey(), store.location());
+        return new Repository(store, config, keyring);
+    }
+
+    private static byte[] unlock(ObjectStore store, char[] password) {
+        List<String> slots = store.list("keys/slots/");
+        if (slots.isEmpty()) {
+            throw new CorruptObjectException("repository at " + store.location() + " has no key slots under keys/slots/");
+        }
+        int passphraseSlots = 0;
+        for (String name : slots) {
+            KeySlot slot = KeySlot.fromJson(store.get(name), name);
+            if (KeySlot.PASSPHRASE.equals(slot.kind())) {
+                passphraseSlots++;
+                byte[] key = slot.tryUnwrap(password);
+                if (key != null) {
+                    return key;
+                }
+            }
+        }
+        throw new WrongKeyException("wrong password: none of the " + passphraseSlots
+                + " passphrase key slots of " + store.location() + " opens with it");
+    }
+
+    private static Keyring loadKeyring(ObjectStore store, byte[] keyringKey) {
+        List<String> names = store.list("keys/keyring/");
+        if (names.isEmpty()) {
+            throw new CorruptObjectException("repository at " + store.location() + " has no keyring under keys/keyring/");
+        }
+        RuntimeException last = null;
+        for (String name : names) {
+            try {
+                return Keyring.decode(SealedObject.open(keyringKey, SealedObject.Kind.KEYRING, name, store.get(name)), name);
+            } catch (CorruptObjectException e) {
+                last = e;
+            }
+        }
+        throw last;
+    }
+
+    /** Reads every index file into memory (in parallel). Damaged index files are reported, not skipped silently. */
+    public void loadIndex() {
+        List<String> names = store.list("index/");
+        List<RuntimeException> errors = new ArrayList<>();
+        ForkJoinPool pool = new ForkJoinPool(Math.min(8, Math.max(2, Runtime.getRuntime().availableProcessors())));
+        try {
+            pool.submit(() -> names.parallelStream().forEach(name -> {
+                try {
+                    index.addIndexFile(readIndexFile(name));
+                } catch (RuntimeException e) {
+                    synchronized (errors) {
+                        errors.add(e);
+                    }
+                }
+            })).join();
+        } finally {
+            pool.shutdown();
+        }
+        if (!errors.isEmpty()) {
+            throw errors.get(0);
+        }
+    }
+
+    public IndexFileCodec.Decoded readIndexFile(String name) {
+        byte[] sealed = store.get(name);
+        SealedObject.Header header = SealedObject.header(sealed, name);
+        byte[] payload = SealedObject.open(keyring.dataKey(header.epoch()), SealedObject.Kind.INDEX, name, sealed);
+        return IndexFileCodec.decode(payloads.decode(payload, name), name);
+    }
+
+    /** Writes one index file for entries whose packs are already stored. */
+    public String writeIndexFile(List<IndexEntry> entries) {
+        String name = "index/" + randomHex();
+        writeSealed(name, SealedObject.Kind.INDEX, IndexFileCodec.encode(entries));
+        return name;
+    }
+
+    private void writeSealed(String name, SealedObject.Kind kind, byte[] plain) {
+        int epoch = keyring.currentEpoch();
+        byte[] payload = payloads.encode(plain, 0, plain.length);
+        store.put(name, SealedObject.seal(keyring.dataKey(epoch), epoch, kind, name, payload));
+    }
+
+    public BlobSaver newBlobSaver(int uploadThreads) {
+        return new BlobSaver(this, uploadThreads);
+    }
+
+    /**
+     * Loads a blob: finds its pack, decrypts, decompresses, and re-computes its id — a blob whose
+     * content does not hash to its id is refused, whatever the pack claims.
+     */
+    public byte[] loadBlob(BlobType type, BlobId id) {
+        BlobLocation location = index.find(id);
+        if (location == null) {
+            throw new CorruptObjectException("blob " + id.hex() + " (" + type.name().toLowerCase() + ") is not in the index; its pack is missing");
+        }
+        byte[] ciphertext = store.getRange(PackFormat.objectName(location.packId()), location.offset(), location.length());
+        return decodeBlob(type, id, location, ciphertext, 0);
+    }
+
+    /** Decrypts, decodes and checks one blob whose ciphertext is at {@code offset} in {@code buf}. */
+    public byte[] decodeBlob(BlobType type, BlobId id, BlobLocation location, byte[] buf, int offset) {
+        if (location.type() != type) {
+            throw new CorruptObjectException("blob " + id.shortHex() + " is a " + location.type() + " blob, expected " + type);
+        }
+        byte[] packKey = PackFormat.packKey(keyring.dataKey(location.epoch()), location.packId());
+        String where = "blob " + id.shortHex() + " in pack " + location.packHex();
+        byte[] payload = PackReader.openBlob(packKey, location.packId(),
+                new dr.summit.repository.pack.PackEntry(type, id, location.offset(), location.length()), buf, offset);
+        byte[] plain = payloads.decode(payload, where);
+        if (!hasher.id(plain).equals(id)) {
+            throw new CorruptObjectException(where + ": content does not match its id");
+        }
+        return plain;
+    }
+
+    public List<Node> loadTree(BlobId id) {
+        return TreeCodec.decode(loadBlob(BlobType.TREE, id), "tree " + id.shortHex());
+    }
+
+    /** Loads all parts of a directory and returns its entries in name order. */
+    public List<Node> loadDirectory(List<BlobId> parts) {
+        if (parts.size() == 1) {
+            return loadTree(parts.get(0));
+        }
+        List<Node> all = new ArrayList<>();
+        for (BlobId part : parts) {
+            all.addAll(loadTree(part));
+        }
+        return all;
+    }
+
+    /** Commits a snapshot; returns it with its new id. */
+    public Snapshot saveSnapshot(Snapshot snapshot) {
+        String id = randomHex();
+        writeSealed("snapshots/" + id, SealedObject.Kind.SNAPSHOT, SnapshotCodec.encode(snapshot.withId(null)));
+        return snapshot.withId(id);
+    }
+
+    public Snapshot loadSnapshot(String id) {
+        String name = "snapshots/" + id;
+        byte[] sealed = store.get(name);
+        SealedObject.Header header = SealedObject.header(sealed, name);
+        byte[] payload = SealedObject.open(keyring.dataKey(header.epoch()), SealedObject.Kind.SNAPSHOT, name, sealed);
+        return SnapshotCodec.decode(payloads.decode(payload, name), id);
+    }
+
+    /** Every snapshot, oldest first. */
+    public List<Snapshot> listSnapshots() {
+        List<Snapshot> all = new ArrayList<>();
+        for (String name : store.list("snapshots/")) {
+            all.add(loadSnapshot(name.substring("snapshots/".length())));
+        }
+        all.sort(Comparator.comparing(Snapshot::time).thenComparing(Snapshot::id));
+        return all;
+    }
+
+    /**
+     * Resolves "latest", a full id or a unique id prefix (at least 4 hex digits) to a snapshot.
+     */
+    public Snapshot findSnapshot(String ref) {
+        List<Snapshot> all = listSnapshots();
+        if (ref.equals("latest")) {
+            if (all.isEmpty()) {
+                throw new RepositoryException("repository at " + store.location() + " has no snapshots");
+            }
+            return all.get(all.size() - 1);
+        }
+        if (ref.length() < 4 || !ref.matches("[0-9a-f]+")) {
+            throw new RepositoryException("invalid snapshot id '" + ref + "' (use 'latest' or at least 4 hex digits)");
+        }
+        List<Snapshot> matches = all.stream().filter(s -> s.id().startsWith(ref)).toList();
+        if (matches.isEmpty()) {
+            throw new RepositoryException("no snapshot " + ref + " in " + store.location());
+        }
+        if (matches.size() > 1) {
+            throw new RepositoryException("snapshot id prefix " + ref + " is ambiguous (" + matches.size() + " matches)");
+        }
+        return matches.get(0);
+    }
+
+    public void deleteSnapshot(String id) {
+        store.delete("snapshots/" + id);
+    }
+
+    public static String randomHex() {
+        byte[] b = new byte[32];
+        RANDOM.nextBytes(b);
+        return HexFormat.of().formatHex(b);
+    }
+
+    public ObjectStore store() {
+        return store;
+    }
+
+    public RepositoryConfig config() {
+        return config;
+    }
+
+    public Keyring keyring() {
+        return keyring;
+    }
+
+    public BlobHasher hasher() {
+        return hasher;
+    }
+
+    public PayloadCodec payloads() {
+        return payloads;
+    }
+
+    public Chunker chunker() {
+        return chunker;
+    }
+
+    public BlobIndex index() {
+        return index;
+    }
+
+    @Override
+    public void close() {
+        keyring.close();
+        store.close();
+    }
+}

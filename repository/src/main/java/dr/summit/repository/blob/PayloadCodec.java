@@ -1,0 +1,116 @@
+package dr.summit.repository.blob;
+
+import com.github.luben.zstd.Zstd;
+import com.github.luben.zstd.ZstdCompressCtx;
+import dr.summit.repository.CorruptObjectException;
+import net.jpountz.lz4.LZ4Compressor;
+import net.jpountz.lz4.LZ4Factory;
+import net.jpountz.lz4.LZ4FastDecompressor;
+
+/**
+ * Frames a blob's plaintext before encryption: {@code algo u8 [rawLength u32] bytes}
+ * (docs/repository-format.md, "Payload"). Data that does not shrink by at least 1/32 is stored
+ * raw: it saves the reader a decompression for nothing. Thread-safe.
+ */
+public final class PayloadCodec {
+    /** Bytes a payload may add to its plaintext (algorithm byte; raw payloads carry no length). */
+    public static final int MAX_OVERHEAD = 1;
+
+    private static final LZ4Factory LZ4 = LZ4Factory.fastestInstance();
+    private final Compression compression;
+    private final int zstdLevel;
+    private final ThreadLocal<ZstdCompressCtx> zstd;
+    private final LZ4Compressor lz4 = LZ4.fastCompressor();
+    private final LZ4FastDecompressor lz4Decompressor = LZ4.fastDecompressor();
+
+    public PayloadCodec(Compression compression, int zstdLevel) {
+        this.compression = compression;
+        this.zstdLevel = zstdLevel;
+        this.zstd = ThreadLocal.withInitial(() -> {
+            ZstdCompressCtx ctx = new ZstdCompressCtx();
+            ctx.setLevel(zstdLevel);
+            return ctx;
+        });
+    }
+
+    public Compression compression() {
+        return compression;
+    }
+
+    public int zstdLevel() {
+        return zstdLevel;
+    }
+
+    /** Encodes {@code data[offset, offset+length)} into a new array. */
+    public byte[] encode(byte[] data, int offset, int length) {
+        if (compression != Compression.NONE && length >= 64) {
+            byte[] out = compress(data, offset, length);
+            if (out != null) {
+                return out;
+            }
+        }
+        byte[] out = new byte[length + 1];
+        out[0] = (byte) Compression.NONE.code();
+        System.arraycopy(data, offset, out, 1, length);
+        return out;
+    }
+
+    private byte[] compress(byte[] data, int offset, int length) {
+        int limit = length - (length >>> 5);
+        byte[] out;
+        int written;
+        if (compression == Compression.ZSTD) {
+            out = new byte[5 + (int) Zstd.compressBound(length)];
+            written = zstd.get().compressByteArray(out, 5, out.length - 5, data, offset, length);
+        } else {
+            out = new byte[5 + lz4.maxCompressedLength(length)];
+            written = lz4.compress(data, offset, length, out, 5, out.length - 5);
+        }
+        if (written >= limit) {
+            return null;
+        }
+        out[0] = (byte) compression.code();
+        out[1] = (byte) (length >>> 24);
+        out[2] = (byte) (length >>> 16);
+        out[3] = (byte) (length >>> 8);
+        out[4] = (byte) length;
+        return java.util.Arrays.copyOf(out, 5 + written);
+    }
+
+    /** Decodes a payload; {@code where} names the blob in errors. */
+    public byte[] decode(byte[] payload, String where) {
+        if (payload.length < 1) {
+            throw new CorruptObjectException(where + ": empty payload");
+        }
+        Compression algo = Compression.ofCode(payload[0] & 0xFF, where);
+        if (algo == Compression.NONE) {
+            return java.util.Arrays.copyOfRange(payload, 1, payload.length);
+        }
+        if (payload.length < 5) {
+            throw new CorruptObjectException(where + ": truncated compressed payload");
+        }
+        int raw = ((payload[1] & 0xFF) << 24) | ((payload[2] & 0xFF) << 16) | ((payload[3] & 0xFF) << 8) | (payload[4] & 0xFF);
+        if (raw < 0 || raw > 256 * 1024 * 1024) {
+            throw new CorruptObjectException(where + ": implausible raw length " + raw);
+        }
+        byte[] out = new byte[raw];
+        try {
+            if (algo == Compression.ZSTD) {
+                long n = Zstd.decompressByteArray(out, 0, raw, payload, 5, payload.length - 5);
+                if (Zstd.isError(n) || n != raw) {
+                    throw new CorruptObjectException(where + ": zstd payload does not decode to " + raw + " bytes");
+                }
+            } else {
+                int read = lz4Decompressor.decompress(payload, 5, out, 0, raw);
+                if (read != payload.length - 5) {
+                    throw new CorruptObjectException(where + ": lz4 payload length mismatch");
+                }
+            }
+        } catch (CorruptObjectException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new CorruptObjectException(where + ": cannot decompress " + algo.label() + " payload: " + e.getMessage(), e);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,233 @@
+package dr.summit.repository.store;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * Objects as files under a root directory, the embedded default store.
+ *
+ * <p>A put writes a temporary file next to its final name, fsyncs it, then publishes it with
+ * {@code link(2)} — which, unlike rename, fails when the name exists, so nothing is ever
+ * overwritten — removes the temporary name and fsyncs the directory. A crash leaves at worst a
+ * temporary file ({@value #TEMP_PREFIX}*) that no reader lists and that prune removes.
+ */
+public final class LocalDirectoryStore implements ObjectStore {
+    public static final String TEMP_PREFIX = ".tmp-";
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final Path root;
+    private final StoreStats stats = new StoreStats();
+    private final StoreFaults faults;
+
+    public LocalDirectoryStore(Path root) {
+        this(root, StoreFaults.NONE);
+    }
+
+    /** A store whose calls first consult {@code faults}; used by crash-safety tests. */
+    public LocalDirectoryStore(Path root, StoreFaults faults) {
+        this.root = root.toAbsolutePath().normalize();
+        this.faults = faults;
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    @Override
+    public String location() {
+        return root.toString();
+    }
+
+    @Override
+    public void put(String name, byte[] data, int offset, int length) {
+        faults.before(StoreFaults.Call.PUT, name);
+        Path target = resolve(name);
+        Path dir = target.getParent();
+        byte[] suffix = new byte[8];
+        RANDOM.nextBytes(suffix);
+        Path temp = dir.resolve(TEMP_PREFIX + target.getFileName() + "-" + HexFormat.of().formatHex(suffix));
+        try {
+            Files.createDirectories(dir);
+            try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                ByteBuffer buffer = ByteBuffer.wrap(data, offset, length);
+                while (buffer.hasRemaining()) {
+                    out.write(buffer);
+                }
+                out.force(true);
+            }
+            try {
+                Files.createLink(target, temp);
+            } catch (FileAlreadyExistsException e) {
+                throw new ObjectExistsException(location(), name);
+            } finally {
+                Files.deleteIfExists(temp);
+            }
+            fsyncDirectory(dir);
+        } catch (IOException e) {
+            deleteQuietly(temp);
+            throw new StoreException("cannot write " + name + " in " + location() + ": " + describe(e), e);
+        }
+        stats.put(length);
+    }
+
+    @Override
+    public byte[] get(String name) {
+        faults.before(StoreFaults.Call.GET, name);
+        try {
+            byte[] bytes = Files.readAllBytes(resolve(name));
+            stats.get(bytes.length);
+            return bytes;
+        } catch (NoSuchFileException e) {
+            throw new ObjectNotFoundException(location(), name);
+        } catch (IOException e) {
+            throw new StoreException("cannot read " + name + " in " + location() + ": " + describe(e), e);
+        }
+    }
+
+    @Override
+    public byte[] getRange(String name, long offset, int length) {
+        faults.before(StoreFaults.Call.GET, name);
+        try (FileChannel in = FileChannel.open(resolve(name), StandardOpenOption.READ)) {
+            ByteBuffer buffer = ByteBuffer.allocate(length);
+            long position = offset;
+            while (buffer.hasRemaining()) {
+                int n = in.read(buffer, position);
+                if (n < 0) {
+                    throw new StoreException("object " + name + " in " + location() + " is truncated: wanted "
+                            + length + " bytes at offset " + offset + ", it has " + in.size());
+                }
+                position += n;
+            }
+            stats.get(length);
+            return buffer.array();
+        } catch (NoSuchFileException e) {
+            throw new ObjectNotFoundException(location(), name);
+        } catch (IOException e) {
+            throw new StoreException("cannot read " + name + " in " + location() + ": " + describe(e), e);
+        }
+    }
+
+    @Override
+    public long size(String name) {
+        faults.before(StoreFaults.Call.HEAD, name);
+        stats.head();
+        try {
+            return Files.size(resolve(name));
+        } catch (NoSuchFileException e) {
+            throw new ObjectNotFoundException(location(), name);
+        } catch (IOException e) {
+            throw new StoreException("cannot stat " + name + " in " + location() + ": " + describe(e), e);
+        }
+    }
+
+    @Override
+    public boolean exists(String name) {
+        faults.before(StoreFaults.Call.HEAD, name);
+        stats.head();
+        return Files.exists(resolve(name));
+    }
+
+    @Override
+    public List<String> list(String prefix) {
+        faults.before(StoreFaults.Call.LIST, prefix);
+        stats.list();
+        List<String> names = new ArrayList<>();
+        Path start = resolve(prefix.endsWith("/") ? prefix.substring(0, prefix.length() - 1) : prefix);
+        if (!Files.isDirectory(start)) {
+            return names;
+        }
+        collect(start, names);
+        return names;
+    }
+
+    private void collect(Path dir, List<String> names) {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path entry : entries) {
+                if (entry.getFileName().toString().startsWith(TEMP_PREFIX)) {
+                    continue;
+                }
+                if (Files.isDirectory(entry)) {
+                    collect(entry, names);
+                } else {
+                    names.add(root.relativize(entry).toString());
+                }
+            }
+        } catch (IOException e) {
+            throw new StoreException("cannot list " + root.relativize(dir) + " in " + location() + ": " + describe(e), e);
+        }
+    }
+
+    @Override
+    public void delete(String name) {
+        faults.before(StoreFaults.Call.DELETE, name);
+        stats.delete();
+        try {
+            Files.deleteIfExists(resolve(name));
+        } catch (IOException e) {
+            throw new StoreException("cannot delete " + name + " in " + location() + ": " + describe(e), e);
+        }
+    }
+
+    /** Temporary files left by interrupted writes, for cleanup. */
+    public List<Path> leftoverTemporaryFiles() {
+        List<Path> found = new ArrayList<>();
+        try (var walk = Files.walk(root)) {
+            walk.filter(p -> p.getFileName().toString().startsWith(TEMP_PREFIX)).forEach(found::add);
+        } catch (IOException e) {
+            throw new StoreException("cannot scan " + location() + " for temporary files: " + describe(e), e);
+        }
+        return found;
+    }
+
+    @Override
+    public StoreStats stats() {
+        return stats;
+    }
+
+    private Path resolve(String name) {
+        if (name.startsWith("/") || name.contains("..") || name.contains("\\")) {
+            throw new IllegalArgumentException("invalid object name: " + name);
+        }
+        return root.resolve(name);
+    }
+
+    private static void fsyncDirectory(Path dir) throws IOException {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        }
+    }
+
+    private static void deleteQuietly(Path path) {
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException ignored) {
+            // The original error is what the operator needs; a leftover temp file is harmless.
+        }
+    }
+
+    /** IOException messages from NIO are often just a path; add the exception type when so. */
+    static String describe(IOException e) {
+        String message = e.getMessage();
+        if (e instanceof NoSuchFileException) {
+            return "no such file " + message;
+        }
+        if (message == null || message.isBlank()) {
+            return e.getClass().getSimpleName();
+        }
+        if (e.getClass() != IOException.class && !message.contains(" ")) {
+            return e.getClass().getSimpleName() + " " + message;
+        }
+        return message;
+    }
+}

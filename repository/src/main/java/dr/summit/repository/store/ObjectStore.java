@@ -1,0 +1,50 @@
+package dr.summit.repository.store;
+
+import java.util.List;
+
+/**
+ * A flat namespace of immutable objects. Names use '/' as separator ("data/3f/3fa2…").
+ *
+ * <p>Every object is written once and never changed in place (docs/repository-format.md,
+ * "Write-once"): {@link #put} publishes an object atomically or not at all, and refuses to
+ * replace an existing object. Implementations must be safe for concurrent use.
+ */
+public interface ObjectStore extends AutoCloseable {
+
+    /** Human-readable location for error messages, e.g. a directory path or an S3 URL. */
+    String location();
+
+    /**
+     * Stores {@code length} bytes under {@code name}, durably, and only then makes the name
+     * visible. Throws {@link ObjectExistsException} if the name exists already.
+     */
+    void put(String name, byte[] data, int offset, int length);
+
+    default void put(String name, byte[] data) {
+        put(name, data, 0, data.length);
+    }
+
+    /** Whole object; {@link ObjectNotFoundException} if absent. */
+    byte[] get(String name);
+
+    /** {@code length} bytes from {@code offset}; fails if the object is shorter. */
+    byte[] getRange(String name, long offset, int length);
+
+    /** Size in bytes; {@link ObjectNotFoundException} if absent. */
+    long size(String name);
+
+    boolean exists(String name);
+
+    /** Names under a prefix ("data/", "snapshots/"), in no particular order, complete objects only. */
+    List<String> list(String prefix);
+
+    /** Removes an object; removing an absent object is not an error (deletes are idempotent). */
+    void delete(String name);
+
+    /** Request counters of this store since it was opened. */
+    StoreStats stats();
+
+    @Override
+    default void close() {
+    }
+}
