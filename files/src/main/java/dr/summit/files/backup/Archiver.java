@@ -1,0 +1,337 @@
+package dr.summit.files.backup;
+
+import dr.summit.files.fs.NodeReader;
+import dr.summit.files.fs.RawPaths;
+import dr.summit.repository.BlobSaver;
+import dr.summit.repository.Repository;
+import dr.summit.repository.RepositoryException;
+import dr.summit.repository.blob.BlobId;
+import dr.summit.repository.blob.BlobType;
+import dr.summit.repository.snapshot.Snapshot;
+import dr.summit.repository.tree.ChunkRef;
+import dr.summit.repository.tree.Node;
+import dr.summit.repository.tree.NodeType;
+import dr.summit.repository.tree.TreeCodec;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Backs up directory trees into a snapshot.
+ *
+ * <p>One walker thread lists directories depth-first and reads metadata; files that changed since
+ * the parent snapshot go to reader threads, which chunk them and hand chunks to worker threads
+ * (hash, compress, encrypt, pack). A directory's tree is written when all its entries are done, so
+ * trees are stored bottom-up and the snapshot, written last after every pack and index, commits
+ * the backup (docs/architecture.md, "Write order"). Semaphores bound the files and chunks in
+ * flight: memory does not grow with file size or file count.
+ */
+public final class Archiver {
+    /** Tree parts stay well below the 16 MiB object limit; a huge directory becomes several parts. */
+    static final int TREE_PART_LIMIT = 4 * 1024 * 1024;
+    private static final int MAX_KEPT_WARNINGS = 1000;
+
+    private final Repository repo;
+    private final Options options;
+    private final BackupCounters counters = new BackupCounters();
+    private final List<BackupWarning> warnings = Collections.synchronizedList(new ArrayList<>());
+    private final AtomicInteger warningCount = new AtomicInteger();
+    private final NodeReader nodeReader;
+
+    /**
+     * @param workers  threads that hash, compress and encrypt chunks (default: all cores)
+     * @param readers  threads that read and chunk files
+     * @param excluded absolute paths not to back up (e.g. the repository itself)
+     */
+    public record Options(int workers, int readers, boolean xattrs, String host, String username, List<String> tags,
+                          Set<Path> excluded, String program) {
+        public static Options defaults(String host, String username, String program) {
+            int cores = Runtime.getRuntime().availableProcessors();
+            return new Options(cores, Math.max(2, Math.min(4, cores)), true, host, username, List.of(), Set.of(), program);
+        }
+
+        public Options withTags(List<String> newTags) {
+            return new Options(workers, readers, xattrs, host, username, newTags, excluded, program);
+        }
+
+        public Options withExcluded(Set<Path> paths) {
+            return new Options(workers, readers, xattrs, host, username, tags, paths, program);
+        }
+
+        public Options withThreads(int newWorkers, int newReaders) {
+            return new Options(newWorkers, newReaders, xattrs, host, username, tags, excluded, program);
+        }
+    }
+
+    /** The committed snapshot and what could not be captured exactly. */
+    public record Result(Snapshot snapshot, List<BackupWarning> warnings, int warningCount) {
+    }
+
+    public Archiver(Repository repo, Options options) {
+        this.repo = repo;
+        this.options = options;
+        this.nodeReader = new NodeReader(options.xattrs());
+    }
+
+    public BackupCounters counters() {
+        return counters;
+    }
+
+    /**
+     * Backs up {@code paths} (each stored in the root under its own base name) and commits a
+     * snapshot. Files whose size, mtime, ctime and inode match {@code parent} are not read.
+     */
+    public Result backup(List<Path> paths, Snapshot parent) throws InterruptedException {
+        long started = System.nanoTime();
+        ExecutorService workers = Executors.newFixedThreadPool(options.workers(), daemon("summit-worker"));
+        ExecutorService readers = Executors.newFixedThreadPool(options.readers(), daemon("summit-reader"));
+        Semaphore filesInFlight = new Semaphore(options.readers() * 4);
+        try (BlobSaver saver = repo.newBlobSaver(2)) {
+            Walk walk = new Walk(saver, new FileContentSaver(repo.chunker(), saver, workers, options.workers() * 2 + 2, counters),
+                    readers, filesInFlight);
+            Map<ByteBuffer, Node> parentRoot = parent == null ? Map.of() : byName(repo.loadTree(BlobId.parse(parent.tree())));
+            List<Path> absolute = paths.stream().map(p -> p.toAbsolutePath().normalize()).toList();
+            List<CompletableFuture<Node>> roots = new ArrayList<>();
+            List<String> names = new ArrayList<>();
+            for (Path path : absolute) {
+                byte[] name = path.getFileName() == null ? "root".getBytes() : RawPaths.nameBytes(path);
+                Node node;
+                try {
+                    node = nodeReader.read(path, name);
+                } catch (NoSuchFileException e) {
+                    throw new RepositoryException("backup path " + path + " does not exist");
+                } catch (IOException e) {
+                    throw new RepositoryException("cannot read backup path " + path + ": " + e.getMessage());
+                }
+                names.add(new String(name, java.nio.charset.StandardCharsets.UTF_8));
+                roots.add(walk.entry(path, node, parentRoot.get(ByteBuffer.wrap(name))));
+            }
+            if (names.stream().distinct().count() != names.size()) {
+                throw new RepositoryException("backup paths must have distinct base names: " + names);
+            }
+            List<Node> rootNodes = new ArrayList<>(await(roots));
+            rootNodes.removeIf(Objects::isNull);
+            rootNodes.sort((a, b) -> Arrays.compareUnsigned(a.name(), b.name()));
+            BlobId rootTree = saver.save(BlobType.TREE, TreeCodec.encode(rootNodes)).id();
+            saver.flush();
+            Snapshot.Summary summary = new Snapshot.Summary(counters.files.get(), counters.directories.get(),
+                    counters.others.get(), counters.totalBytes.get(), counters.newFiles.get(), counters.changedFiles.get(),
+                    counters.unchangedFiles.get(), counters.bytesRead.get(), saver.newBlobs(), saver.newBytes(),
+                    saver.storedBytes(), counters.changedDuringBackup.get(), counters.unreadable.get(),
+                    (System.nanoTime() - started) / 1_000_000);
+            Snapshot snapshot = new Snapshot(null, Snapshot.VERSION, "files", Instant.now(), options.host(), options.username(),
+                    absolute.stream().map(Path::toString).toList(), options.tags(), rootTree.hex(),
+                    parent == null ? null : parent.id(), options.program(), summary);
+            return new Result(repo.saveSnapshot(snapshot), List.copyOf(warnings), warningCount.get());
+        } finally {
+            readers.shutdownNow();
+            workers.shutdownNow();
+        }
+    }
+
+    private final class Walk {
+        private final BlobSaver saver;
+        private final FileContentSaver content;
+        private final ExecutorService readers;
+        private final Semaphore filesInFlight;
+
+        Walk(BlobSaver saver, FileContentSaver content, ExecutorService readers, Semaphore filesInFlight) {
+            this.saver = saver;
+            this.content = content;
+            this.readers = readers;
+            this.filesInFlight = filesInFlight;
+        }
+
+        CompletableFuture<Node> entry(Path path, Node node, Node parentNode) throws InterruptedException {
+            return switch (node.type()) {
+                case DIRECTORY -> directory(path, node,
+                        parentNode != null && parentNode.type() == NodeType.DIRECTORY ? parentNode.subtrees() : null);
+                case FILE -> file(path, node, parentNode);
+                default -> {
+                    counters.others.incrementAndGet();
+                    yield CompletableFuture.completedFuture(node);
+                }
+            };
+        }
+
+        private CompletableFuture<Node> directory(Path dir, Node meta, List<BlobId> parentParts) throws InterruptedException {
+            counters.directories.incrementAndGet();
+            List<byte[]> names = new ArrayList<>();
+            try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+                for (Path entry : entries) {
+                    if (!options.excluded().contains(entry)) {
+                        names.add(RawPaths.nameBytes(entry));
+                    }
+                }
+            } catch (IOException e) {
+                warn(dir, "cannot list directory: " + e.getMessage());
+                counters.unreadable.incrementAndGet();
+            }
+            names.sort(Arrays::compareUnsigned);
+            Map<ByteBuffer, Node> parentNodes = parentParts == null ? Map.of() : byName(repo.loadDirectory(parentParts));
+            List<CompletableFuture<Node>> children = new ArrayList<>(names.size());
+            for (byte[] name : names) {
+                Path child = RawPaths.resolve(dir, name);
+                Node node;
+                try {
+                    node = nodeReader.read(child, name);
+                } catch (IOException e) {
+                    warn(child, "cannot read metadata: " + e.getMessage());
+                    counters.unreadable.incrementAndGet();
+                    continue;
+                }
+                children.add(entry(child, node, parentNodes.get(ByteBuffer.wrap(name))));
+            }
+            return CompletableFuture.allOf(children.toArray(CompletableFuture[]::new)).thenApply(done -> {
+                List<Node> nodes = new ArrayList<>(children.size());
+                for (CompletableFuture<Node> c : children) {
+                    Node n = c.join();
+                    if (n != null) {
+                        nodes.add(n);
+                    }
+                }
+                return meta.withSubtrees(saveTreeParts(nodes));
+            });
+        }
+
+        private List<BlobId> saveTreeParts(List<Node> nodes) {
+            List<BlobId> parts = new ArrayList<>(1);
+            int start = 0;
+            int size = 0;
+            for (int i = 0; i < nodes.size(); i++) {
+                int nodeSize = TreeCodec.encodedSize(nodes.get(i));
+                if (size + nodeSize > TREE_PART_LIMIT && i > start) {
+                    parts.add(saver.save(BlobType.TREE, TreeCodec.encode(nodes.subList(start, i))).id());
+                    start = i;
+                    size = 0;
+                }
+                size += nodeSize;
+            }
+            parts.add(saver.save(BlobType.TREE, TreeCodec.encode(nodes.subList(start, nodes.size()))).id());
+            return parts;
+        }
+
+        private CompletableFuture<Node> file(Path path, Node node, Node parentNode) throws InterruptedException {
+            counters.files.incrementAndGet();
+            counters.totalBytes.addAndGet(node.size());
+            if (unchanged(node, parentNode)) {
+                counters.unchangedFiles.incrementAndGet();
+                return CompletableFuture.completedFuture(node.withContent(parentNode.content(), parentNode.size(), 0));
+            }
+            (parentNode == null ? counters.newFiles : counters.changedFiles).incrementAndGet();
+            filesInFlight.acquire();
+            try {
+                return CompletableFuture.supplyAsync(() -> readFile(path, node), readers)
+                        .whenComplete((n, e) -> filesInFlight.release());
+            } catch (RuntimeException e) {
+                filesInFlight.release();
+                throw e;
+            }
+        }
+
+        /**
+         * Reads a file and checks it did not change meanwhile; a file that keeps changing is
+         * stored as last read and flagged, so the snapshot says which files may be torn.
+         */
+        private Node readFile(Path path, Node before) {
+            try {
+                Node after = before;
+                FileContentSaver.Content read = null;
+                for (int attempt = 0; attempt < 3; attempt++) {
+                    read = content.save(path);
+                    after = nodeReader.read(path, before.name());
+                    if (after.type() == NodeType.FILE && after.size() == read.size() && sameTimes(before, after)) {
+                        return after.withContent(read.chunks(), read.size(), 0);
+                    }
+                    before = after;
+                }
+                counters.changedDuringBackup.incrementAndGet();
+                warn(path, "file changed while it was read (3 attempts); stored as last read and flagged");
+                return after.withContent(read.chunks(), read.size(), Node.CHANGED_DURING_BACKUP);
+            } catch (NoSuchFileException e) {
+                warn(path, "file vanished before it could be read");
+                counters.unreadable.incrementAndGet();
+                return null;
+            } catch (IOException e) {
+                warn(path, "cannot read file: " + e.getMessage());
+                counters.unreadable.incrementAndGet();
+                return null;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CompletionException(e);
+            }
+        }
+
+        private boolean unchanged(Node now, Node parentNode) {
+            if (parentNode == null || parentNode.type() != NodeType.FILE || parentNode.changedDuringBackup()
+                    || parentNode.size() != now.size() || parentNode.inode() != now.inode() || !sameTimes(parentNode, now)) {
+                return false;
+            }
+            for (ChunkRef chunk : parentNode.content()) {
+                // A pruned or lost blob must be stored again, not referenced.
+                if (!repo.index().contains(chunk.id())) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    private static boolean sameTimes(Node a, Node b) {
+        return a.mtimeSeconds() == b.mtimeSeconds() && a.mtimeNanos() == b.mtimeNanos()
+                && a.ctimeSeconds() == b.ctimeSeconds() && a.ctimeNanos() == b.ctimeNanos();
+    }
+
+    private void warn(Path path, String message) {
+        warningCount.incrementAndGet();
+        if (warnings.size() < MAX_KEPT_WARNINGS) {
+            warnings.add(new BackupWarning(path.toString(), message));
+        }
+    }
+
+    private static Map<ByteBuffer, Node> byName(List<Node> nodes) {
+        Map<ByteBuffer, Node> map = new HashMap<>(nodes.size() * 2);
+        for (Node n : nodes) {
+            map.put(ByteBuffer.wrap(n.name()), n);
+        }
+        return map;
+    }
+
+    private static <T> List<T> await(List<CompletableFuture<T>> futures) {
+        try {
+            return futures.stream().map(CompletableFuture::join).toList();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw e;
+        }
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

@@ -1,0 +1,103 @@
+package dr.summit.files.backup;
+
+import dr.summit.repository.BlobSaver;
+import dr.summit.repository.blob.BlobType;
+import dr.summit.repository.chunker.ChunkStream;
+import dr.summit.repository.chunker.Chunker;
+import dr.summit.repository.tree.ChunkRef;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+
+/**
+ * Reads one file, cuts it into chunks on the calling (reader) thread and hands each chunk to the
+ * worker pool that hashes, compresses, encrypts and packs it. A semaphore bounds the chunks in
+ * flight, so memory stays at a few chunks per worker whatever the file size.
+ */
+final class FileContentSaver {
+    private final Chunker chunker;
+    private final BlobSaver saver;
+    private final ExecutorService workers;
+    private final Semaphore chunksInFlight;
+    private final BackupCounters counters;
+
+    FileContentSaver(Chunker chunker, BlobSaver saver, ExecutorService workers, int maxChunksInFlight, BackupCounters counters) {
+        this.chunker = chunker;
+        this.saver = saver;
+        this.workers = workers;
+        this.chunksInFlight = new Semaphore(maxChunksInFlight);
+        this.counters = counters;
+    }
+
+    /** Content of a file as read now: its chunks in order and the number of bytes read. */
+    record Content(List<ChunkRef> chunks, long size) {
+    }
+
+    Content save(Path file) throws IOException, InterruptedException {
+        List<Future<ChunkRef>> pending = new ArrayList<>();
+        long size = 0;
+        Exception readFailure = null;
+        try (InputStream in = Files.newInputStream(file)) {
+            ChunkStream chunks = new ChunkStream(in, chunker);
+            while (chunks.next()) {
+                int length = chunks.length();
+                byte[] copy = new byte[length];
+                System.arraycopy(chunks.buffer(), chunks.offset(), copy, 0, length);
+                size += length;
+                counters.bytesRead.addAndGet(length);
+                chunksInFlight.acquire();
+                try {
+                    pending.add(CompletableFuture.supplyAsync(() -> {
+                        try {
+                            return new ChunkRef(saver.save(BlobType.DATA, copy).id(), length);
+                        } finally {
+                            chunksInFlight.release();
+                        }
+                    }, workers));
+                } catch (RuntimeException e) {
+                    chunksInFlight.release();
+                    throw e;
+                }
+            }
+        } catch (IOException | InterruptedException e) {
+            readFailure = e;
+        }
+        // Collect everything that was started, even after a read error, so that no worker is
+        // still busy with this file when the caller moves on.
+        List<ChunkRef> refs = collect(pending);
+        if (readFailure instanceof IOException io) {
+            throw io;
+        }
+        if (readFailure instanceof InterruptedException ie) {
+            throw ie;
+        }
+        return new Content(refs, size);
+    }
+
+    private static List<ChunkRef> collect(List<Future<ChunkRef>> pending) throws InterruptedException {
+        List<ChunkRef> refs = new ArrayList<>(pending.size());
+        RuntimeException failure = null;
+        for (Future<ChunkRef> f : pending) {
+            try {
+                refs.add(f.get());
+            } catch (ExecutionException e) {
+                if (failure == null) {
+                    failure = e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        return refs;
+    }
+}

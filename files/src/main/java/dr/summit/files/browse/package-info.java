@@ -1,0 +1,4 @@
+/**
+ * Reading snapshots as trees of paths: walking, listing (ls) and comparing two snapshots (diff).
+ */
+package dr.summit.files.browse;

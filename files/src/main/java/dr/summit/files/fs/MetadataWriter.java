@@ -1,0 +1,58 @@
+package dr.summit.files.fs;
+
+import dr.summit.repository.tree.Node;
+import dr.summit.repository.tree.NodeType;
+import dr.summit.repository.tree.Xattr;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.UserDefinedFileAttributeView;
+import java.time.Instant;
+
+/**
+ * Applies a node's metadata to a restored entry, in the order that keeps each step from undoing
+ * another: xattrs, owner (chown clears set-id bits), mode, then times (every change above bumps
+ * mtime/ctime of directories and files).
+ */
+public final class MetadataWriter {
+    private final boolean restoreOwner;
+
+    /** @param restoreOwner chown to the stored uid/gid; only root may, so callers pass "running as root" */
+    public MetadataWriter(boolean restoreOwner) {
+        this.restoreOwner = restoreOwner;
+    }
+
+    public static boolean runningAsRoot() {
+        try {
+            return ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid", LinkOption.NOFOLLOW_LINKS)) == 0;
+        } catch (IOException | RuntimeException e) {
+            return "root".equals(System.getProperty("user.name"));
+        }
+    }
+
+    public void apply(Path path, Node node) throws IOException {
+        boolean symlink = node.type() == NodeType.SYMLINK;
+        if (!symlink && !node.xattrs().isEmpty()) {
+            UserDefinedFileAttributeView view = Files.getFileAttributeView(path, UserDefinedFileAttributeView.class);
+            for (Xattr x : node.xattrs()) {
+                if (x.name().startsWith("user.")) {
+                    view.write(x.name().substring(5), ByteBuffer.wrap(x.value()));
+                }
+            }
+        }
+        if (restoreOwner) {
+            Files.setAttribute(path, "unix:gid", node.gid(), LinkOption.NOFOLLOW_LINKS);
+            Files.setAttribute(path, "unix:uid", node.uid(), LinkOption.NOFOLLOW_LINKS);
+        }
+        if (!symlink) {
+            Files.setAttribute(path, "unix:mode", node.mode(), LinkOption.NOFOLLOW_LINKS);
+        }
+        FileTime mtime = FileTime.from(Instant.ofEpochSecond(node.mtimeSeconds(), node.mtimeNanos()));
+        Files.getFileAttributeView(path, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).setTimes(mtime, null, null);
+    }
+}

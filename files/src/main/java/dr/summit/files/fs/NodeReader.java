@@ -1,0 +1,89 @@
+package dr.summit.files.fs;
+
+import dr.summit.repository.tree.Node;
+import dr.summit.repository.tree.NodeType;
+import dr.summit.repository.tree.Xattr;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.UserDefinedFileAttributeView;
+import java.nio.file.attribute.UserPrincipal;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads one directory entry's metadata with lstat semantics (never following symlinks) into a
+ * {@link Node} without content. Uses the JDK's "unix:*" attribute view, which exposes the full
+ * st_mode, uid/gid, inode, device, link count and nanosecond times on Linux.
+ */
+public final class NodeReader {
+    private static final int S_IFMT = 0170000;
+    private final boolean readXattrs;
+
+    public NodeReader(boolean readXattrs) {
+        this.readXattrs = readXattrs;
+    }
+
+    /** Metadata of {@code path}, whose raw file name is {@code name}. */
+    public Node read(Path path, byte[] name) throws IOException {
+        Map<String, Object> a = Files.readAttributes(path, "unix:*", LinkOption.NOFOLLOW_LINKS);
+        int mode = (Integer) a.get("mode");
+        NodeType type = typeOf(mode);
+        FileTime mtime = (FileTime) a.get("lastModifiedTime");
+        FileTime ctime = (FileTime) a.get("ctime");
+        long size = type == NodeType.FILE ? (Long) a.get("size") : 0;
+        byte[] target = type == NodeType.SYMLINK ? RawPaths.bytes(Files.readSymbolicLink(path)) : null;
+        List<Xattr> xattrs = readXattrs && (type == NodeType.FILE || type == NodeType.DIRECTORY) ? xattrs(path) : List.of();
+        return new Node(type, name, mode & 07777, (Integer) a.get("uid"), (Integer) a.get("gid"),
+                principal(a.get("owner")), principal(a.get("group")),
+                mtime.toInstant().getEpochSecond(), mtime.toInstant().getNano(),
+                ctime.toInstant().getEpochSecond(), ctime.toInstant().getNano(),
+                (Long) a.get("ino"), (Long) a.get("dev"), (Integer) a.get("nlink"), size, (Long) a.get("rdev"),
+                target, xattrs, 0, List.of(), List.of());
+    }
+
+    static NodeType typeOf(int mode) {
+        return switch (mode & S_IFMT) {
+            case 0100000 -> NodeType.FILE;
+            case 0040000 -> NodeType.DIRECTORY;
+            case 0120000 -> NodeType.SYMLINK;
+            case 0010000 -> NodeType.FIFO;
+            case 0020000 -> NodeType.CHAR_DEVICE;
+            case 0060000 -> NodeType.BLOCK_DEVICE;
+            case 0140000 -> NodeType.SOCKET;
+            default -> throw new IllegalArgumentException("unknown file type in mode " + Integer.toOctalString(mode));
+        };
+    }
+
+    private static String principal(Object p) {
+        return p instanceof UserPrincipal u ? u.getName() : "";
+    }
+
+    private static List<Xattr> xattrs(Path path) throws IOException {
+        UserDefinedFileAttributeView view = Files.getFileAttributeView(path, UserDefinedFileAttributeView.class,
+                LinkOption.NOFOLLOW_LINKS);
+        if (view == null) {
+            return List.of();
+        }
+        List<String> names;
+        try {
+            names = view.list();
+        } catch (FileSystemException unsupported) {
+            // File systems without xattr support: nothing to keep.
+            return List.of();
+        }
+        List<Xattr> out = new ArrayList<>(names.size());
+        for (String n : names.stream().sorted().toList()) {
+            ByteBuffer buf = ByteBuffer.allocate(view.size(n));
+            view.read(n, buf);
+            out.add(new Xattr("user." + n, buf.array()));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,194 @@
+package dr.summit.files.restore;
+
+import dr.summit.repository.CorruptObjectException;
+import dr.summit.repository.Repository;
+import dr.summit.repository.RepositoryException;
+import dr.summit.repository.blob.BlobId;
+import dr.summit.repository.blob.BlobType;
+import dr.summit.repository.index.BlobLocation;
+import dr.summit.repository.pack.PackFormat;
+import dr.summit.repository.tree.ChunkRef;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.function.Consumer;
+
+/**
+ * Restores the content of a batch of files, pack by pack: every pack holding a needed blob is
+ * read once (adjacent blobs in one ranged read), packs are processed in parallel, and each blob
+ * — authenticated and checked against its id — is written at every offset where it occurs.
+ * All-zero chunks are not written, so holes in sparse files come back as holes.
+ */
+final class RestoreBatch {
+    /** Blobs closer than this are fetched in one ranged read rather than two. */
+    private static final int COALESCE_GAP = 1024 * 1024;
+
+    private final Repository repo;
+    private final Map<String, PackPlan> packs = new HashMap<>();
+
+    private record Target(FileJob job, long offset) {
+    }
+
+    private static final class Need {
+        final BlobId id;
+        final BlobLocation location;
+        final List<Target> targets = new ArrayList<>(1);
+
+        Need(BlobId id, BlobLocation location) {
+            this.id = id;
+            this.location = location;
+        }
+    }
+
+    private static final class PackPlan {
+        final byte[] packId;
+        final Map<BlobId, Need> needs = new LinkedHashMap<>();
+
+        PackPlan(byte[] packId) {
+            this.packId = packId;
+        }
+    }
+
+    RestoreBatch(Repository repo) {
+        this.repo = repo;
+    }
+
+    /** Plans a file; returns an error message if a chunk is not in the index. */
+    String add(FileJob job) {
+        long offset = 0;
+        List<Need> planned = new ArrayList<>();
+        for (ChunkRef chunk : job.node.content()) {
+            BlobLocation location = repo.index().find(chunk.id());
+            if (location == null) {
+                return "chunk " + chunk.id().shortHex() + " at offset " + offset + " is missing from the repository";
+            }
+            String packKey = location.packHex();
+            PackPlan plan = packs.computeIfAbsent(packKey, k -> new PackPlan(location.packId()));
+            Need need = plan.needs.computeIfAbsent(chunk.id(), id -> new Need(id, location));
+            need.targets.add(new Target(job, offset));
+            planned.add(need);
+            offset += chunk.length();
+        }
+        return null;
+    }
+
+    boolean isEmpty() {
+        return packs.isEmpty();
+    }
+
+    /** Runs the plan on {@code pool}; calls {@code done} for each file once its last chunk is written or it failed. */
+    void run(ExecutorService pool, Consumer<FileJob> done) throws InterruptedException {
+        List<PackPlan> ordered = new ArrayList<>(packs.values());
+        ordered.sort(Comparator.comparing(p -> PackFormat.objectName(p.packId)));
+        List<Future<?>> futures = new ArrayList<>();
+        for (PackPlan plan : ordered) {
+            futures.add(pool.submit(() -> restorePack(plan, done)));
+        }
+        for (Future<?> f : futures) {
+            try {
+                f.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new RepositoryException("restore worker failed: " + e.getCause().getMessage(), e.getCause());
+            }
+        }
+        packs.clear();
+    }
+
+    private void restorePack(PackPlan plan, Consumer<FileJob> done) {
+        List<Need> needs = new ArrayList<>(plan.needs.values());
+        needs.sort(Comparator.comparingInt(n -> n.location.offset()));
+        String packName = PackFormat.objectName(plan.packId);
+        int i = 0;
+        while (i < needs.size()) {
+            int j = i + 1;
+            long end = needs.get(i).location.offset() + (long) needs.get(i).location.length();
+            while (j < needs.size() && needs.get(j).location.offset() - end < COALESCE_GAP
+                    && needs.get(j).location.offset() + (long) needs.get(j).location.length() - needs.get(i).location.offset() < 64L << 20) {
+                end = Math.max(end, needs.get(j).location.offset() + (long) needs.get(j).location.length());
+                j++;
+            }
+            int start = needs.get(i).location.offset();
+            byte[] range;
+            try {
+                range = repo.store().getRange(packName, start, (int) (end - start));
+            } catch (RuntimeException e) {
+                for (int k = i; k < j; k++) {
+                    fail(needs.get(k), e.getMessage(), done);
+                }
+                i = j;
+                continue;
+            }
+            for (int k = i; k < j; k++) {
+                Need need = needs.get(k);
+                byte[] plain;
+                try {
+                    plain = repo.decodeBlob(BlobType.DATA, need.id, need.location, range, need.location.offset() - start);
+                } catch (CorruptObjectException e) {
+                    fail(need, e.getMessage(), done);
+                    continue;
+                }
+                boolean zeros = allZero(plain);
+                for (Target t : need.targets) {
+                    if (t.job.failure == null) {
+                        try {
+                            if (!zeros) {
+                                write(t.job, t.offset, plain);
+                            }
+                        } catch (IOException e) {
+                            t.job.failure = "cannot write " + t.job.temp + ": " + e.getMessage();
+                        }
+                    }
+                    if (t.job.remainingChunks.decrementAndGet() == 0) {
+                        done.accept(t.job);
+                    }
+                }
+            }
+            i = j;
+        }
+    }
+
+    private static void fail(Need need, String message, Consumer<FileJob> done) {
+        for (Target t : need.targets) {
+            if (t.job.failure == null) {
+                t.job.failure = message;
+            }
+            if (t.job.remainingChunks.decrementAndGet() == 0) {
+                done.accept(t.job);
+            }
+        }
+    }
+
+    private static void write(FileJob job, long offset, byte[] data) throws IOException {
+        // Opened per write: batches hold thousands of files, far more than we may keep open.
+        try (FileChannel out = FileChannel.open(job.temp, StandardOpenOption.WRITE)) {
+            ByteBuffer buf = ByteBuffer.wrap(data);
+            long position = offset;
+            while (buf.hasRemaining()) {
+                position += out.write(buf, position);
+            }
+        }
+    }
+
+    private static final byte[] ZEROS = new byte[64 * 1024];
+
+    /** Vectorised by the JIT through Arrays.equals, unlike a byte loop. */
+    static boolean allZero(byte[] data) {
+        for (int from = 0; from < data.length; from += ZEROS.length) {
+            int length = Math.min(ZEROS.length, data.length - from);
+            if (!java.util.Arrays.equals(data, from, from + length, ZEROS, 0, length)) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
