@@ -61,9 +61,21 @@ public final class BlobSaver implements AutoCloseable {
 
     /** Saves a blob unless the repository (or this run) already has it. Thread-safe. */
     public Saved save(BlobType type, byte[] data, int offset, int length) {
+        return save(type, data, offset, length, false);
+    }
+
+    /**
+     * Stores a blob even if the index lists it already — for prune, which copies the live blobs
+     * of packs it is about to delete.
+     */
+    public Saved saveAgain(BlobType type, byte[] data) {
+        return save(type, data, 0, data.length, true);
+    }
+
+    private Saved save(BlobType type, byte[] data, int offset, int length, boolean evenIfIndexed) {
         throwIfFailed();
         BlobId id = repo.hasher().id(data, offset, length);
-        if (repo.index().contains(id) || inFlight.putIfAbsent(id, Boolean.TRUE) != null) {
+        if ((!evenIfIndexed && repo.index().contains(id)) || inFlight.putIfAbsent(id, Boolean.TRUE) != null) {
             return new Saved(id, false);
         }
         byte[] payload = repo.payloads().encode(data, offset, length);

@@ -47,9 +47,13 @@ public final class Repository implements AutoCloseable {
     private final PayloadCodec payloads;
     private final Chunker chunker;
     private final BlobIndex index = new BlobIndex();
+    private final byte[] keyringKey;
+    private final String openedSlotId;
 
-    private Repository(ObjectStore store, RepositoryConfig config, Keyring keyring) {
+    private Repository(ObjectStore store, RepositoryConfig config, Keyring keyring, byte[] keyringKey, String openedSlotId) {
         this.store = store;
+        this.openedSlotId = openedSlotId;
+        this.keyringKey = keyringKey;
         this.config = config;
         this.keyring = keyring;
         this.hasher = new BlobHasher(keyring.idKey());
@@ -96,12 +100,11 @@ public final class Repository implements AutoCloseable {
         store.put(keyringName, SealedObject.seal(keyringKey, 0, SealedObject.Kind.KEYRING, keyringName, keyring.encode()));
         KeySlot slot = KeySlot.passphrase(password, keyringKey, options.kdf(), "initial", now);
         store.put(KeySlot.objectName(slot.id()), slot.toJson());
-        java.util.Arrays.fill(keyringKey, (byte) 0);
         ChunkerParams c = options.chunker();
         RepositoryConfig config = new RepositoryConfig(randomHex(), now, c.minSize(), c.avgSize(), c.maxSize(),
                 options.packSize(), options.compression().label(), options.zstdLevel());
         store.put(RepositoryConfig.OBJECT_NAME, config.encode(keyring.configMacKey()));
-        return new Repository(store, config, keyring);
+        return new Repository(store, config, keyring, keyringKey, slot.id());
     }
 
     /** Opens a repository with a passphrase and loads its index. */
@@ -121,14 +124,16 @@ public final class Repository implements AutoCloseable {
                     + " (no config object); create one with 'summit-dr init'");
         }
         RepositoryConfig config = RepositoryConfig.decode(configBytes, store.location());
-        byte[] keyringKey = unlock(store, password);
-        Keyring keyring = loadKeyring(store, keyringKey);
-        java.util.Arrays.fill(keyringKey, (byte) 0);
+        Unlocked unlocked = unlock(store, password);
+        Keyring keyring = loadKeyring(store, unlocked.keyringKey());
         RepositoryConfig.verifyMac(configBytes, keyring.configMacKey(), store.location());
-        return new Repository(store, config, keyring);
+        return new Repository(store, config, keyring, unlocked.keyringKey(), unlocked.slotId());
     }
 
-    private static byte[] unlock(ObjectStore store, char[] password) {
+    private record Unlocked(byte[] keyringKey, String slotId) {
+    }
+
+    private static Unlocked unlock(ObjectStore store, char[] password) {
         List<String> slots = store.list("keys/slots/");
         if (slots.isEmpty()) {
             throw new CorruptObjectException("repository at " + store.location() + " has no key slots under keys/slots/");
@@ -140,7 +145,7 @@ public final class Repository implements AutoCloseable {
                 passphraseSlots++;
                 byte[] key = slot.tryUnwrap(password);
                 if (key != null) {
-                    return key;
+                    return new Unlocked(key, slot.id());
                 }
             }
         }
@@ -343,8 +348,94 @@ public final class Repository implements AutoCloseable {
         return index;
     }
 
+    /** Id of the key slot this repository was opened with. */
+    public String openedSlotId() {
+        return openedSlotId;
+    }
+
+    /** Key slots as stored, in id order. */
+    public List<KeySlot> keySlots() {
+        List<KeySlot> slots = new ArrayList<>();
+        for (String name : store.list("keys/slots/")) {
+            slots.add(KeySlot.fromJson(store.get(name), name));
+        }
+        slots.sort(Comparator.comparing(KeySlot::created).thenComparing(KeySlot::id));
+        return slots;
+    }
+
+    /** Adds a passphrase slot that opens this repository; returns it. */
+    public KeySlot addPassphraseSlot(char[] passphrase, Argon2Params params, String label) {
+        KeySlot slot = KeySlot.passphrase(passphrase, keyringKey, params, label, Instant.now());
+        store.put(KeySlot.objectName(slot.id()), slot.toJson());
+        return slot;
+    }
+
+    /** Removes a slot by id (or unique prefix); refuses to remove the last slot. */
+    public KeySlot removeSlot(String idPrefix) {
+        List<KeySlot> slots = keySlots();
+        List<KeySlot> matches = slots.stream().filter(s -> s.id().startsWith(idPrefix)).toList();
+        if (matches.size() != 1) {
+            throw new RepositoryException(matches.isEmpty() ? "no key slot " + idPrefix
+                    : "key slot prefix " + idPrefix + " is ambiguous");
+        }
+        if (slots.size() == 1) {
+            throw new RepositoryException("refusing to remove key slot " + idPrefix + ": it is the only one that opens the repository");
+        }
+        store.delete(KeySlot.objectName(matches.get(0).id()));
+        return matches.get(0);
+    }
+
+    /**
+     * Indexes packs that no index lists — left by a backup that crashed after storing packs but
+     * before writing their index — from their own trailers, so their blobs are reused. Returns
+     * the number of packs adopted. Unreadable packs are left for verify to report.
+     */
+    public int indexUnindexedPacks() {
+        int adopted = 0;
+        for (String name : store.list("data/")) {
+            byte[] packId = PackFormat.idFromName(name);
+            if (packId == null || index.containsPack(packId)) {
+                continue;
+            }
+            try {
+                List<IndexEntry> entries = new ArrayList<>();
+                PackListing listing = readPackTrailer(packId);
+                for (dr.summit.repository.pack.PackEntry e : listing.entries()) {
+                    entries.add(new IndexEntry(e.id(), e.type(), packId, listing.epoch(), e.offset(), e.length()));
+                }
+                if (!entries.isEmpty()) {
+                    writeIndexFile(entries);
+                    index.add(entries);
+                    adopted++;
+                }
+            } catch (CorruptObjectException e) {
+                // Not ours to fix here: verify reports it, prune removes it.
+            }
+        }
+        return adopted;
+    }
+
+    /** A pack's key epoch and blob list, as its own trailer states them. */
+    public record PackListing(int epoch, List<dr.summit.repository.pack.PackEntry> entries) {
+    }
+
+    /** Reads a pack's footer and trailer with two ranged reads. */
+    public PackListing readPackTrailer(byte[] packId) {
+        String name = PackFormat.objectName(packId);
+        long size = store.size(name);
+        if (size < PackFormat.FOOTER_BYTES) {
+            throw new CorruptObjectException(name + ": truncated to " + size + " bytes");
+        }
+        PackReader.Footer footer = PackReader.footer(store.getRange(name, size - PackFormat.FOOTER_BYTES, PackFormat.FOOTER_BYTES), name, size);
+        long trailerOffset = size - PackFormat.FOOTER_BYTES - footer.trailerLength();
+        byte[] trailer = store.getRange(name, trailerOffset, footer.trailerLength());
+        return new PackListing(footer.epoch(),
+                PackReader.trailer(keyring.dataKey(footer.epoch()), packId, trailer, (int) trailerOffset));
+    }
+
     @Override
     public void close() {
+        java.util.Arrays.fill(keyringKey, (byte) 0);
         keyring.close();
         store.close();
     }

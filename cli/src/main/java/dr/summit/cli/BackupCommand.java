@@ -1,0 +1,123 @@
+package dr.summit.cli;
+
+import dr.summit.files.backup.Archiver;
+import dr.summit.files.backup.BackupCounters;
+import dr.summit.files.backup.BackupWarning;
+import dr.summit.repository.Repository;
+import dr.summit.repository.snapshot.Snapshot;
+import dr.summit.repository.store.LocalDirectoryStore;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+
+@Command(name = "backup", description = "Back up files and directories as a new snapshot.")
+final class BackupCommand implements Callable<Integer> {
+    @Mixin RepositoryOptions repository;
+    @Mixin OutputOptions output;
+    @Spec CommandSpec spec;
+
+    @Parameters(arity = "1..*", paramLabel = "PATH", description = "Files or directories to back up.")
+    List<Path> paths;
+    @Option(names = "--tag", description = "Tag the snapshot (repeatable).")
+    List<String> tags = new ArrayList<>();
+    @Option(names = "--host", description = "Host name to record (default: this machine's).")
+    String host;
+    @Option(names = "--parent", description = "Snapshot to compare with for change detection (default: latest with the same host and paths).")
+    String parent;
+    @Option(names = "--force", description = "Read every file, even those unchanged since the parent snapshot.")
+    boolean force;
+    @Option(names = "--workers", description = "Threads that hash, compress and encrypt (default: number of cores).")
+    Integer workers;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        try (Repository repo = repository.open()) {
+            int adopted = repo.indexUnindexedPacks();
+            String hostName = host != null ? host : hostName();
+            Archiver.Options options = Archiver.Options.defaults(hostName, System.getProperty("user.name"), "summit-dr " + Main.VERSION)
+                    .withTags(tags);
+            if (workers != null) {
+                options = options.withThreads(workers, Math.max(2, Math.min(4, workers)));
+            }
+            if (repo.store() instanceof LocalDirectoryStore local) {
+                options = options.withExcluded(Set.of(local.root()));
+            }
+            List<String> absolute = paths.stream().map(p -> p.toAbsolutePath().normalize().toString()).toList();
+            Snapshot parentSnapshot = force ? null : findParent(repo, hostName, absolute);
+            Archiver archiver = new Archiver(repo, options);
+            long started = System.nanoTime();
+            BackupCounters c = archiver.counters();
+            Archiver.Result result;
+            try (Progress progress = Progress.start(() -> Progress.line(c.files.get(), c.bytesRead.get(), started, 0))) {
+                result = archiver.backup(paths, parentSnapshot);
+            }
+            report(out, result, parentSnapshot, adopted);
+            return result.warningCount() > 0 ? ExitCodes.PARTIAL : ExitCodes.OK;
+        }
+    }
+
+    private Snapshot findParent(Repository repo, String hostName, List<String> absolute) {
+        if (parent != null) {
+            return repo.findSnapshot(parent);
+        }
+        List<Snapshot> all = repo.listSnapshots();
+        for (int i = all.size() - 1; i >= 0; i--) {
+            Snapshot s = all.get(i);
+            if ("files".equals(s.kind()) && hostName.equals(s.host()) && s.paths().equals(absolute)) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    private void report(PrintWriter out, Archiver.Result result, Snapshot parentSnapshot, int adopted) {
+        Snapshot s = result.snapshot();
+        Snapshot.Summary m = s.summary();
+        if (output.json) {
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("snapshot", s.id());
+            json.put("parent", parentSnapshot == null ? null : parentSnapshot.id());
+            json.put("summary", m);
+            json.put("warnings", result.warnings().stream().map(BackupWarning::toString).toList());
+            json.put("warningCount", result.warningCount());
+            json.put("adoptedPacks", adopted);
+            OutputOptions.printJson(out, json);
+            return;
+        }
+        for (BackupWarning w : result.warnings()) {
+            spec.commandLine().getErr().println("warning: " + w);
+        }
+        out.printf("snapshot %s saved%s%n", s.shortId(), parentSnapshot == null ? "" : " (parent " + parentSnapshot.shortId() + ")");
+        out.printf("  files: %d new, %d changed, %d unchanged; %d directories%n", m.newFiles(), m.changedFiles(),
+                m.unchangedFiles(), m.directories());
+        out.printf("  read %s of %s, added %s (%s stored) in %s, %s%n", Sizes.bytes(m.bytesRead()), Sizes.bytes(m.totalBytes()),
+                Sizes.bytes(m.newBytes()), Sizes.bytes(m.newPackedBytes()), Sizes.duration(m.durationMillis()),
+                Sizes.rate(m.bytesRead(), m.durationMillis()));
+        if (result.warningCount() > 0) {
+            out.printf("  %d warnings: the snapshot is complete except for the entries named above%n", result.warningCount());
+        }
+    }
+
+    static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            String env = System.getenv("HOSTNAME");
+            return env != null ? env : "localhost";
+        }
+    }
+}

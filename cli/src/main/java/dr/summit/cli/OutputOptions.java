@@ -1,0 +1,23 @@
+package dr.summit.cli;
+
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dr.summit.repository.format.Json;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+
+/** {@code --json}: machine-readable output with stable field names (README, "JSON output"). */
+public final class OutputOptions {
+    @Option(names = "--json", description = "Print machine-readable JSON instead of text.")
+    boolean json;
+
+    static void printJson(PrintWriter out, Object value) {
+        try {
+            out.println(Json.MAPPER.writer().with(SerializationFeature.INDENT_OUTPUT).writeValueAsString(value));
+            out.flush();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package dr.summit.cli;
+
+import java.io.PrintStream;
+import java.util.function.Supplier;
+
+/**
+ * A one-line progress display on stderr, redrawn four times a second — only when attached to a
+ * terminal, so logs and pipes never see control characters.
+ */
+final class Progress implements AutoCloseable {
+    private final Thread thread;
+    private final PrintStream err = System.err;
+    private volatile boolean running = true;
+
+    private Progress(Supplier<String> line) {
+        thread = new Thread(() -> {
+            while (running) {
+                try {
+                    Thread.sleep(250);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                String text = line.get();
+                err.print("\r\033[K" + text);
+                err.flush();
+            }
+        }, "summit-progress");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Starts a display if stdout/stdin are a terminal; otherwise a no-op. */
+    static Progress start(Supplier<String> line) {
+        return System.console() != null ? new Progress(line) : null;
+    }
+
+    static String line(long files, long bytes, long startedNanos, long totalBytes) {
+        long millis = Math.max(1, (System.nanoTime() - startedNanos) / 1_000_000);
+        String eta = "";
+        if (totalBytes > 0 && bytes > 0 && bytes < totalBytes) {
+            long remainingMillis = (long) ((totalBytes - bytes) * (double) millis / bytes);
+            eta = ", ETA " + Sizes.duration(remainingMillis);
+        }
+        String of = totalBytes > 0 ? " of " + Sizes.bytes(totalBytes) : "";
+        return files + " files, " + Sizes.bytes(bytes) + of + ", " + Sizes.rate(bytes, millis) + eta;
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        thread.interrupt();
+        try {
+            thread.join(500);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        err.print("\r\033[K");
+        err.flush();
+    }
+}

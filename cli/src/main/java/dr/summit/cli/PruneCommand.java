@@ -1,0 +1,65 @@
+package dr.summit.cli;
+
+import dr.summit.repository.Repository;
+import dr.summit.repository.maintenance.Pruner;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+@Command(name = "prune", description = "Delete data no snapshot references and repack partly used packs.")
+final class PruneCommand implements Callable<Integer> {
+    @Mixin RepositoryOptions repository;
+    @Mixin OutputOptions output;
+    @Spec CommandSpec spec;
+
+    @Option(names = "--max-unused", defaultValue = "5%", description = "Garbage left in place at most, as % of stored bytes (default ${DEFAULT-VALUE}).")
+    String maxUnused;
+    @Option(names = "--dry-run", description = "Only print what would be done.")
+    boolean dryRun;
+
+    @Override
+    public Integer call() {
+        try (Repository repo = repository.open()) {
+            run(repo, VerifyCommand.parsePercent(maxUnused), dryRun, output.json, spec.commandLine().getOut());
+        }
+        return ExitCodes.OK;
+    }
+
+    static void run(Repository repo, double maxUnused, boolean dryRun, boolean json, PrintWriter out) {
+        Pruner pruner = new Pruner(repo);
+        Pruner.Plan plan = pruner.plan(maxUnused);
+        Pruner.Result result = dryRun ? null : pruner.execute(plan);
+        if (json) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("dryRun", dryRun);
+            m.put("packs", plan.packs());
+            m.put("storedBytes", plan.storedBytes());
+            m.put("unusedBytes", plan.unusedBytes());
+            m.put("packsToDelete", plan.packsToDelete());
+            m.put("packsToRepack", plan.packsToRepack());
+            m.put("liveBytesToRepack", plan.liveBytesToRepack());
+            if (result != null) {
+                m.put("packsDeleted", result.packsDeleted());
+                m.put("packsWritten", result.packsWritten());
+                m.put("bytesFreed", result.bytesFreed());
+            }
+            m.put("requests", repo.store().stats().snapshot());
+            OutputOptions.printJson(out, m);
+            return;
+        }
+        out.printf("%d packs, %s stored, %s unused; %s delete %d packs, repack %d (%s live)%n", plan.packs(),
+                Sizes.bytes(plan.storedBytes()), Sizes.bytes(plan.unusedBytes()), dryRun ? "would" : "will",
+                plan.packsToDelete(), plan.packsToRepack(), Sizes.bytes(plan.liveBytesToRepack()));
+        if (result != null) {
+            out.printf("deleted %d packs, wrote %d packs and %d index files, freed %s%n", result.packsDeleted(),
+                    result.packsWritten(), result.indexFilesWritten(), Sizes.bytes(result.bytesFreed()));
+        }
+    }
+}

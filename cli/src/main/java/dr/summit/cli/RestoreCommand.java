@@ -1,0 +1,80 @@
+package dr.summit.cli;
+
+import dr.summit.files.restore.RestoreResult;
+import dr.summit.files.restore.Restorer;
+import dr.summit.repository.Repository;
+import dr.summit.repository.snapshot.Snapshot;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+@Command(name = "restore", description = "Restore a snapshot into an empty directory.")
+final class RestoreCommand implements Callable<Integer> {
+    @Mixin RepositoryOptions repository;
+    @Mixin OutputOptions output;
+    @Spec CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "SNAPSHOT", description = "Snapshot id, prefix or 'latest'.")
+    String snapshotRef;
+    @Option(names = {"-t", "--target"}, required = true, paramLabel = "DIR", description = "Empty or new directory to restore into.")
+    Path target;
+    @Option(names = "--include", paramLabel = "P", description = "Restore only paths under P or matching glob P (repeatable).")
+    List<String> includes = new ArrayList<>();
+    @Option(names = "--verify", description = "Re-read every restored file and check it against the snapshot.")
+    boolean verify;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        try (Repository repo = repository.open()) {
+            Snapshot s = repo.findSnapshot(snapshotRef);
+            Restorer restorer = new Restorer(repo, Restorer.Options.defaults().withIncludes(includes).withVerify(verify));
+            long started = System.nanoTime();
+            RestoreResult r;
+            long total = s.summary() == null ? 0 : s.summary().totalBytes();
+            try (Progress progress = Progress.start(() -> Progress.line(restorer.filesDone().get(), restorer.bytesWritten().get(), started, total))) {
+                r = restorer.restore(s, target);
+            }
+            long millis = (System.nanoTime() - started) / 1_000_000;
+            if (output.json) {
+                Map<String, Object> json = new LinkedHashMap<>();
+                json.put("snapshot", s.id());
+                json.put("target", target.toAbsolutePath().toString());
+                json.put("files", r.files());
+                json.put("directories", r.directories());
+                json.put("otherEntries", r.others());
+                json.put("bytes", r.bytes());
+                json.put("verifiedFiles", r.verifiedFiles());
+                json.put("durationMillis", millis);
+                json.put("failures", r.failures());
+                json.put("failureCount", r.failureCount());
+                json.put("warnings", r.warnings());
+                OutputOptions.printJson(out, json);
+            } else {
+                r.warnings().forEach(w -> spec.commandLine().getErr().println("warning: " + w));
+                r.failures().forEach(f -> spec.commandLine().getErr().println("error: " + f));
+                out.printf("restored snapshot %s to %s: %d files, %d directories, %s in %s (%s)%s%n", s.shortId(), target,
+                        r.files(), r.directories(), Sizes.bytes(r.bytes()), Sizes.duration(millis), Sizes.rate(r.bytes(), millis),
+                        verify ? ", " + r.verifiedFiles() + " files verified" : "");
+            }
+            if (!r.complete()) {
+                if (!output.json) {
+                    spec.commandLine().getErr().println("summit-dr: " + r.failureCount() + " entries could not be restored");
+                }
+                return ExitCodes.ERROR;
+            }
+            return ExitCodes.OK;
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package dr.summit.cli;
+
+import dr.summit.repository.Repository;
+import dr.summit.repository.maintenance.Verifier;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+
+@Command(name = "verify", description = "Check the repository: structure always; pack contents with --read-data or --read-data-subset.")
+final class VerifyCommand implements Callable<Integer> {
+    @Mixin RepositoryOptions repository;
+    @Mixin OutputOptions output;
+    @Spec CommandSpec spec;
+
+    @ArgGroup(exclusive = true)
+    ReadData readData;
+
+    static final class ReadData {
+        @Option(names = "--read-data", description = "Read and check every pack.")
+        boolean all;
+        @Option(names = "--read-data-subset", paramLabel = "N%", description = "Read and check a random N% of the packs.")
+        String subset;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        double fraction = 0;
+        if (readData != null) {
+            fraction = readData.all ? 1.0 : parsePercent(readData.subset);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        try (Repository repo = repository.open()) {
+            Verifier.Report r = new Verifier(repo, Math.max(2, Runtime.getRuntime().availableProcessors())).verify(fraction);
+            if (output.json) {
+                OutputOptions.printJson(out, r);
+            } else {
+                r.warnings().forEach(w -> out.println("warning: " + w));
+                r.errors().forEach(e -> out.println("error: " + e));
+                for (Map.Entry<String, Set<String>> a : r.affected().entrySet()) {
+                    out.println("damaged " + a.getKey() + " affects snapshots: "
+                            + String.join(" ", a.getValue().stream().map(id -> id.substring(0, 8)).toList()));
+                }
+                out.printf("%d snapshots, %d packs indexed, %d packs read (%s): %s%n", r.snapshots(), r.packsIndexed(),
+                        r.packsRead(), Sizes.bytes(r.bytesRead()), r.ok() ? "no errors" : r.errors().size() + " errors");
+            }
+            return r.ok() ? ExitCodes.OK : ExitCodes.ERROR;
+        }
+    }
+
+    static double parsePercent(String s) {
+        String v = s.endsWith("%") ? s.substring(0, s.length() - 1) : s;
+        try {
+            double d = Double.parseDouble(v);
+            if (d <= 0 || d > 100) {
+                throw new NumberFormatException();
+            }
+            return d / 100.0;
+        } catch (NumberFormatException e) {
+            throw new CommandFailure("--read-data-subset wants a percentage in (0, 100], e.g. 10%; got '" + s + "'", ExitCodes.USAGE);
+        }
+    }
+}

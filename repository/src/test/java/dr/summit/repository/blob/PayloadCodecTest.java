@@ -1,0 +1,185 @@
+package dr.summit.repository.blob;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import dr.summit.repository.CorruptObjectException;
+import dr.summit.repository.TestBytes;
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+class PayloadCodecTest {
+
+    private static PayloadCodec codec(Compression c) {
+        return new PayloadCodec(c, 3);
+    }
+
+    private static byte[] randomInput(Random random, int i) {
+        int length = switch (i % 5) {
+            case 0 -> 0;
+            case 1 -> random.nextInt(64);
+            case 2 -> 64 + random.nextInt(200);
+            default -> random.nextInt(70_000);
+        };
+        return random.nextBoolean() ? TestBytes.random(random, length) : TestBytes.compressible(random, length);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Compression.class)
+    void randomCompressibleAndEmptyInputsRoundTrip(Compression compression) {
+        PayloadCodec codec = codec(compression);
+        Random random = new Random(30 + compression.ordinal());
+        for (int i = 0; i < 300; i++) {
+            byte[] data = randomInput(random, i);
+            byte[] payload = codec.encode(data, 0, data.length);
+            assertThat(codec.decode(payload, "blob")).as("case %d, %d bytes", i, data.length).isEqualTo(data);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Compression.class)
+    void encodesASliceOfALargerArray(Compression compression) {
+        PayloadCodec codec = codec(compression);
+        Random random = new Random(40);
+        byte[] buf = TestBytes.compressible(random, 50_000);
+        for (int i = 0; i < 50; i++) {
+            int offset = random.nextInt(buf.length);
+            int length = random.nextInt(buf.length - offset);
+            byte[] payload = codec.encode(buf, offset, length);
+            assertThat(codec.decode(payload, "blob")).isEqualTo(Arrays.copyOfRange(buf, offset, offset + length));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Compression.class)
+    void emptyInputIsTheSingleByteRawPayload(Compression compression) {
+        assertThat(codec(compression).encode(new byte[0], 0, 0)).containsExactly(0);
+        assertThat(codec(compression).decode(new byte[]{0}, "blob")).isEmpty();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Compression.class)
+    void incompressibleDataIsStoredRaw(Compression compression) {
+        Random random = new Random(41);
+        for (int length : new int[]{1, 63, 64, 65, 1000, 100_000}) {
+            byte[] data = TestBytes.random(random, length);
+            byte[] payload = codec(compression).encode(data, 0, length);
+            assertThat(payload[0]).isZero();
+            assertThat(Arrays.copyOfRange(payload, 1, payload.length)).isEqualTo(data);
+            assertThat(payload.length - data.length).isLessThanOrEqualTo(PayloadCodec.MAX_OVERHEAD);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Compression.class, names = {"ZSTD", "LZ4"})
+    void compressibleDataIsCompressedAndTagged(Compression compression) {
+        byte[] data = TestBytes.compressible(new Random(42), 10_000);
+        byte[] payload = codec(compression).encode(data, 0, data.length);
+        assertThat(payload[0]).isEqualTo((byte) compression.code());
+        assertThat(payload.length).isLessThan(data.length / 2);
+        assertThat(Arrays.copyOfRange(payload, 1, 5)).containsExactly(0, 0, 0x27, 0x10);
+    }
+
+    @Test
+    void noneNeverCompresses() {
+        byte[] data = new byte[10_000];
+        byte[] payload = codec(Compression.NONE).encode(data, 0, data.length);
+        assertThat(payload).hasSize(10_001);
+        assertThat(payload[0]).isZero();
+    }
+
+    @Test
+    void shortInputsAreNotCompressed() {
+        byte[] zeros = new byte[63];
+        assertThat(codec(Compression.ZSTD).encode(zeros, 0, 63)).hasSize(64);
+        assertThat(codec(Compression.LZ4).encode(zeros, 0, 63)).hasSize(64);
+        assertThat(codec(Compression.ZSTD).encode(new byte[64], 0, 64)[0]).isEqualTo((byte) Compression.ZSTD.code());
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Compression.class, names = {"ZSTD", "LZ4"})
+    void everyTruncationOfACompressedPayloadIsCorrupt(Compression compression) {
+        byte[] data = TestBytes.compressible(new Random(43), 3_000);
+        byte[] payload = codec(compression).encode(data, 0, data.length);
+        assertThat(payload[0]).isEqualTo((byte) compression.code());
+        for (int length = 0; length < payload.length; length++) {
+            byte[] cut = TestBytes.truncate(payload, length);
+            assertThatThrownBy(() -> codec(compression).decode(cut, "blob 1234"))
+                    .as("truncated to %d of %d", length, payload.length)
+                    .isInstanceOf(CorruptObjectException.class)
+                    .hasMessageStartingWith("blob 1234: ");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Compression.class, names = {"ZSTD", "LZ4"})
+    void wrongRawLengthIsCorrupt(Compression compression) {
+        byte[] data = TestBytes.compressible(new Random(44), 5_000);
+        byte[] payload = codec(compression).encode(data, 0, data.length);
+        for (int raw : new int[]{0, 1, 4_999, 5_001, 10_000, 1 << 20}) {
+            byte[] damaged = payload.clone();
+            damaged[1] = (byte) (raw >>> 24);
+            damaged[2] = (byte) (raw >>> 16);
+            damaged[3] = (byte) (raw >>> 8);
+            damaged[4] = (byte) raw;
+            assertThatThrownBy(() -> codec(compression).decode(damaged, "blob"))
+                    .as("raw length %d", raw)
+                    .isInstanceOf(CorruptObjectException.class);
+        }
+    }
+
+    @Test
+    void implausibleRawLengthIsCorruptWithoutAllocatingIt() {
+        byte[] negative = {1, (byte) 0xFF, 0, 0, 0, 1, 2, 3};
+        assertThatThrownBy(() -> codec(Compression.ZSTD).decode(negative, "blob"))
+                .isInstanceOf(CorruptObjectException.class).hasMessageContaining("implausible raw length");
+        byte[] huge = {2, 0x7F, 0, 0, 0, 1, 2, 3};
+        assertThatThrownBy(() -> codec(Compression.LZ4).decode(huge, "blob"))
+                .isInstanceOf(CorruptObjectException.class).hasMessageContaining("implausible raw length");
+    }
+
+    @Test
+    void emptyPayloadAndUnknownAlgorithmAreCorrupt() {
+        assertThatThrownBy(() -> codec(Compression.ZSTD).decode(new byte[0], "blob"))
+                .isInstanceOf(CorruptObjectException.class).hasMessage("blob: empty payload");
+        assertThatThrownBy(() -> codec(Compression.ZSTD).decode(new byte[]{3, 1, 2}, "blob"))
+                .isInstanceOf(CorruptObjectException.class).hasMessage("blob: unknown compression 3");
+        assertThatThrownBy(() -> codec(Compression.ZSTD).decode(new byte[]{(byte) 0x81}, "blob"))
+                .isInstanceOf(CorruptObjectException.class);
+    }
+
+    /**
+     * Payloads are authenticated by AES-GCM before they are decoded, so a flipped bit in a
+     * literal may decode to other bytes; what must never happen is an exception other than
+     * CorruptObjectException, or output of the wrong length.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Compression.class, names = {"ZSTD", "LZ4"})
+    void randomBitFlipsNeverEscapeAsAnythingButCorruptObjectException(Compression compression) {
+        PayloadCodec codec = codec(compression);
+        Random random = new Random(45);
+        int rejected = 0;
+        for (int i = 0; i < 2_000; i++) {
+            byte[] data = TestBytes.compressible(random, 64 + random.nextInt(4_000));
+            byte[] payload = codec.encode(data, 0, data.length);
+            if (payload[0] == 0) {
+                continue;
+            }
+            byte[] damaged = TestBytes.flipBit(payload, 8 + random.nextInt((payload.length - 1) * 8));
+            Throwable thrown = catchThrowable(() -> {
+                byte[] out = codec.decode(damaged, "blob");
+                int raw = ((damaged[1] & 0xFF) << 24) | ((damaged[2] & 0xFF) << 16) | ((damaged[3] & 0xFF) << 8) | (damaged[4] & 0xFF);
+                assertThat(out).hasSize(raw);
+            });
+            if (thrown != null) {
+                assertThat(thrown).as("case %d", i).isInstanceOf(CorruptObjectException.class);
+                rejected++;
+            }
+        }
+        assertThat(rejected).isPositive();
+    }
+}

@@ -1,0 +1,256 @@
+package dr.summit.repository.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dr.summit.repository.RepositoryException;
+import dr.summit.repository.TestBytes;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LocalDirectoryStoreTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void putThenGetReturnsTheBytes() {
+        LocalDirectoryStore store = new LocalDirectoryStore(dir);
+        Random random = new Random(130);
+        Map<String, byte[]> objects = new HashMap<>();
+        for (int i = 0; i < 40; i++) {
+            String name = switch (i % 4) {
+                case 0 -> "config" + i;
+                case 1 -> "snapshots/" + i;
+                case 2 -> "data/" + String.format("%02x", i) + "/" + "ab".repeat(32) + i;
+                default -> "keys/slots/" + i;
+            };
+            byte[] data = TestBytes.random(random, i == 0 ? 0 : random.nextInt(100_000));
+            store.put(name, data);
+            objects.put(name, data);
+        }
+        objects.forEach((name, data) -> {
+            assertThat(store.get(name)).isEqualTo(data);
+            assertThat(store.exists(name)).isTrue();
+            assertThat(store.size(name)).isEqualTo(data.length);
+        });
+        assertThat(store.list("")).containsExactlyInAnyOrderElementsOf(objects.keySet());
+    }
+
+    @Test
+    void putOfASliceStoresOnlyTheSlice() {
+        LocalDirectoryStore store = new LocalDirectoryStore(dir);
+        store.put("x", new byte[]{1, 2, 3, 4, 5}, 1, 3);
+        assertThat(store.get("x")).containsExactly(2, 3, 4);
+    }
+
+    @Test
+    void getRangeReadsAnyRangeAndRefusesToReadPastTheEnd() {
+        LocalDirectoryStore store = new LocalDirectoryStore(dir);
+        Random random = new Random(131);
+        byte[] data = TestBytes.random(random, 10_000);
+        store.put("data/00/pack", data);
+        for (int i = 0; i < 200; i++) {
+            int offset = random.nextInt(data.length + 1);
+            int length = random.nextInt(data.length - offset + 1);
+            assertThat(store.getRange("data/00/pack", offset, length))
+                    .isEqualTo(java.util.Arrays.copyOfRange(data, offset, offset + length));
+        }
+        assertThatThrownBy(() -> store.getRange("data/00/pack", 9_990, 11))
+                .isInstanceOf(StoreException.class)
+                .hasMessageContaining("data/00/pack")
+                .hasMessageContaining("is truncated: wanted 11 bytes at offset 9990, it has 10000");
+        assertThatThrownBy(() -> store.getRange("data/00/pack", 20_000, 1)).isInstanceOf(StoreException.class);
+    }
+
+    @Test
+    void missingObjectsAreReportedAsNotFound() {
+        LocalDirectoryStore store = new LocalDirectoryStore(dir);
+        assertThatThrownBy(() -> store.get("snapshots/nope"))
+                .isInstanceOf(ObjectNotFoundException.class)
+                .hasMessage("object snapshots/nope not found in " + store.location());
+        assertThatThrownBy(() -> store.getRange("data/nope", 0, 1)).isInstanceOf(ObjectNotFoundException.class);
+        assertThatThrownBy(() -> store.size("nope")).isInstanceOf(ObjectNotFoundException.class);
+        assertThat(store.exists("nope")).isFalse();
+    }
+
+    @Test
+    void putRefusesToOverwriteAndKeepsTheOldContent() {
+        LocalDirectoryStore store = new LocalDirectoryStore(dir);
+        store.put("snapshots/a", "old".getBytes());
+        assertThatThrownBy(() -> store.put("snapshots/a", "new content".getBytes()))
+                .isInstanceOf(ObjectExistsException.class)
+                .hasMessageContaining("snapshots/a already exists");
+        assertThat(store.get("snapshots/a")).isEqualTo("old".getBytes());
+        assertThat(store.leftoverTemporaryFiles()).isEmpty();
+    }
+
+    @Test
+    void concurrentPutsOfOneNameLetExactlyOneWin() throws Exception {
+        LocalDirectoryStore store = new LocalDirectoryStore(dir);
+        int threads = 8;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        CountDownLatch start = new CountDownLatch(1);
+        AtomicInteger won = new AtomicInteger();
+        AtomicInteger refused = new AtomicInteger();
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                byte[] data = new byte[1000];
+                java.util.Arrays.fill(data, (byte) t);
+                futures.add(pool.submit(() -> {
+                    start.await();
+                    try {
+                        store.put("index/same", data);
+                        won.incrementAndGet();
+                    } catch (ObjectExistsException e) {
+                        refused.incrementAndGet();
+                    }
+                    return null;
+                }));
+            }
+            start.countDown();
+            for (Future<?> f : futures) {
+                f.get();
+            }
+        } finally {
+            pool.shutdown();
+        }
+        assertThat(won.get()).isEqualTo(1);
+        assertThat(refused.get()).isEqualTo(threads - 1);
+        byte[] stored = store.get("index/same");
+        assertThat(stored).hasSize(1000);
+        assertThat(stored).containsOnly(stored[0]);
+        assertThat(store.leftoverTemporaryFiles()).isEmpty();
+    }
+
+    @Test
+    void noTemporaryFilesRemainAfterPuts() throws IOException {
+        LocalDirectoryStore store = new LocalDirectoryStore(dir);
+        for (int i = 0; i < 50; i++) {
+            store.put("data/" + (i % 5) + "/obj" + i, new byte[i]);
+        }
+        assertThat(store.leftoverTemporaryFiles()).isEmpty();
+        try (var walk = Files.walk(dir)) {
+            assertThat(walk.filter(Files::isRegularFile).count()).isEqualTo(50);
+        }
+    }
+
+    @Test
+    void listSkipsTemporaryFilesAndListsOnlyUnderThePrefix() throws IOException {
+        LocalDirectoryStore store = new LocalDirectoryStore(dir);
+        store.put("snapshots/one", new byte[1]);
+        store.put("snapshots/two", new byte[1]);
+        store.put("index/three", new byte[1]);
+        store.put("data/ab/four", new byte[1]);
+        Files.write(dir.resolve("snapshots").resolve(LocalDirectoryStore.TEMP_PREFIX + "one-1234"), new byte[3]);
+        Files.write(dir.resolve("data/ab").resolve(LocalDirectoryStore.TEMP_PREFIX + "x-1"), new byte[3]);
+
+        assertThat(store.list("snapshots/")).containsExactlyInAnyOrder("snapshots/one", "snapshots/two");
+        assertThat(store.list("snapshots")).containsExactlyInAnyOrder("snapshots/one", "snapshots/two");
+        assertThat(store.list("data/")).containsExactly("data/ab/four");
+        assertThat(store.list("")).containsExactlyInAnyOrder("snapshots/one", "snapshots/two", "index/three", "data/ab/four");
+        assertThat(store.list("keys/")).isEmpty();
+        assertThat(store.leftoverTemporaryFiles()).hasSize(2);
+    }
+
+    @Test
+    void listOfAMissingRootIsEmpty() {
+        assertThat(new LocalDirectoryStore(dir.resolve("not-yet")).list("")).isEmpty();
+    }
+
+    @Test
+    void putCreatesTheRootAndParents() {
+        LocalDirectoryStore store = new LocalDirectoryStore(dir.resolve("new/repo"));
+        store.put("data/aa/bb", new byte[]{9});
+        assertThat(Files.exists(dir.resolve("new/repo/data/aa/bb"))).isTrue();
+    }
+
+    @Test
+    void deleteRemovesAndIsIdempotent() {
+        LocalDirectoryStore store = new LocalDirectoryStore(dir);
+        store.put("snapshots/a", new byte[1]);
+        store.delete("snapshots/a");
+        assertThat(store.exists("snapshots/a")).isFalse();
+        assertThat(store.list("snapshots/")).isEmpty();
+        store.delete("snapshots/a");
+        store.put("snapshots/a", new byte[2]);
+        assertThat(store.get("snapshots/a")).hasSize(2);
+    }
+
+    @Test
+    void namesThatEscapeTheRootAreRefused() {
+        LocalDirectoryStore store = new LocalDirectoryStore(dir);
+        for (String bad : new String[]{"/etc/passwd", "../x", "data/../../x", "a\\b"}) {
+            assertThatThrownBy(() -> store.put(bad, new byte[1])).as(bad).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> store.get(bad)).as(bad).isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    @Test
+    void injectedFaultsMakeCallsFailWithoutSideEffects() {
+        List<String> seen = new ArrayList<>();
+        StoreFaults faults = (call, name) -> {
+            seen.add(call + " " + name);
+            if (name.startsWith("fail")) {
+                throw new StoreException("injected " + call + " fault on " + name);
+            }
+        };
+        LocalDirectoryStore store = new LocalDirectoryStore(dir, faults);
+        assertThatThrownBy(() -> store.put("fail/x", new byte[1])).isInstanceOf(StoreException.class).hasMessage("injected PUT fault on fail/x");
+        assertThat(Files.exists(dir.resolve("fail"))).isFalse();
+        store.put("ok", new byte[1]);
+        assertThatThrownBy(() -> store.get("fail/x")).hasMessage("injected GET fault on fail/x");
+        assertThatThrownBy(() -> store.getRange("fail/x", 0, 1)).hasMessage("injected GET fault on fail/x");
+        assertThatThrownBy(() -> store.exists("fail/x")).hasMessage("injected HEAD fault on fail/x");
+        assertThatThrownBy(() -> store.size("fail/x")).hasMessage("injected HEAD fault on fail/x");
+        assertThatThrownBy(() -> store.list("fail/")).hasMessage("injected LIST fault on fail/");
+        assertThatThrownBy(() -> store.delete("fail/x")).hasMessage("injected DELETE fault on fail/x");
+        assertThat(seen).containsExactly("PUT fail/x", "PUT ok", "GET fail/x", "GET fail/x", "HEAD fail/x", "HEAD fail/x",
+                "LIST fail/", "DELETE fail/x");
+    }
+
+    @Test
+    void failingTheNthPutLeavesTheEarlierObjectsIntact() {
+        AtomicInteger puts = new AtomicInteger();
+        StoreFaults failThird = (call, name) -> {
+            if (call == StoreFaults.Call.PUT && puts.incrementAndGet() == 3) {
+                throw new StoreException("injected");
+            }
+        };
+        LocalDirectoryStore store = new LocalDirectoryStore(dir, failThird);
+        store.put("a", new byte[]{1});
+        store.put("b", new byte[]{2});
+        assertThatThrownBy(() -> store.put("c", new byte[]{3})).isInstanceOf(RepositoryException.class);
+        store.put("d", new byte[]{4});
+        assertThat(store.list("")).containsExactlyInAnyOrder("a", "b", "d");
+        assertThat(store.leftoverTemporaryFiles()).isEmpty();
+    }
+
+    @Test
+    void statsCountRequestsAndBytes() {
+        LocalDirectoryStore store = new LocalDirectoryStore(dir);
+        store.put("a", new byte[10]);
+        store.put("b", new byte[5]);
+        store.get("a");
+        store.getRange("a", 2, 3);
+        store.exists("a");
+        store.list("");
+        store.delete("b");
+        StoreStats.Snapshot s = store.stats().snapshot();
+        assertThat(s).isEqualTo(new StoreStats.Snapshot(2, 15, 2, 13, 1, 1, 1));
+    }
+}
