@@ -168,15 +168,49 @@ final class RestoreBatch {
         }
     }
 
+    /** File-system block size assumed for hole detection; holes smaller than this are not worth it. */
+    private static final int BLOCK = 4096;
+
+    /**
+     * Writes a chunk, skipping every block-aligned run of zeros so that holes inside a chunk stay
+     * holes (a sparse region rarely starts on a chunk boundary).
+     */
     private static void write(FileJob job, long offset, byte[] data) throws IOException {
         // Opened per write: batches hold thousands of files, far more than we may keep open.
         try (FileChannel out = FileChannel.open(job.temp, StandardOpenOption.WRITE)) {
-            ByteBuffer buf = ByteBuffer.wrap(data);
-            long position = offset;
-            while (buf.hasRemaining()) {
-                position += out.write(buf, position);
+            int pos = 0;
+            while (pos < data.length) {
+                int segmentEnd = nextBoundary(offset, pos, data.length);
+                boolean zero = isZero(data, pos, segmentEnd);
+                int runEnd = segmentEnd;
+                while (runEnd < data.length) {
+                    int next = nextBoundary(offset, runEnd, data.length);
+                    if (isZero(data, runEnd, next) != zero) {
+                        break;
+                    }
+                    runEnd = next;
+                }
+                if (!zero) {
+                    ByteBuffer buf = ByteBuffer.wrap(data, pos, runEnd - pos);
+                    long position = offset + pos;
+                    while (buf.hasRemaining()) {
+                        position += out.write(buf, position);
+                    }
+                }
+                pos = runEnd;
             }
         }
+    }
+
+    /** End of the block that contains data[pos], in data coordinates, blocks aligned to file offsets. */
+    private static int nextBoundary(long fileOffset, int pos, int length) {
+        long absolute = fileOffset + pos;
+        long blockEnd = (absolute / BLOCK + 1) * BLOCK;
+        return (int) Math.min(length, blockEnd - fileOffset);
+    }
+
+    private static boolean isZero(byte[] data, int from, int to) {
+        return java.util.Arrays.equals(data, from, to, ZEROS, 0, to - from);
     }
 
     private static final byte[] ZEROS = new byte[64 * 1024];
