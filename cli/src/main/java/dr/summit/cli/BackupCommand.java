@@ -3,6 +3,7 @@ package dr.summit.cli;
 import dr.summit.files.backup.Archiver;
 import dr.summit.files.backup.BackupCounters;
 import dr.summit.files.backup.BackupWarning;
+import dr.summit.files.backup.TotalsScanner;
 import dr.summit.repository.Repository;
 import dr.summit.repository.snapshot.Snapshot;
 import dr.summit.repository.store.LocalDirectoryStore;
@@ -62,12 +63,23 @@ final class BackupCommand implements Callable<Integer> {
             long started = System.nanoTime();
             BackupCounters c = archiver.counters();
             Archiver.Result result;
-            try (Progress progress = Progress.start(() -> Progress.line(c.files.get(), c.bytesRead.get(), started, 0))) {
+            try (Progress progress = Progress.start(() -> Progress.line(c.files.get(), c.bytesRead.get() + unchangedBytes(c),
+                    started, c.scannedBytes.get()))) {
+                if (progress != null) {
+                    Thread scanner = new Thread(new TotalsScanner(paths, c), "summit-scanner");
+                    scanner.setDaemon(true);
+                    scanner.start();
+                }
                 result = archiver.backup(paths, parentSnapshot);
             }
             report(out, result, parentSnapshot, adopted);
             return result.warningCount() > 0 ? ExitCodes.PARTIAL : ExitCodes.OK;
         }
+    }
+
+    /** Bytes of files skipped as unchanged count as done for the ETA. */
+    private static long unchangedBytes(BackupCounters c) {
+        return c.unchangedBytes.get();
     }
 
     private Snapshot findParent(Repository repo, String hostName, List<String> absolute) {

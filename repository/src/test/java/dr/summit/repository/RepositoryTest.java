@@ -307,6 +307,28 @@ class RepositoryTest {
     }
 
     @Test
+    void blobInATruncatedPackFailsNamingThePack() throws IOException {
+        BlobId id;
+        try (Repository repo = init()) {
+            try (BlobSaver saver = repo.newBlobSaver(1)) {
+                id = saver.save(BlobType.DATA, TestBytes.random(new Random(143), 50_000)).id();
+                saver.flush();
+            }
+        }
+        try (Repository repo = Repository.open(store(), PASSWORD)) {
+            BlobLocation location = repo.index().find(id);
+            Path packFile = dir.resolve(PackFormat.objectName(location.packId()));
+            try (RandomAccessFile f = new RandomAccessFile(packFile.toFile(), "rw")) {
+                f.setLength(location.offset() + location.length() / 2);
+            }
+            assertThatThrownBy(() -> repo.loadBlob(BlobType.DATA, id))
+                    .isInstanceOf(RepositoryException.class)
+                    .hasMessageContaining(location.packHex())
+                    .hasMessageContaining("truncated");
+        }
+    }
+
+    @Test
     void aDamagedIndexFileIsReportedAtOpen() throws IOException {
         try (Repository repo = init()) {
             try (BlobSaver saver = repo.newBlobSaver(1)) {

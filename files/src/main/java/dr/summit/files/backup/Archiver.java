@@ -235,6 +235,7 @@ public final class Archiver {
             counters.totalBytes.addAndGet(node.size());
             if (unchanged(node, parentNode)) {
                 counters.unchangedFiles.incrementAndGet();
+                counters.unchangedBytes.addAndGet(node.size());
                 return CompletableFuture.completedFuture(node.withContent(parentNode.content(), parentNode.size(), 0));
             }
             (parentNode == null ? counters.newFiles : counters.changedFiles).incrementAndGet();

@@ -11,6 +11,7 @@ public final class BackupCounters {
     public final AtomicLong newFiles = new AtomicLong();
     public final AtomicLong changedFiles = new AtomicLong();
     public final AtomicLong unchangedFiles = new AtomicLong();
+    public final AtomicLong unchangedBytes = new AtomicLong();
     public final AtomicLong bytesRead = new AtomicLong();
     public final AtomicLong changedDuringBackup = new AtomicLong();
     public final AtomicLong unreadable = new AtomicLong();
