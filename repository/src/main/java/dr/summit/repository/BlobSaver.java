@@ -74,8 +74,14 @@ public final class BlobSaver implements AutoCloseable {
 
     private Saved save(BlobType type, byte[] data, int offset, int length, boolean evenIfIndexed) {
         throwIfFailed();
-        BlobId id = repo.hasher().id(data, offset, length);
-        if ((!evenIfIndexed && repo.index().contains(id)) || inFlight.putIfAbsent(id, Boolean.TRUE) != null) {
+        BlobId id = repo.hasher().id(type, data, offset, length);
+        // Claim first, then look in the index: the uploader adds to the index before releasing
+        // its claim, so one of the two checks always sees a blob that is being stored.
+        if (inFlight.putIfAbsent(id, Boolean.TRUE) != null) {
+            return new Saved(id, false);
+        }
+        if (!evenIfIndexed && repo.index().contains(id)) {
+            inFlight.remove(id);
             return new Saved(id, false);
         }
         byte[] payload = repo.payloads().encode(data, offset, length);

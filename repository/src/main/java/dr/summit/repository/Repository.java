@@ -139,8 +139,16 @@ public final class Repository implements AutoCloseable {
             throw new CorruptObjectException("repository at " + store.location() + " has no key slots under keys/slots/");
         }
         int passphraseSlots = 0;
+        List<String> damaged = new ArrayList<>();
         for (String name : slots) {
-            KeySlot slot = KeySlot.fromJson(store.get(name), name);
+            KeySlot slot;
+            try {
+                slot = KeySlot.fromJson(store.get(name), name);
+            } catch (CorruptObjectException e) {
+                // One damaged slot must not lock out the holders of every other slot.
+                damaged.add(name);
+                continue;
+            }
             if (KeySlot.PASSPHRASE.equals(slot.kind())) {
                 passphraseSlots++;
                 byte[] key = slot.tryUnwrap(password);
@@ -150,7 +158,8 @@ public final class Repository implements AutoCloseable {
             }
         }
         throw new WrongKeyException("wrong password: none of the " + passphraseSlots
-                + " passphrase key slots of " + store.location() + " opens with it");
+                + " passphrase key slots of " + store.location() + " opens with it"
+                + (damaged.isEmpty() ? "" : " (" + damaged.size() + " damaged slots skipped: " + String.join(", ", damaged) + ")"));
     }
 
     private static Keyring loadKeyring(ObjectStore store, byte[] keyringKey) {
@@ -239,7 +248,7 @@ public final class Repository implements AutoCloseable {
         byte[] payload = PackReader.openBlob(packKey, location.packId(),
                 new dr.summit.repository.pack.PackEntry(type, id, location.offset(), location.length()), buf, offset);
         byte[] plain = payloads.decode(payload, where);
-        if (!hasher.id(plain).equals(id)) {
+        if (!hasher.id(type, plain).equals(id)) {
             throw new CorruptObjectException(where + ": content does not match its id");
         }
         return plain;
@@ -357,7 +366,11 @@ public final class Repository implements AutoCloseable {
     public List<KeySlot> keySlots() {
         List<KeySlot> slots = new ArrayList<>();
         for (String name : store.list("keys/slots/")) {
-            slots.add(KeySlot.fromJson(store.get(name), name));
+            try {
+                slots.add(KeySlot.fromJson(store.get(name), name));
+            } catch (CorruptObjectException e) {
+                slots.add(new KeySlot(1, name.substring("keys/slots/".length()), "damaged", Instant.EPOCH, e.getMessage(), null, ""));
+            }
         }
         slots.sort(Comparator.comparing(KeySlot::created).thenComparing(KeySlot::id));
         return slots;

@@ -61,7 +61,7 @@ public record RepositoryConfig(String repositoryId, Instant created, int chunker
         r.expectEnd();
         try {
             RepositoryConfig c = Json.MAPPER.readValue(body, RepositoryConfig.class);
-            if (c.repositoryId() == null || c.chunkerMin() <= 0 || c.chunkerAvg() <= c.chunkerMin()
+            if (c == null || c.repositoryId() == null || c.chunkerMin() <= 0 || c.chunkerAvg() <= c.chunkerMin()
                     || c.chunkerMax() <= c.chunkerAvg() || c.packSize() <= 0) {
                 throw new CorruptObjectException(what + ": invalid settings");
             }

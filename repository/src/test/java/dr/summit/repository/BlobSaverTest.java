@@ -80,7 +80,7 @@ class BlobSaverTest {
         Set<BlobId> unique = new HashSet<>();
         long packs;
         try (Repository repo = Repository.init(new LocalDirectoryStore(dir), PASSWORD, FAST)) {
-            blobs.forEach(b -> unique.add(repo.hasher().id(b.data())));
+            blobs.forEach(b -> unique.add(repo.hasher().id(b.type(), b.data())));
             try (BlobSaver saver = repo.newBlobSaver(2)) {
                 int added = saveFromThreads(saver, blobs, 4, 151);
                 saver.flush();
@@ -93,7 +93,7 @@ class BlobSaverTest {
             assertThat(repo.store().list("data/")).hasSize((int) packs);
             assertThat(repo.index().size()).isEqualTo(unique.size());
             for (Blob b : blobs) {
-                assertThat(repo.loadBlob(b.type(), repo.hasher().id(b.data()))).isEqualTo(b.data());
+                assertThat(repo.loadBlob(b.type(), repo.hasher().id(b.type(), b.data()))).isEqualTo(b.data());
             }
         }
 
@@ -102,7 +102,7 @@ class BlobSaverTest {
             assertThat(repo.index().size()).isEqualTo(unique.size());
             assertThat(repo.index().packCount()).isEqualTo((int) packs);
             for (Blob b : blobs) {
-                assertThat(repo.loadBlob(b.type(), repo.hasher().id(b.data()))).isEqualTo(b.data());
+                assertThat(repo.loadBlob(b.type(), repo.hasher().id(b.type(), b.data()))).isEqualTo(b.data());
             }
             try (BlobSaver again = repo.newBlobSaver(2)) {
                 assertThat(saveFromThreads(again, blobs, 2, 152)).isZero();
@@ -121,8 +121,8 @@ class BlobSaverTest {
             byte[] buf = "0123456789".getBytes();
             BlobSaver.Saved whole = saver.save(BlobType.DATA, buf);
             BlobSaver.Saved slice = saver.save(BlobType.DATA, buf, 2, 5);
-            assertThat(whole).isEqualTo(new BlobSaver.Saved(repo.hasher().id(buf), true));
-            assertThat(slice.id()).isEqualTo(repo.hasher().id("23456".getBytes()));
+            assertThat(whole).isEqualTo(new BlobSaver.Saved(repo.hasher().id(BlobType.DATA, buf), true));
+            assertThat(slice.id()).isEqualTo(repo.hasher().id(BlobType.DATA, "23456".getBytes()));
             assertThat(saver.save(BlobType.DATA, "23456".getBytes())).isEqualTo(new BlobSaver.Saved(slice.id(), false));
             saver.flush();
             assertThat(repo.loadBlob(BlobType.DATA, slice.id())).isEqualTo("23456".getBytes());
@@ -211,7 +211,7 @@ class BlobSaverTest {
             assertThat(repo.index().size()).isEqualTo(count);
             for (int i = 0; i < count; i += 997) {
                 byte[] data = java.nio.ByteBuffer.allocate(4).putInt(i).array();
-                assertThat(repo.loadBlob(BlobType.DATA, repo.hasher().id(data))).isEqualTo(data);
+                assertThat(repo.loadBlob(BlobType.DATA, repo.hasher().id(BlobType.DATA, data))).isEqualTo(data);
             }
         }
     }

@@ -8,10 +8,13 @@ import dr.summit.repository.blob.BlobType;
 import dr.summit.repository.blob.Compression;
 import dr.summit.repository.chunker.ChunkerParams;
 import dr.summit.repository.crypto.Argon2Params;
+import dr.summit.repository.crypto.KeySlot;
 import dr.summit.repository.index.BlobLocation;
 import dr.summit.repository.pack.PackFormat;
 import dr.summit.repository.snapshot.Snapshot;
 import dr.summit.repository.store.LocalDirectoryStore;
+import dr.summit.repository.store.ObjectStore;
+import dr.summit.repository.store.StoreStats;
 import dr.summit.repository.tree.Node;
 import dr.summit.repository.tree.NodeType;
 import dr.summit.repository.tree.TreeCodec;
@@ -116,6 +119,79 @@ class RepositoryTest {
         assertThatThrownBy(() -> init())
                 .isInstanceOf(RepositoryException.class)
                 .hasMessageContaining("a repository already exists");
+    }
+
+    /** A store that lists names in sorted order, so tests can control which key slot is tried first. */
+    private static final class SortedListingStore implements ObjectStore {
+        private final ObjectStore delegate;
+
+        SortedListingStore(ObjectStore delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public String location() {
+            return delegate.location();
+        }
+
+        @Override
+        public void put(String name, byte[] data, int offset, int length) {
+            delegate.put(name, data, offset, length);
+        }
+
+        @Override
+        public byte[] get(String name) {
+            return delegate.get(name);
+        }
+
+        @Override
+        public byte[] getRange(String name, long offset, int length) {
+            return delegate.getRange(name, offset, length);
+        }
+
+        @Override
+        public long size(String name) {
+            return delegate.size(name);
+        }
+
+        @Override
+        public boolean exists(String name) {
+            return delegate.exists(name);
+        }
+
+        @Override
+        public List<String> list(String prefix) {
+            return delegate.list(prefix).stream().sorted().toList();
+        }
+
+        @Override
+        public void delete(String name) {
+            delegate.delete(name);
+        }
+
+        @Override
+        public StoreStats stats() {
+            return delegate.stats();
+        }
+    }
+
+    /**
+     * Each key slot is an independent way in (the keyring is likewise tried copy by copy); a
+     * damaged slot of one secret must not lock out the holder of another.
+     */
+    @Test
+    void aDamagedKeySlotDoesNotLockOutTheOtherSlots() {
+        init().close();
+        String slotName = store().list("keys/slots/").get(0);
+        byte[] keyringKey = KeySlot.fromJson(store().get(slotName), slotName).tryUnwrap(PASSWORD);
+        KeySlot second = KeySlot.passphrase("second".toCharArray(), keyringKey, new Argon2Params(64, 1, 1), "backup admin", Instant.now());
+        byte[] json = second.toJson();
+        // The second slot's file is damaged (cut short), and it sorts before the intact first slot.
+        store().put("keys/slots/0000000000000000", java.util.Arrays.copyOf(json, json.length / 2));
+
+        try (Repository repo = Repository.open(new SortedListingStore(store()), PASSWORD)) {
+            assertThat(repo.config()).isNotNull();
+        }
     }
 
     @Test
@@ -364,7 +440,7 @@ class RepositoryTest {
                 treeId = saver.save(BlobType.TREE, emptyTree).id();
                 saver.flush();
             }
-            assertThat(treeId).isEqualTo(dataId);
+            assertThat(treeId).as("the type is hashed into the id").isNotEqualTo(dataId);
             assertThat(repo.loadBlob(BlobType.DATA, dataId)).isEqualTo(emptyTree);
             assertThat(repo.loadTree(treeId)).isEmpty();
         }

@@ -6,6 +6,7 @@ import dr.summit.files.fs.RawPaths;
 import dr.summit.repository.Repository;
 import dr.summit.repository.RepositoryException;
 import dr.summit.repository.blob.BlobId;
+import dr.summit.repository.blob.BlobType;
 import dr.summit.repository.snapshot.Snapshot;
 import dr.summit.repository.tree.ChunkRef;
 import dr.summit.repository.tree.Node;
@@ -259,7 +260,7 @@ public final class Restorer {
                 long offset = 0;
                 for (ChunkRef chunk : job.node.content()) {
                     byte[] data = in.readNBytes(chunk.length());
-                    if (data.length != chunk.length() || !repo.hasher().id(data).equals(chunk.id())) {
+                    if (data.length != chunk.length() || !repo.hasher().id(BlobType.DATA, data).equals(chunk.id())) {
                         fail(job.target + ": verification failed: bytes at offset " + offset + " differ from the snapshot");
                         break;
                     }

@@ -5,9 +5,11 @@ import javax.crypto.spec.SecretKeySpec;
 import java.security.GeneralSecurityException;
 
 /**
- * Computes blob ids: HMAC-SHA256(idKey, plaintext). Chosen over BLAKE3 because the JDK's SHA-256
- * uses the CPU's SHA extensions and is several times faster than any Java BLAKE3 here
- * (docs/benchmarks.md). Thread-safe: each thread gets its own Mac.
+ * Computes blob ids: HMAC-SHA256(idKey, type || plaintext), type being the blob type's one-byte
+ * code. The type is hashed in so that a tree and a data chunk with the same bytes (an empty
+ * directory's tree and a 5-byte file, say) are different blobs and can never be confused.
+ * HMAC-SHA256 rather than BLAKE3: the JDK's SHA-256 uses the CPU's SHA extensions and is several
+ * times faster than any Java BLAKE3 here (docs/benchmarks.md). Thread-safe: one Mac per thread.
  */
 public final class BlobHasher {
     private final ThreadLocal<Mac> macs;
@@ -25,13 +27,14 @@ public final class BlobHasher {
         });
     }
 
-    public BlobId id(byte[] data, int offset, int length) {
+    public BlobId id(BlobType type, byte[] data, int offset, int length) {
         Mac mac = macs.get();
+        mac.update((byte) type.code());
         mac.update(data, offset, length);
         return BlobId.of(mac.doFinal());
     }
 
-    public BlobId id(byte[] data) {
-        return id(data, 0, data.length);
+    public BlobId id(BlobType type, byte[] data) {
+        return id(type, data, 0, data.length);
     }
 }

@@ -82,12 +82,24 @@ public record KeySlot(int version, String id, String kind, Instant created, Stri
     public static KeySlot fromJson(byte[] json, String what) {
         try {
             KeySlot slot = JSON.readValue(json, KeySlot.class);
+            if (slot == null) {
+                throw new CorruptObjectException(what + ": not a key slot (JSON null)");
+            }
             if (slot.version() != 1) {
                 throw new CorruptObjectException(what + ": unsupported key slot version " + slot.version());
             }
             if (slot.id() == null || slot.kind() == null || slot.wrappedKey() == null
                     || (PASSPHRASE.equals(slot.kind()) && slot.kdf() == null)) {
                 throw new CorruptObjectException(what + ": key slot is missing fields");
+            }
+            if (PASSPHRASE.equals(slot.kind())) {
+                try {
+                    new Argon2Params(slot.kdf().memoryKiB(), slot.kdf().iterations(), slot.kdf().parallelism());
+                    Base64.getDecoder().decode(slot.kdf().salt());
+                    Base64.getDecoder().decode(slot.wrappedKey());
+                } catch (IllegalArgumentException | NullPointerException e) {
+                    throw new CorruptObjectException(what + ": damaged key slot parameters (" + e.getMessage() + ")");
+                }
             }
             return slot;
         } catch (IOException e) {

@@ -33,7 +33,10 @@ public final class PackReader {
         if (version != PackFormat.VERSION) {
             throw new CorruptObjectException(packName + ": unsupported pack version " + version);
         }
-        r.bytes(3);
+        byte[] reserved = r.bytes(3);
+        if (reserved[0] != 0 || reserved[1] != 0 || reserved[2] != 0) {
+            throw new CorruptObjectException(packName + ": reserved footer bytes are not zero (damaged footer)");
+        }
         int epoch = (int) r.u32();
         long trailerLength = r.u32();
         if (trailerLength < AesGcm.TAG_BYTES + 4 || trailerLength > packSize - PackFormat.FOOTER_BYTES) {

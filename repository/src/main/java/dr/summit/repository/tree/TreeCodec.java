@@ -139,6 +139,9 @@ public final class TreeCodec {
             for (int i = 0; i < chunks; i++) {
                 BlobId id = BlobId.of(r.bytes(BlobId.BYTES));
                 long length = r.u32();
+                if (length > Integer.MAX_VALUE) {
+                    throw r.corrupt("chunk length " + length + " out of range");
+                }
                 total += length;
                 content.add(new ChunkRef(id, (int) length));
             }
