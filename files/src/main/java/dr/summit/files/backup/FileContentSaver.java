@@ -29,6 +29,9 @@ final class FileContentSaver {
     private final ExecutorService workers;
     private final Semaphore chunksInFlight;
     private final BackupCounters counters;
+    // One chunking buffer per reader thread: allocating (and zeroing) 2 × max chunk size per file
+    // cost more than reading small files.
+    private final ThreadLocal<byte[]> buffers;
 
     FileContentSaver(Chunker chunker, BlobSaver saver, ExecutorService workers, int maxChunksInFlight, BackupCounters counters) {
         this.chunker = chunker;
@@ -36,6 +39,7 @@ final class FileContentSaver {
         this.workers = workers;
         this.chunksInFlight = new Semaphore(maxChunksInFlight);
         this.counters = counters;
+        this.buffers = ThreadLocal.withInitial(() -> new byte[ChunkStream.bufferSize(chunker)]);
     }
 
     /** Content of a file as read now: its chunks in order and the number of bytes read. */
@@ -47,7 +51,7 @@ final class FileContentSaver {
         long size = 0;
         Exception readFailure = null;
         try (InputStream in = Files.newInputStream(file)) {
-            ChunkStream chunks = new ChunkStream(in, chunker);
+            ChunkStream chunks = new ChunkStream(in, chunker, buffers.get());
             while (chunks.next()) {
                 int length = chunks.length();
                 byte[] copy = new byte[length];

@@ -24,7 +24,10 @@ import java.util.Map;
  */
 public final class NodeReader {
     private static final int S_IFMT = 0170000;
+    private static final String ATTRIBUTES = "unix:mode,uid,gid,ino,dev,nlink,size,rdev,lastModifiedTime,ctime";
     private final boolean readXattrs;
+    private final Map<Integer, String> users = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Integer, String> groups = new java.util.concurrent.ConcurrentHashMap<>();
 
     public NodeReader(boolean readXattrs) {
         this.readXattrs = readXattrs;
@@ -32,7 +35,9 @@ public final class NodeReader {
 
     /** Metadata of {@code path}, whose raw file name is {@code name}. */
     public Node read(Path path, byte[] name) throws IOException {
-        Map<String, Object> a = Files.readAttributes(path, "unix:*", LinkOption.NOFOLLOW_LINKS);
+        // Named attributes, not "unix:*": that one resolves owner and group names with a
+        // getpwuid/getgrgid call per file, which the caches below answer once per id.
+        Map<String, Object> a = Files.readAttributes(path, ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
         int mode = (Integer) a.get("mode");
         NodeType type = typeOf(mode);
         FileTime mtime = (FileTime) a.get("lastModifiedTime");
@@ -41,7 +46,7 @@ public final class NodeReader {
         byte[] target = type == NodeType.SYMLINK ? RawPaths.bytes(Files.readSymbolicLink(path)) : null;
         List<Xattr> xattrs = readXattrs && (type == NodeType.FILE || type == NodeType.DIRECTORY) ? xattrs(path) : List.of();
         return new Node(type, name, mode & 07777, (Integer) a.get("uid"), (Integer) a.get("gid"),
-                principal(a.get("owner")), principal(a.get("group")),
+                userName(path, (Integer) a.get("uid")), groupName(path, (Integer) a.get("gid")),
                 mtime.toInstant().getEpochSecond(), mtime.toInstant().getNano(),
                 ctime.toInstant().getEpochSecond(), ctime.toInstant().getNano(),
                 (Long) a.get("ino"), (Long) a.get("dev"), (Integer) a.get("nlink"), size, (Long) a.get("rdev"),
@@ -61,8 +66,21 @@ public final class NodeReader {
         };
     }
 
-    private static String principal(Object p) {
-        return p instanceof UserPrincipal u ? u.getName() : "";
+    private String userName(Path path, int uid) {
+        return users.computeIfAbsent(uid, id -> lookup(path, "posix:owner"));
+    }
+
+    private String groupName(Path path, int gid) {
+        return groups.computeIfAbsent(gid, id -> lookup(path, "posix:group"));
+    }
+
+    private static String lookup(Path path, String attribute) {
+        try {
+            Object p = Files.getAttribute(path, attribute, LinkOption.NOFOLLOW_LINKS);
+            return p instanceof UserPrincipal u ? u.getName() : "";
+        } catch (IOException | RuntimeException e) {
+            return "";
+        }
     }
 
     private static List<Xattr> xattrs(Path path) throws IOException {

@@ -34,10 +34,26 @@ public final class ChunkStream {
      * @param chunker the chunker that decides the boundaries
      */
     public ChunkStream(InputStream in, Chunker chunker) {
+        this(in, chunker, new byte[2 * chunker.params().maxSize()]);
+    }
+
+    /**
+     * Creates a chunk stream over a caller-owned buffer of at least {@link #bufferSize(Chunker)}
+     * bytes, so that a thread reading many small files allocates (and zeroes) it once, not per file.
+     */
+    public ChunkStream(InputStream in, Chunker chunker, byte[] buffer) {
         this.in = Objects.requireNonNull(in, "in");
         this.chunker = Objects.requireNonNull(chunker, "chunker");
         this.maxSize = chunker.params().maxSize();
-        this.buf = new byte[2 * maxSize];
+        if (buffer.length < bufferSize(chunker)) {
+            throw new IllegalArgumentException("chunk buffer must hold at least " + bufferSize(chunker) + " bytes");
+        }
+        this.buf = buffer;
+    }
+
+    /** Buffer size a chunk stream needs: twice the maximum chunk size. */
+    public static int bufferSize(Chunker chunker) {
+        return 2 * chunker.params().maxSize();
     }
 
     /**
