@@ -5,7 +5,7 @@ public final class ExitCodes {
     public static final int OK = 0;
     public static final int ERROR = 1;
     public static final int USAGE = 2;
-    /** The run finished but skipped something (unreadable source files, entries not restored). */
+    /** The backup committed a snapshot but skipped entries it could not read. */
     public static final int PARTIAL = 3;
 
     private ExitCodes() {

@@ -47,7 +47,7 @@ public final class Main implements Runnable {
                 e.printStackTrace(err);
             }
             err.flush();
-            return ExitCodes.ERROR;
+            return e instanceof CommandFailure f ? f.exitCode() : ExitCodes.ERROR;
         });
         int code = cli.execute(args);
         out.flush();

@@ -97,7 +97,6 @@ public final class Pruner {
     }
 
     public Result execute(Plan plan) {
-        List<String> oldIndexFiles = repo.store().list("index/");
         int packsWritten = 0;
         if (!plan.repackPacks().isEmpty()) {
             try (BlobSaver saver = repo.newBlobSaver(2)) {
@@ -118,6 +117,9 @@ public final class Pruner {
                 packsWritten = (int) saver.packsWritten();
             }
         }
+        // Listed after repacking, so the index files the repack just wrote are replaced by the
+        // complete index below too, instead of lingering as duplicates.
+        List<String> oldIndexFiles = repo.store().list("index/");
         Set<String> gone = new HashSet<>(plan.deletePacks());
         gone.addAll(plan.repackPacks());
         List<IndexEntry> keep = new ArrayList<>();
