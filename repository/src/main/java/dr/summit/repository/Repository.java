@@ -270,6 +270,27 @@ public final class Repository implements AutoCloseable {
         return all;
     }
 
+    /**
+     * A file's data chunks in order, reading its CHUNK_LIST blobs when the node refers to lists
+     * (huge files) rather than to chunks directly.
+     */
+    public List<dr.summit.repository.tree.ChunkRef> fileChunks(Node file) {
+        if (!file.indirectContent()) {
+            return file.content();
+        }
+        List<dr.summit.repository.tree.ChunkRef> all = new ArrayList<>();
+        for (dr.summit.repository.tree.ChunkRef list : file.content()) {
+            List<dr.summit.repository.tree.ChunkRef> part = dr.summit.repository.tree.ContentLists.decode(
+                    loadBlob(BlobType.CHUNK_LIST, list.id()), "chunk list " + list.id().shortHex());
+            if (dr.summit.repository.tree.ContentLists.bytes(part) != list.length()) {
+                throw new CorruptObjectException("chunk list " + list.id().shortHex() + " of '" + file.displayName()
+                        + "' covers " + dr.summit.repository.tree.ContentLists.bytes(part) + " bytes, its reference says " + list.length());
+            }
+            all.addAll(part);
+        }
+        return all;
+    }
+
     /** Commits a snapshot; returns it with its new id. */
     public Snapshot saveSnapshot(Snapshot snapshot) {
         String id = randomHex();

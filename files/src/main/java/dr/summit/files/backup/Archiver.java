@@ -9,6 +9,7 @@ import dr.summit.repository.blob.BlobId;
 import dr.summit.repository.blob.BlobType;
 import dr.summit.repository.snapshot.Snapshot;
 import dr.summit.repository.tree.ChunkRef;
+import dr.summit.repository.tree.ContentLists;
 import dr.summit.repository.tree.Node;
 import dr.summit.repository.tree.NodeType;
 import dr.summit.repository.tree.TreeCodec;
@@ -63,22 +64,28 @@ public final class Archiver {
      * @param excluded absolute paths not to back up (e.g. the repository itself)
      */
     public record Options(int workers, int readers, boolean xattrs, String host, String username, List<String> tags,
-                          Set<Path> excluded, String program) {
+                          Set<Path> excluded, String program, int maxDirectChunks) {
         public static Options defaults(String host, String username, String program) {
             int cores = Runtime.getRuntime().availableProcessors();
-            return new Options(cores, Math.max(2, Math.min(4, cores)), true, host, username, List.of(), Set.of(), program);
+            return new Options(cores, Math.max(2, Math.min(4, cores)), true, host, username, List.of(), Set.of(), program,
+                    ContentLists.MAX_DIRECT_CHUNKS);
         }
 
         public Options withTags(List<String> newTags) {
-            return new Options(workers, readers, xattrs, host, username, newTags, excluded, program);
+            return new Options(workers, readers, xattrs, host, username, newTags, excluded, program, maxDirectChunks);
         }
 
         public Options withExcluded(Set<Path> paths) {
-            return new Options(workers, readers, xattrs, host, username, tags, paths, program);
+            return new Options(workers, readers, xattrs, host, username, tags, paths, program, maxDirectChunks);
         }
 
         public Options withThreads(int newWorkers, int newReaders) {
-            return new Options(newWorkers, newReaders, xattrs, host, username, tags, excluded, program);
+            return new Options(newWorkers, newReaders, xattrs, host, username, tags, excluded, program, maxDirectChunks);
+        }
+
+        /** Files with more chunks keep their chunk list in CHUNK_LIST blobs; lowered by tests. */
+        public Options withMaxDirectChunks(int n) {
+            return new Options(workers, readers, xattrs, host, username, tags, excluded, program, n);
         }
     }
 
@@ -236,7 +243,8 @@ public final class Archiver {
             if (unchanged(node, parentNode)) {
                 counters.unchangedFiles.incrementAndGet();
                 counters.unchangedBytes.addAndGet(node.size());
-                return CompletableFuture.completedFuture(node.withContent(parentNode.content(), parentNode.size(), 0));
+                return CompletableFuture.completedFuture(node.withContent(parentNode.content(), parentNode.size(),
+                        parentNode.flags() & Node.INDIRECT_CONTENT));
             }
             (parentNode == null ? counters.newFiles : counters.changedFiles).incrementAndGet();
             filesInFlight.acquire();
@@ -261,13 +269,13 @@ public final class Archiver {
                     read = content.save(path);
                     after = nodeReader.read(path, before.name());
                     if (after.type() == NodeType.FILE && after.size() == read.size() && sameTimes(before, after)) {
-                        return after.withContent(read.chunks(), read.size(), 0);
+                        return withContent(after, read, 0);
                     }
                     before = after;
                 }
                 counters.changedDuringBackup.incrementAndGet();
                 warn(path, "file changed while it was read (3 attempts); stored as last read and flagged");
-                return after.withContent(read.chunks(), read.size(), Node.CHANGED_DURING_BACKUP);
+                return withContent(after, read, Node.CHANGED_DURING_BACKUP);
             } catch (NoSuchFileException e) {
                 warn(path, "file vanished before it could be read");
                 counters.unreadable.incrementAndGet();
@@ -280,6 +288,22 @@ public final class Archiver {
                 Thread.currentThread().interrupt();
                 throw new CompletionException(e);
             }
+        }
+
+        /** The node with its content; huge chunk lists go into CHUNK_LIST blobs (see ContentLists). */
+        private Node withContent(Node node, FileContentSaver.Content read, int flags) {
+            List<ChunkRef> chunks = read.chunks();
+            if (chunks.size() <= options.maxDirectChunks()) {
+                return node.withContent(chunks, read.size(), flags);
+            }
+            int perList = Math.min(options.maxDirectChunks(), ContentLists.chunksPerList(repo.config().chunkerMax()));
+            List<ChunkRef> lists = new ArrayList<>();
+            for (int from = 0; from < chunks.size(); from += perList) {
+                List<ChunkRef> part = chunks.subList(from, Math.min(chunks.size(), from + perList));
+                BlobId id = saver.save(BlobType.CHUNK_LIST, ContentLists.encode(part)).id();
+                lists.add(new ChunkRef(id, (int) ContentLists.bytes(part)));
+            }
+            return node.withContent(lists, read.size(), flags | Node.INDIRECT_CONTENT);
         }
 
         private boolean unchanged(Node now, Node parentNode) {

@@ -67,7 +67,7 @@ final class RestoreBatch {
     String add(FileJob job) {
         long offset = 0;
         List<Need> planned = new ArrayList<>();
-        for (ChunkRef chunk : job.node.content()) {
+        for (ChunkRef chunk : job.chunks) {
             BlobLocation location = repo.index().find(chunk.id());
             if (location == null) {
                 return "chunk " + chunk.id().shortHex() + " at offset " + offset + " is missing from the repository";

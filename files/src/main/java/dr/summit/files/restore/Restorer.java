@@ -136,7 +136,14 @@ public final class Restorer {
                                 hardLinkFirst.put(linkKey, dest);
                             }
                             counts[0]++;
-                            FileJob job = new FileJob(dest, dest.resolveSibling(TEMP_PREFIX + tempCounter.incrementAndGet()), node);
+                            List<ChunkRef> chunks;
+                            try {
+                                chunks = repo.fileChunks(node);
+                            } catch (RepositoryException e) {
+                                fail(dest + ": " + e.getMessage());
+                                return true;
+                            }
+                            FileJob job = new FileJob(dest, dest.resolveSibling(TEMP_PREFIX + tempCounter.incrementAndGet()), node, chunks);
                             batch[0].add(job);
                             if (options.verify()) {
                                 verifyList.add(job);
@@ -202,7 +209,7 @@ public final class Restorer {
                     java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
             files++;
             bytes += job.node.size();
-            if (job.node.content().isEmpty()) {
+            if (job.chunks.isEmpty()) {
                 finish(job);
                 return;
             }
@@ -258,7 +265,7 @@ public final class Restorer {
             }
             try (InputStream in = Files.newInputStream(job.target)) {
                 long offset = 0;
-                for (ChunkRef chunk : job.node.content()) {
+                for (ChunkRef chunk : job.chunks) {
                     byte[] data = in.readNBytes(chunk.length());
                     if (data.length != chunk.length() || !repo.hasher().id(BlobType.DATA, data).equals(chunk.id())) {
                         fail(job.target + ": verification failed: bytes at offset " + offset + " differ from the snapshot");

@@ -7,7 +7,9 @@ public enum BlobType {
     /** A chunk of file (or stream) content. */
     DATA(1),
     /** One part of a directory listing (docs/repository-format.md, "Tree"). */
-    TREE(2);
+    TREE(2),
+    /** Part of a huge file's chunk list (docs/repository-format.md, "Content lists"). */
+    CHUNK_LIST(3);
 
     private final int code;
 

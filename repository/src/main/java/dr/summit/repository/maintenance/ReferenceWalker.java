@@ -49,7 +49,17 @@ public final class ReferenceWalker {
             for (Node n : nodes) {
                 String child = path + n.displayName();
                 if (n.type() == NodeType.FILE) {
-                    for (ChunkRef c : n.content()) {
+                    if (n.indirectContent()) {
+                        boolean listsPresent = true;
+                        for (ChunkRef list : n.content()) {
+                            sink.blob(snapshot, BlobType.CHUNK_LIST, list.id(), child);
+                            listsPresent &= repo.index().contains(list.id());
+                        }
+                        if (!listsPresent) {
+                            continue;
+                        }
+                    }
+                    for (ChunkRef c : repo.fileChunks(n)) {
                         sink.blob(snapshot, BlobType.DATA, c.id(), child);
                     }
                 } else if (n.type() == NodeType.DIRECTORY) {

@@ -19,6 +19,8 @@ public record Node(NodeType type, byte[] name, int mode, int uid, int gid, Strin
                    List<ChunkRef> content, List<BlobId> subtrees) {
 
     public static final int CHANGED_DURING_BACKUP = 1;
+    /** {@code content} names CHUNK_LIST blobs (each covering {@code length} bytes), not data chunks. */
+    public static final int INDIRECT_CONTENT = 2;
 
     public Node {
         xattrs = xattrs == null ? List.of() : List.copyOf(xattrs);
@@ -35,6 +37,10 @@ public record Node(NodeType type, byte[] name, int mode, int uid, int gid, Strin
 
     public boolean changedDuringBackup() {
         return (flags & CHANGED_DURING_BACKUP) != 0;
+    }
+
+    public boolean indirectContent() {
+        return (flags & INDIRECT_CONTENT) != 0;
     }
 
     public Node withContent(List<ChunkRef> newContent, long newSize, int newFlags) {
