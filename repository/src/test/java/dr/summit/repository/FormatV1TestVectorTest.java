@@ -352,7 +352,7 @@ class FormatV1TestVectorTest {
         assertThat(payload[0]).as("compression byte: zstd").isEqualTo((byte) 1);
         assertThat(ByteBuffer.wrap(payload, 1, 4).getInt()).as("raw length").isEqualTo(FormatV1TestVector.TEXT.length);
         assertThat(Arrays.copyOfRange(payload, 5, 9)).as("zstd frame magic").containsExactly(0x28, 0xb5, 0x2f, 0xfd);
-        assertThat(hmac(FormatV1TestVector.ID_KEY, FormatV1TestVector.TEXT)).isEqualTo(id);
+        assertThat(dataBlobId(FormatV1TestVector.ID_KEY, FormatV1TestVector.TEXT)).isEqualTo(id);
     }
 
     @Test
@@ -384,6 +384,14 @@ class FormatV1TestVectorTest {
         Mac mac = Mac.getInstance("HmacSHA256");
         mac.init(new SecretKeySpec(key, "HmacSHA256"));
         return mac.doFinal(data);
+    }
+
+    /** The spec's id of a data blob: HMAC-SHA256(idKey, 0x01 || plaintext). */
+    private static byte[] dataBlobId(byte[] idKey, byte[] plaintext) throws Exception {
+        byte[] typed = new byte[plaintext.length + 1];
+        typed[0] = 1;
+        System.arraycopy(plaintext, 0, typed, 1, plaintext.length);
+        return hmac(idKey, typed);
     }
 
     /** AES-256-GCM open with the spec's nonce: 4 zero bytes, then the counter as a big-endian u64. */

@@ -49,10 +49,35 @@ public final class MetadataWriter {
             Files.setAttribute(path, "unix:gid", node.gid(), LinkOption.NOFOLLOW_LINKS);
             Files.setAttribute(path, "unix:uid", node.uid(), LinkOption.NOFOLLOW_LINKS);
         }
+        // The JDK sets a mode with NOFOLLOW_LINKS, and any times, through open(2) + fchmod/futimens:
+        // opening a FIFO blocks until a writer comes (forever) and opening a device acts on the
+        // device. Special files were just created by mkfifo/mknod (never symlinks), so they get
+        // path-based chmod(2) and utimensat(2) (via touch) instead.
+        boolean special = node.type() != NodeType.FILE && node.type() != NodeType.DIRECTORY && !symlink;
+        if (special) {
+            Files.setAttribute(path, "unix:mode", node.mode());
+            touchMtime(path, node.mtimeSeconds(), node.mtimeNanos());
+            return;
+        }
         if (!symlink) {
             Files.setAttribute(path, "unix:mode", node.mode(), LinkOption.NOFOLLOW_LINKS);
         }
         FileTime mtime = FileTime.from(Instant.ofEpochSecond(node.mtimeSeconds(), node.mtimeNanos()));
         Files.getFileAttributeView(path, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).setTimes(mtime, null, null);
+    }
+
+    private static void touchMtime(Path path, long seconds, int nanos) throws IOException {
+        java.math.BigDecimal exact = java.math.BigDecimal.valueOf(seconds).add(java.math.BigDecimal.valueOf(nanos, 9));
+        Process p = new ProcessBuilder("touch", "-h", "-c", "-m", "-d", "@" + exact.toPlainString(), "--", path.toString())
+                .redirectErrorStream(true).start();
+        try {
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+            if (p.waitFor() != 0) {
+                throw new IOException("cannot set the modification time of " + path + ": " + out);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while setting the modification time of " + path);
+        }
     }
 }

@@ -389,7 +389,7 @@ class PackBuilderReaderTest {
                 {{1, 0, 60}},                // runs into the trailer
                 {{1, 0, 15}, {1, 15, 35}},   // shorter than a tag
                 {{1, 0, 20}},                // leaves bytes before the trailer unaccounted
-                {{3, 0, 50}},                // unknown blob type
+                {{9, 0, 50}},                // unknown blob type
         };
         Random random = new Random(67);
         for (int[][] entries : bad) {
