@@ -178,7 +178,12 @@ public final class Repository implements AutoCloseable {
         throw last;
     }
 
-    /** Reads every index file into memory (in parallel). Damaged index files are reported, not skipped silently. */
+    /**
+     * Reads every index file into memory (in parallel). A damaged index file does not make the
+     * repository unusable: it is skipped and listed in {@link #damagedIndexFiles()} (verify
+     * reports it), and the packs only it listed count as unindexed, which the next backup
+     * re-indexes from the packs' own trailers.
+     */
     public void loadIndex() {
         List<String> names = store.list("index/");
         List<RuntimeException> errors = new ArrayList<>();
@@ -187,6 +192,11 @@ public final class Repository implements AutoCloseable {
             pool.submit(() -> names.parallelStream().forEach(name -> {
                 try {
                     index.addIndexFile(readIndexFile(name));
+                } catch (CorruptObjectException e) {
+                    synchronized (damagedIndexFiles) {
+                        damagedIndexFiles.add(e.getMessage());
+                        damagedIndexNames.add(name);
+                    }
                 } catch (RuntimeException e) {
                     synchronized (errors) {
                         errors.add(e);
@@ -197,7 +207,26 @@ public final class Repository implements AutoCloseable {
             pool.shutdown();
         }
         if (!errors.isEmpty()) {
+            // Store errors (unreachable, permission denied) are not damage: fail loudly.
             throw errors.get(0);
+        }
+    }
+
+    private final List<String> damagedIndexFiles = new ArrayList<>();
+
+    private final List<String> damagedIndexNames = new ArrayList<>();
+
+    /** Index files that could not be read at load time, with the reason; empty when all are fine. */
+    public List<String> damagedIndexFiles() {
+        synchronized (damagedIndexFiles) {
+            return List.copyOf(damagedIndexFiles);
+        }
+    }
+
+    /** Object names of the damaged index files (see {@link #damagedIndexFiles()}). */
+    public List<String> damagedIndexNames() {
+        synchronized (damagedIndexFiles) {
+            return List.copyOf(damagedIndexNames);
         }
     }
 

@@ -405,7 +405,7 @@ class RepositoryTest {
     }
 
     @Test
-    void aDamagedIndexFileIsReportedAtOpen() throws IOException {
+    void aDamagedIndexFileIsReportedAtOpenWithoutLockingTheRepository() throws IOException {
         try (Repository repo = init()) {
             try (BlobSaver saver = repo.newBlobSaver(1)) {
                 saver.save(BlobType.DATA, "x".getBytes());
@@ -418,15 +418,16 @@ class RepositoryTest {
         byte[] bytes = Files.readAllBytes(file);
         bytes[bytes.length - 1] ^= 1;
         Files.write(file, bytes);
-        assertThatThrownBy(() -> Repository.open(store(), PASSWORD))
-                .isInstanceOf(CorruptObjectException.class)
-                .hasMessageContaining(indexes.get(0));
+        try (Repository repo = Repository.open(store(), PASSWORD)) {
+            assertThat(repo.damagedIndexFiles()).singleElement().asString()
+                    .contains(indexes.get(0)).contains("authentication failed");
+            assertThat(repo.damagedIndexNames()).containsExactly(indexes.get(0));
+        }
     }
 
     /**
-     * Blob ids are keyed hashes of the plaintext only, so a data chunk and a tree can share an id.
      * An empty directory's tree is the 5 bytes 01 00 00 00 00; a file with exactly those bytes must
-     * not make the directory unrestorable (nor the other way round).
+     * not make the directory unrestorable (nor the other way round): the type is part of the id.
      */
     @Test
     void aTreeWithTheSameBytesAsADataBlobStillLoadsAsATree() {

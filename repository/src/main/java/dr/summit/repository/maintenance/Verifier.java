@@ -55,6 +55,10 @@ public final class Verifier {
     public Report verify(double readFraction) throws InterruptedException {
         List<String> errors = Collections.synchronizedList(new ArrayList<>());
         List<String> warnings = new ArrayList<>();
+        for (String damagedIndex : repo.damagedIndexFiles()) {
+            errors.add("index file damaged and skipped: " + damagedIndex
+                    + " (its packs are re-indexed from their trailers by the next backup)");
+        }
         List<Snapshot> snapshots = repo.listSnapshots();
 
         Set<BlobId> missing = new HashSet<>();

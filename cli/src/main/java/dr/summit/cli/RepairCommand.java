@@ -1,0 +1,33 @@
+package dr.summit.cli;
+
+import dr.summit.repository.Repository;
+import dr.summit.repository.maintenance.IndexRepair;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+@Command(name = "repair-index", description = "Rebuild the index from the packs: index unindexed packs, replace damaged index files.")
+final class RepairCommand implements Callable<Integer> {
+    @Mixin RepositoryOptions repository;
+    @Mixin OutputOptions output;
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        try (Repository repo = repository.open()) {
+            IndexRepair.Result r = new IndexRepair(repo).run();
+            if (output.json) {
+                OutputOptions.printJson(spec.commandLine().getOut(),
+                        Map.of("packsIndexed", r.packsIndexed(), "damagedIndexFilesRemoved", r.damagedIndexFilesRemoved()));
+            } else {
+                spec.commandLine().getOut().printf("indexed %d packs from their trailers, replaced %d damaged index files%n",
+                        r.packsIndexed(), r.damagedIndexFilesRemoved());
+            }
+        }
+        return ExitCodes.OK;
+    }
+}
