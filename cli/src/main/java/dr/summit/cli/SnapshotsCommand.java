@@ -26,6 +26,7 @@ final class SnapshotsCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try (Repository repo = repository.openWithoutIndex()) {
             List<Snapshot> all = repo.listSnapshots();
+            repo.damagedSnapshots().forEach(d -> spec.commandLine().getErr().println("warning: damaged snapshot skipped: " + d));
             if (output.json) {
                 OutputOptions.printJson(out, all.stream().map(SnapshotsCommand::json).toList());
                 return ExitCodes.OK;

@@ -335,14 +335,35 @@ public final class Repository implements AutoCloseable {
         return SnapshotCodec.decode(payloads.decode(payload, name), id);
     }
 
-    /** Every snapshot, oldest first. */
+    /**
+     * Every readable snapshot, oldest first. A damaged snapshot object is left out (one bad object
+     * must not hide all the others) and listed by {@link #damagedSnapshots()}.
+     */
     public List<Snapshot> listSnapshots() {
         List<Snapshot> all = new ArrayList<>();
+        List<String> damaged = new ArrayList<>();
         for (String name : store.list("snapshots/")) {
-            all.add(loadSnapshot(name.substring("snapshots/".length())));
+            try {
+                all.add(loadSnapshot(name.substring("snapshots/".length())));
+            } catch (CorruptObjectException e) {
+                damaged.add(e.getMessage());
+            }
+        }
+        synchronized (damagedSnapshots) {
+            damagedSnapshots.clear();
+            damagedSnapshots.addAll(damaged);
         }
         all.sort(Comparator.comparing(Snapshot::time).thenComparing(Snapshot::id));
         return all;
+    }
+
+    private final List<String> damagedSnapshots = new ArrayList<>();
+
+    /** Snapshot objects the last {@link #listSnapshots()} could not read, with the reason. */
+    public List<String> damagedSnapshots() {
+        synchronized (damagedSnapshots) {
+            return List.copyOf(damagedSnapshots);
+        }
     }
 
     /**
@@ -361,6 +382,11 @@ public final class Repository implements AutoCloseable {
         }
         List<Snapshot> matches = all.stream().filter(s -> s.id().startsWith(ref)).toList();
         if (matches.isEmpty()) {
+            for (String damaged : damagedSnapshots()) {
+                if (damaged.startsWith("snapshots/" + ref)) {
+                    throw new CorruptObjectException("snapshot " + ref + " is damaged: " + damaged);
+                }
+            }
             throw new RepositoryException("no snapshot " + ref + " in " + store.location());
         }
         if (matches.size() > 1) {

@@ -60,6 +60,9 @@ public final class Verifier {
                     + " (its packs are re-indexed from their trailers by the next backup)");
         }
         List<Snapshot> snapshots = repo.listSnapshots();
+        for (String damagedSnapshot : repo.damagedSnapshots()) {
+            errors.add("snapshot object damaged: " + damagedSnapshot);
+        }
 
         Set<BlobId> missing = new HashSet<>();
         long[] referenced = {0};
