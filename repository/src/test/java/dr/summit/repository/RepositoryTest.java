@@ -296,7 +296,9 @@ class RepositoryTest {
         try (Repository repo = init()) {
             Snapshot s = repo.saveSnapshot(snapshot(Instant.now(), "ab".repeat(32)));
             Files.copy(dir.resolve("snapshots/" + s.id()), dir.resolve("snapshots/" + "0".repeat(64)));
-            assertThatThrownBy(repo::listSnapshots)
+            assertThat(repo.listSnapshots()).extracting(Snapshot::id).containsExactly(s.id());
+            assertThat(repo.damagedSnapshots()).singleElement().asString().contains("snapshots/" + "0".repeat(64));
+            assertThatThrownBy(() -> repo.loadSnapshot("0".repeat(64)))
                     .isInstanceOf(CorruptObjectException.class)
                     .hasMessageContaining("snapshots/" + "0".repeat(64));
         }
