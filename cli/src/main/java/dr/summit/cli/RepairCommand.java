@@ -10,7 +10,8 @@ import picocli.CommandLine.Spec;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-@Command(name = "repair-index", description = "Rebuild the index from the packs: index unindexed packs, replace damaged index files.")
+@Command(name = "repair-index", description = {"Rebuild the index from the packs: index packs no index lists, drop packs that are gone",
+        "from the store (e.g. a damaged pack moved to quarantine), replace damaged index files. The next backup stores lost content again."})
 final class RepairCommand implements Callable<Integer> {
     @Mixin RepositoryOptions repository;
     @Mixin OutputOptions output;
@@ -21,11 +22,11 @@ final class RepairCommand implements Callable<Integer> {
         try (Repository repo = repository.open()) {
             IndexRepair.Result r = new IndexRepair(repo).run();
             if (output.json) {
-                OutputOptions.printJson(spec.commandLine().getOut(),
-                        Map.of("packsIndexed", r.packsIndexed(), "damagedIndexFilesRemoved", r.damagedIndexFilesRemoved()));
+                OutputOptions.printJson(spec.commandLine().getOut(), Map.of("packsIndexed", r.packsIndexed(),
+                        "missingPacksDropped", r.missingPacksDropped(), "damagedIndexFilesRemoved", r.damagedIndexFilesRemoved()));
             } else {
-                spec.commandLine().getOut().printf("indexed %d packs from their trailers, replaced %d damaged index files%n",
-                        r.packsIndexed(), r.damagedIndexFilesRemoved());
+                spec.commandLine().getOut().printf("indexed %d packs from their trailers, dropped %d missing packs, replaced %d damaged index files%n",
+                        r.packsIndexed(), r.missingPacksDropped(), r.damagedIndexFilesRemoved());
             }
         }
         return ExitCodes.OK;

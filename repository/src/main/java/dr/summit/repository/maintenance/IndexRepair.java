@@ -2,14 +2,19 @@ package dr.summit.repository.maintenance;
 
 import dr.summit.repository.Repository;
 import dr.summit.repository.index.IndexEntry;
+import dr.summit.repository.pack.PackFormat;
 
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Rebuilds the index from the packs themselves: indexes every pack no readable index lists (each
- * pack's trailer describes it), then replaces damaged index files. Safe to run at any time and to
- * repeat; it deletes no pack.
+ * pack's trailer describes it), drops entries of packs that are gone from the store (e.g. a
+ * damaged pack moved to quarantine), and replaces damaged index files. Safe to repeat; deletes no
+ * pack. After it, a backup stores again any content whose only copy was in a dropped pack.
  */
 public final class IndexRepair {
     private static final int INDEX_FILE_ENTRIES = 100_000;
@@ -19,22 +24,38 @@ public final class IndexRepair {
         this.repo = repo;
     }
 
-    public record Result(int packsIndexed, int damagedIndexFilesRemoved) {
+    public record Result(int packsIndexed, int missingPacksDropped, int damagedIndexFilesRemoved) {
     }
 
     public Result run() {
+        List<String> oldIndexFiles = repo.store().list("index/");
         int adopted = repo.indexUnindexedPacks();
-        List<String> damaged = repo.damagedIndexNames();
-        if (!damaged.isEmpty()) {
-            // A complete index first; only then may the damaged files go, so that no moment
-            // exists where a pack the damaged file listed is described by nothing but its trailer.
-            List<IndexEntry> all = new ArrayList<>();
-            repo.index().forEach(all::add);
-            for (int from = 0; from < all.size(); from += INDEX_FILE_ENTRIES) {
-                repo.writeIndexFile(all.subList(from, Math.min(all.size(), from + INDEX_FILE_ENTRIES)));
+        Set<String> stored = new HashSet<>();
+        for (String name : repo.store().list("data/")) {
+            byte[] id = PackFormat.idFromName(name);
+            if (id != null) {
+                stored.add(HexFormat.of().formatHex(id));
             }
-            damaged.forEach(repo.store()::delete);
         }
-        return new Result(adopted, damaged.size());
+        List<IndexEntry> present = new ArrayList<>();
+        Set<String> missing = new HashSet<>();
+        repo.index().forEach(e -> {
+            String pack = HexFormat.of().formatHex(e.packId());
+            if (stored.contains(pack)) {
+                present.add(e);
+            } else {
+                missing.add(pack);
+            }
+        });
+        int damaged = repo.damagedIndexNames().size();
+        if (damaged > 0 || !missing.isEmpty()) {
+            // The complete index is written first; only then do the old files go, so at no moment
+            // is a stored pack described by nothing but its own trailer.
+            for (int from = 0; from < present.size(); from += INDEX_FILE_ENTRIES) {
+                repo.writeIndexFile(present.subList(from, Math.min(present.size(), from + INDEX_FILE_ENTRIES)));
+            }
+            oldIndexFiles.forEach(repo.store()::delete);
+        }
+        return new Result(adopted, missing.size(), damaged);
     }
 }
