@@ -30,15 +30,21 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Backs up a real tree holding every kind of entry the files source supports and proves that a
  * restore reproduces it exactly: content, type, mode (set-id and sticky bits too), owner, mtime to
  * the nanosecond, symlink targets, user xattrs, hard-link groups, holes and odd names.
+ *
+ * <p>Timeouts run in a separate thread: a FIFO opened by mistake blocks forever, and the test must
+ * fail instead of hanging the build.
  */
+@Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class BackupRestoreRoundTripTest {
     private static final long SPARSE_HOLE = 32L << 20;
     private static final byte[] NOT_UTF8_FILE = {'l', 'a', 't', 'i', 'n', '1', '-', (byte) 0xE9, '.', 't', 'x', 't'};
@@ -74,7 +80,28 @@ class BackupRestoreRoundTripTest {
         assertThat(result.complete()).isTrue();
         assertThat(relativePaths(target)).first().isEqualTo("src");
         assertThat(TreeFingerprint.differences(expected, TreeFingerprint.of(target.resolve("src")))).isEmpty();
-        assertThat(expected).as("the fingerprint saw the whole tree").hasSizeGreaterThan(30);
+        assertThat(expected).as("the fingerprint saw the whole tree").hasSizeGreaterThan(30)
+                .containsKeys("a/fifo", "sparse.img", "line\\x0abreak", "dir-\\xff\\xfe\\x80/latin1-\\xe9.txt", "x".repeat(255));
+        assertThat(expected.get("small.txt")).contains("xattr.comment=", "xattr.binary=000102ff");
+        assertThat(expected.get("links/hard-3")).contains("linkgroup=a/hard-2");
+    }
+
+    @Test
+    void fifoInADirectoryWhoseNameIsNotUtf8IsRestored() throws Exception {
+        // Created by the shell from octal escapes: a Java String argument would not carry the raw bytes.
+        Process mkfifo = new ProcessBuilder("sh", "-c", "mkfifo \"$(printf 'dir-\\377\\376\\200')/fifo\"")
+                .directory(source.toFile()).redirectErrorStream(true).start();
+        assertThat(mkfifo.waitFor()).as(new String(mkfifo.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).isZero();
+        Path fifo = RawPaths.resolve(source, NOT_UTF8_DIR).resolve("fifo");
+        assertThat(Files.readAttributes(fifo, "unix:mode", LinkOption.NOFOLLOW_LINKS).get("mode")).isEqualTo(0010644);
+        Map<String, String> expected = TreeFingerprint.of(source);
+
+        Snapshot snapshot = FilesTestSupport.backup(repoDir, source, null).snapshot();
+        Path target = tmp.resolve("restore");
+        RestoreResult result = FilesTestSupport.restore(repoDir, snapshot, target, List.of());
+
+        assertThat(result.failures()).isEmpty();
+        assertThat(TreeFingerprint.differences(expected, TreeFingerprint.of(target.resolve("src")))).isEmpty();
     }
 
     @Test
@@ -119,6 +146,32 @@ class BackupRestoreRoundTripTest {
         assertThat(Files.isSameFile(r.resolve("hard-1"), r.resolve("links/hard-3"))).isTrue();
         assertThat(Files.readAllBytes(RawPaths.resolve(r.resolve(RawPaths.fromBytes(NOT_UTF8_DIR)), NOT_UTF8_FILE)))
                 .isEqualTo("inside a directory whose name is not UTF-8\n".getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void deviceNodesComeBackWithTheirMajorAndMinorNumbers() throws Exception {
+        Path devices = Files.createDirectories(source.resolve("devices"));
+        try {
+            sh("mknod", devices.resolve("null-like").toString(), "c", "1", "3");
+            sh("mknod", devices.resolve("big-numbers").toString(), "b", "259", "70000");
+        } catch (IOException e) {
+            Assumptions.abort("cannot create device nodes here: " + e.getMessage());
+        }
+        sh("touch", "-h", "-c", "-m", "-d", "@1234567890.987654321", devices.resolve("big-numbers").toString());
+        Map<String, String> expected = TreeFingerprint.of(source);
+
+        Snapshot snapshot = FilesTestSupport.backup(repoDir, source, null).snapshot();
+        Path target = tmp.resolve("restore");
+        RestoreResult result = FilesTestSupport.restore(repoDir, snapshot, target, List.of());
+
+        assertThat(result.failures()).isEmpty();
+        assertThat(result.warnings()).isEmpty();
+        Path restored = target.resolve("src/devices");
+        for (String name : List.of("null-like", "big-numbers")) {
+            assertThat(sh("stat", "-c", "%F %t:%T %a", restored.resolve(name).toString()))
+                    .isEqualTo(sh("stat", "-c", "%F %t:%T %a", devices.resolve(name).toString()));
+        }
+        assertThat(TreeFingerprint.differences(expected, TreeFingerprint.of(target.resolve("src")))).isEmpty();
     }
 
     @Test

@@ -92,7 +92,20 @@ public final class SnapshotDiff {
 
     private static boolean sameMetadata(Node a, Node b) {
         return a.mode() == b.mode() && a.uid() == b.uid() && a.gid() == b.gid() && a.mtimeSeconds() == b.mtimeSeconds()
-                && a.mtimeNanos() == b.mtimeNanos() && a.xattrs().size() == b.xattrs().size();
+                && a.mtimeNanos() == b.mtimeNanos() && sameXattrs(a, b);
+    }
+
+    private static boolean sameXattrs(Node a, Node b) {
+        if (a.xattrs().size() != b.xattrs().size()) {
+            return false;
+        }
+        for (int i = 0; i < a.xattrs().size(); i++) {
+            if (!a.xattrs().get(i).name().equals(b.xattrs().get(i).name())
+                    || !Arrays.equals(a.xattrs().get(i).value(), b.xattrs().get(i).value())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     static String utf8(byte[] b) {

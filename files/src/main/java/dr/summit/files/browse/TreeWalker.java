@@ -1,6 +1,7 @@
 package dr.summit.files.browse;
 
 import dr.summit.repository.Repository;
+import dr.summit.repository.RepositoryException;
 import dr.summit.repository.blob.BlobId;
 import dr.summit.repository.tree.Node;
 import dr.summit.repository.tree.NodeType;
@@ -24,15 +25,36 @@ public final class TreeWalker {
         this.repo = repo;
     }
 
-    public void walk(BlobId rootTree, Visitor visitor) {
-        walk(new byte[0], List.of(rootTree), visitor);
+    /** Told about a directory whose listing cannot be read; the walk goes on without it. */
+    @FunctionalInterface
+    public interface DamageHandler {
+        void unreadable(byte[] directory, RepositoryException error);
     }
 
-    private void walk(byte[] prefix, List<BlobId> parts, Visitor visitor) {
-        for (Node node : repo.loadDirectory(parts)) {
+    /** Walks everything; the first unreadable tree ends the walk with its exception. */
+    public void walk(BlobId rootTree, Visitor visitor) {
+        walk(new byte[0], List.of(rootTree), visitor, (dir, e) -> {
+            throw e;
+        });
+    }
+
+    /** Walks everything readable; an unreadable directory is reported and skipped. */
+    public void walk(BlobId rootTree, Visitor visitor, DamageHandler damage) {
+        walk(new byte[0], List.of(rootTree), visitor, damage);
+    }
+
+    private void walk(byte[] prefix, List<BlobId> parts, Visitor visitor, DamageHandler damage) {
+        List<Node> nodes;
+        try {
+            nodes = repo.loadDirectory(parts);
+        } catch (RepositoryException e) {
+            damage.unreadable(prefix, e);
+            return;
+        }
+        for (Node node : nodes) {
             byte[] path = join(prefix, node.name());
             if (visitor.visit(path, node) && node.type() == NodeType.DIRECTORY) {
-                walk(path, node.subtrees(), visitor);
+                walk(path, node.subtrees(), visitor, damage);
             }
         }
     }

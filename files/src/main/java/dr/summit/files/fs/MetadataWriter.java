@@ -16,8 +16,8 @@ import java.time.Instant;
 
 /**
  * Applies a node's metadata to a restored entry, in the order that keeps each step from undoing
- * another: xattrs, owner (chown clears set-id bits), mode, then times (every change above bumps
- * mtime/ctime of directories and files).
+ * another: xattrs (writing them changes ctime, not mtime), owner (chown clears set-id bits, so it
+ * comes before the mode), times, and the mode last.
  */
 public final class MetadataWriter {
     private final boolean restoreOwner;
@@ -59,11 +59,13 @@ public final class MetadataWriter {
             touchMtime(path, node.mtimeSeconds(), node.mtimeNanos());
             return;
         }
+        // Times before mode: chmod does not touch mtime, but the JDK sets times through open(2),
+        // which a non-root user could not do any more on a file restored as mode 0200 or 0000.
+        FileTime mtime = FileTime.from(Instant.ofEpochSecond(node.mtimeSeconds(), node.mtimeNanos()));
+        Files.getFileAttributeView(path, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).setTimes(mtime, null, null);
         if (!symlink) {
             Files.setAttribute(path, "unix:mode", node.mode(), LinkOption.NOFOLLOW_LINKS);
         }
-        FileTime mtime = FileTime.from(Instant.ofEpochSecond(node.mtimeSeconds(), node.mtimeNanos()));
-        Files.getFileAttributeView(path, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).setTimes(mtime, null, null);
     }
 
     private static void touchMtime(Path path, long seconds, int nanos) throws IOException {

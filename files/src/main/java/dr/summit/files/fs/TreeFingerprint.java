@@ -78,7 +78,8 @@ public final class TreeFingerprint {
             } else if (isLink) {
                 line.append(" target=").append(escape(RawPaths.bytes(Files.readSymbolicLink(child))));
             }
-            if (!isLink) {
+            // Only files and directories: listing xattrs opens the entry, and opening a FIFO blocks.
+            if ((Boolean) a.get("isRegularFile") || (Boolean) a.get("isDirectory")) {
                 var view = Files.getFileAttributeView(child, java.nio.file.attribute.UserDefinedFileAttributeView.class);
                 if (view != null) {
                     try {

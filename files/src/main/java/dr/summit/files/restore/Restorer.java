@@ -156,7 +156,7 @@ public final class Restorer {
                         }
                         default -> {
                             Files.createDirectories(dest.getParent());
-                            special(dest, node);
+                            special(target, dest, node);
                             counts[2]++;
                         }
                     }
@@ -167,7 +167,8 @@ public final class Restorer {
                     throw new RepositoryException("restore interrupted");
                 }
                 return true;
-            });
+            }, (dir, error) -> fail((dir.length == 0 ? "/" : "/" + new String(dir, StandardCharsets.UTF_8))
+                    + ": cannot read directory listing, its entries are not restored: " + error.getMessage()));
             batch[0].run(pool);
             verified[0] += verify(verifyList);
         } finally {
@@ -285,17 +286,24 @@ public final class Restorer {
         return n;
     }
 
-    private void special(Path dest, Node node) throws IOException, InterruptedException {
+    private void special(Path target, Path dest, Node node) throws IOException, InterruptedException {
+        if (node.type() == NodeType.SYMLINK) {
+            Files.createSymbolicLink(dest, RawPaths.fromBytes(node.linkTarget()));
+            metadata.apply(dest, node);
+            return;
+        }
+        // mkfifo/mknod/touch take the path as a string, which cannot carry a name that is not
+        // UTF-8: make the node under an ASCII name at the target root, then rename it into place.
+        Path temp = target.resolve(TEMP_PREFIX + "special-" + tempCounter.incrementAndGet());
         switch (node.type()) {
-            case SYMLINK -> Files.createSymbolicLink(dest, RawPaths.fromBytes(node.linkTarget()));
-            case FIFO -> run("mkfifo", dest);
+            case FIFO -> run("mkfifo", temp);
             case CHAR_DEVICE, BLOCK_DEVICE -> {
                 if (!options.restoreOwner()) {
                     warn(dest + ": device node not restored (needs root)");
                     return;
                 }
                 long rdev = node.rdev();
-                run("mknod", dest, node.type() == NodeType.CHAR_DEVICE ? "c" : "b",
+                run("mknod", temp, node.type() == NodeType.CHAR_DEVICE ? "c" : "b",
                         Long.toString((rdev >>> 8) & 0xfff | ((rdev >>> 32) & ~0xfffL)),
                         Long.toString((rdev & 0xff) | ((rdev >>> 12) & ~0xffL)));
             }
@@ -304,7 +312,12 @@ public final class Restorer {
                 return;
             }
         }
-        metadata.apply(dest, node);
+        try {
+            metadata.apply(temp, node);
+            Files.move(temp, dest, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
     }
 
     private static void run(String command, Path dest, String... args) throws IOException, InterruptedException {
