@@ -24,7 +24,7 @@ final class InitCommand implements Callable<Integer> {
     String compression;
     @Option(names = "--zstd-level", defaultValue = "3", description = "zstd level 1..19 (default ${DEFAULT-VALUE}).")
     int zstdLevel;
-    @Option(names = "--pack-size-mib", defaultValue = "16", description = "Target pack size in MiB (default ${DEFAULT-VALUE}).")
+    @Option(names = "--pack-size-mib", defaultValue = "16", description = "Target pack size in MiB, 16..64 (default ${DEFAULT-VALUE}).")
     int packSizeMiB;
     @Option(names = "--chunk-min-kib", defaultValue = "256", description = "Minimum chunk size in KiB (default ${DEFAULT-VALUE}).")
     int chunkMin;
@@ -39,6 +39,10 @@ final class InitCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (packSizeMiB < 16 || packSizeMiB > 64) {
+            // Smaller packs multiply requests on object stores; larger ones cost memory per upload.
+            throw new CommandFailure("--pack-size-mib must be between 16 and 64, got " + packSizeMiB, ExitCodes.USAGE);
+        }
         char[] password = repository.password(true);
         Repository.InitOptions options = new Repository.InitOptions(
                 new ChunkerParams(chunkMin * 1024, chunkAvg * 1024, chunkMax * 1024), packSizeMiB * 1024 * 1024,

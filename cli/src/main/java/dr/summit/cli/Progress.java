@@ -35,6 +35,11 @@ final class Progress implements AutoCloseable {
     }
 
     static String line(long files, long bytes, long startedNanos, long totalBytes) {
+        return files + " files, " + bytes(bytes, startedNanos, totalBytes);
+    }
+
+    /** "12.0 MiB of 1.0 GiB, 80.0 MiB/s, ETA 12.6 s" (no total: no "of", no ETA). */
+    static String bytes(long bytes, long startedNanos, long totalBytes) {
         long millis = Math.max(1, (System.nanoTime() - startedNanos) / 1_000_000);
         String eta = "";
         if (totalBytes > 0 && bytes > 0 && bytes < totalBytes) {
@@ -42,7 +47,7 @@ final class Progress implements AutoCloseable {
             eta = ", ETA " + Sizes.duration(remainingMillis);
         }
         String of = totalBytes > 0 ? " of " + Sizes.bytes(totalBytes) : "";
-        return files + " files, " + Sizes.bytes(bytes) + of + ", " + Sizes.rate(bytes, millis) + eta;
+        return Sizes.bytes(bytes) + of + ", " + Sizes.rate(bytes, millis) + eta;
     }
 
     @Override

@@ -38,7 +38,15 @@ final class VerifyCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         try (Repository repo = repository.open()) {
-            Verifier.Report r = new Verifier(repo, Math.max(2, Runtime.getRuntime().availableProcessors())).verify(fraction);
+            Verifier verifier = new Verifier(repo, Math.max(2, Runtime.getRuntime().availableProcessors()));
+            long started = System.nanoTime();
+            Verifier.Report r;
+            try (Progress progress = Progress.start(() -> {
+                long[] p = verifier.progress();
+                return p[0] + "/" + p[2] + " packs, " + Progress.bytes(p[1], started, 0);
+            })) {
+                r = verifier.verify(fraction);
+            }
             if (output.json) {
                 OutputOptions.printJson(out, r);
             } else {

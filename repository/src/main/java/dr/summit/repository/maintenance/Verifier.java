@@ -33,6 +33,14 @@ import java.util.concurrent.Future;
 public final class Verifier {
     private final Repository repo;
     private final int threads;
+    private final java.util.concurrent.atomic.AtomicLong packsDone = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong bytesDone = new java.util.concurrent.atomic.AtomicLong();
+    private volatile long packsPlanned;
+
+    /** Progress of the read-data phase: packs checked, bytes read, packs planned (0 until known). */
+    public long[] progress() {
+        return new long[]{packsDone.get(), bytesDone.get(), packsPlanned};
+    }
 
     public Verifier(Repository repo, int threads) {
         this.repo = repo;
@@ -108,6 +116,7 @@ public final class Verifier {
             Collections.shuffle(toRead, new Random());
             toRead = new ArrayList<>(toRead.subList(0, (int) Math.ceil(toRead.size() * Math.max(0, readFraction))));
         }
+        packsPlanned = toRead.size();
         long bytesRead = readPacks(toRead, damaged, errors);
 
         Map<String, Set<String>> affected = affectedSnapshots(snapshots, damaged.keySet(), missing);
@@ -159,6 +168,8 @@ public final class Verifier {
         synchronized (bytes) {
             bytes[0] += pack.length;
         }
+        bytesDone.addAndGet(pack.length);
+        packsDone.incrementAndGet();
         List<PackEntry> entries;
         try {
             entries = PackReader.list(pack, packId, repo.keyring()::dataKey);
