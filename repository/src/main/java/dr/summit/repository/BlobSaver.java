@@ -194,6 +194,11 @@ public final class BlobSaver implements AutoCloseable {
         }
     }
 
+    /** Throws the first upload failure, if any; lets callers stop early instead of at flush. */
+    public void checkHealthy() {
+        throwIfFailed();
+    }
+
     private void throwIfFailed() {
         RuntimeException e = failure.get();
         if (e != null) {

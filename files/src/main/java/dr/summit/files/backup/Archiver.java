@@ -109,6 +109,8 @@ public final class Archiver {
      */
     public Result backup(List<Path> paths, Snapshot parent) throws InterruptedException {
         long started = System.nanoTime();
+        // The snapshot is dated when reading began: no file in it is older than that moment.
+        Instant startTime = Instant.now();
         ExecutorService workers = Executors.newFixedThreadPool(options.workers(), daemon("summit-worker"));
         ExecutorService readers = Executors.newFixedThreadPool(options.readers(), daemon("summit-reader"));
         Semaphore filesInFlight = new Semaphore(options.readers() * 4);
@@ -145,7 +147,7 @@ public final class Archiver {
                     counters.unchangedFiles.get(), counters.bytesRead.get(), saver.newBlobs(), saver.newBytes(),
                     saver.storedBytes(), counters.changedDuringBackup.get(), counters.unreadable.get(),
                     (System.nanoTime() - started) / 1_000_000);
-            Snapshot snapshot = new Snapshot(null, Snapshot.VERSION, "files", Instant.now(), options.host(), options.username(),
+            Snapshot snapshot = new Snapshot(null, Snapshot.VERSION, "files", startTime, options.host(), options.username(),
                     absolute.stream().map(Path::toString).toList(), options.tags(), rootTree.hex(),
                     parent == null ? null : parent.id(), options.program(), summary);
             return new Result(repo.saveSnapshot(snapshot), List.copyOf(warnings), warningCount.get());
@@ -197,6 +199,8 @@ public final class Archiver {
             Map<ByteBuffer, Node> parentNodes = parentParts == null ? Map.of() : byName(repo.loadDirectory(parentParts));
             List<CompletableFuture<Node>> children = new ArrayList<>(names.size());
             for (byte[] name : names) {
+                // Stop walking as soon as the store failed: the run cannot commit anyway.
+                saver.checkHealthy();
                 Path child = RawPaths.resolve(dir, name);
                 Node node;
                 try {
