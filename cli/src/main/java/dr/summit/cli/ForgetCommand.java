@@ -39,9 +39,15 @@ final class ForgetCommand implements Callable<Integer> {
     @Option(names = "--keep-tag", description = "Always keep snapshots with this tag (repeatable).") List<String> keepTags = new ArrayList<>();
     @Option(names = "--dry-run", description = "Only print what would be removed.") boolean dryRun;
     @Option(names = "--prune", description = "Run prune afterwards.") boolean prune;
+    @picocli.CommandLine.Parameters(arity = "0..*", paramLabel = "SNAPSHOT",
+            description = "Remove exactly these snapshots (ids or unique prefixes) instead of applying a policy.")
+    List<String> ids = new ArrayList<>();
 
     @Override
     public Integer call() {
+        if (!ids.isEmpty()) {
+            return forgetIds();
+        }
         RetentionPolicy policy = RetentionPolicy.builder().keepLast(last).keepHourly(hourly).keepDaily(daily).keepWeekly(weekly)
                 .keepMonthly(monthly).keepYearly(yearly).keepWithin(within == null ? null : parseDuration(within))
                 .keepTags(new HashSet<>(keepTags)).build();
@@ -84,6 +90,33 @@ final class ForgetCommand implements Callable<Integer> {
                 OutputOptions.printJson(out, Map.of("dryRun", dryRun, "snapshots", json));
             } else {
                 out.println((dryRun ? "would remove " : "removed ") + removed + " snapshots");
+            }
+            if (prune && !dryRun) {
+                PruneCommand.run(repo, 0.05, false, output.json, out);
+            }
+        }
+        return ExitCodes.OK;
+    }
+
+    private int forgetIds() {
+        PrintWriter out = spec.commandLine().getOut();
+        try (Repository repo = repository.open()) {
+            List<Snapshot> chosen = new ArrayList<>();
+            for (String id : ids) {
+                chosen.add(repo.findSnapshot(id));
+            }
+            List<Map<String, Object>> json = new ArrayList<>();
+            for (Snapshot s : chosen) {
+                if (!dryRun) {
+                    repo.deleteSnapshot(s.id());
+                }
+                json.add(Map.of("id", s.id(), "action", "remove", "reasons", List.of("named")));
+                if (!output.json) {
+                    out.println((dryRun ? "would remove " : "removed ") + s.shortId());
+                }
+            }
+            if (output.json) {
+                OutputOptions.printJson(out, Map.of("dryRun", dryRun, "snapshots", json));
             }
             if (prune && !dryRun) {
                 PruneCommand.run(repo, 0.05, false, output.json, out);
