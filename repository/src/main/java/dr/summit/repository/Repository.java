@@ -244,6 +244,21 @@ public final class Repository implements AutoCloseable {
         return name;
     }
 
+    /**
+     * Stores {@code plain} as a standalone sealed object under {@code name} (write-once), for
+     * sources that keep their own catalogue objects (PostgreSQL WAL files).
+     */
+    public void putSealed(String name, SealedObject.Kind kind, byte[] plain) {
+        writeSealed(name, kind, plain);
+    }
+
+    /** Reads and authenticates a sealed object of the expected kind. */
+    public byte[] getSealed(String name, SealedObject.Kind kind) {
+        byte[] sealed = store.get(name);
+        SealedObject.Header header = SealedObject.header(sealed, name);
+        return payloads.decode(SealedObject.open(keyring.dataKey(header.epoch()), kind, name, sealed), name);
+    }
+
     private void writeSealed(String name, SealedObject.Kind kind, byte[] plain) {
         int epoch = keyring.currentEpoch();
         byte[] payload = payloads.encode(plain, 0, plain.length);

@@ -64,29 +64,46 @@ public final class Archiver {
      * @param excluded absolute paths not to back up (e.g. the repository itself)
      */
     public record Options(int workers, int readers, boolean xattrs, String host, String username, List<String> tags,
-                          Set<Path> excluded, String program, int maxDirectChunks) {
+                          Set<Path> excluded, String program, int maxDirectChunks, Layout layout) {
         public static Options defaults(String host, String username, String program) {
             int cores = Runtime.getRuntime().availableProcessors();
             return new Options(cores, Math.max(2, Math.min(4, cores)), true, host, username, List.of(), Set.of(), program,
-                    ContentLists.MAX_DIRECT_CHUNKS);
+                    ContentLists.MAX_DIRECT_CHUNKS, Layout.DEFAULT);
         }
 
         public Options withTags(List<String> newTags) {
-            return new Options(workers, readers, xattrs, host, username, newTags, excluded, program, maxDirectChunks);
+            return new Options(workers, readers, xattrs, host, username, newTags, excluded, program, maxDirectChunks, layout);
         }
 
         public Options withExcluded(Set<Path> paths) {
-            return new Options(workers, readers, xattrs, host, username, tags, paths, program, maxDirectChunks);
+            return new Options(workers, readers, xattrs, host, username, tags, paths, program, maxDirectChunks, layout);
         }
 
         public Options withThreads(int newWorkers, int newReaders) {
-            return new Options(newWorkers, newReaders, xattrs, host, username, tags, excluded, program, maxDirectChunks);
+            return new Options(newWorkers, newReaders, xattrs, host, username, tags, excluded, program, maxDirectChunks, layout);
         }
 
         /** Files with more chunks keep their chunk list in CHUNK_LIST blobs; lowered by tests. */
         public Options withMaxDirectChunks(int n) {
-            return new Options(workers, readers, xattrs, host, username, tags, excluded, program, n);
+            return new Options(workers, readers, xattrs, host, username, tags, excluded, program, n, layout);
         }
+
+        /** Source-specific rules: what to skip, which files to cut into fixed-size chunks. */
+        public Options withLayout(Layout newLayout) {
+            return new Options(workers, readers, xattrs, host, username, tags, excluded, program, maxDirectChunks, newLayout);
+        }
+    }
+
+    /**
+     * How a source wants its tree read: entries to leave out (e.g. PostgreSQL's pg_wal contents)
+     * and files to cut at fixed offsets instead of content-defined boundaries (relation files,
+     * whose unchanged 8 KiB pages then deduplicate against earlier backups).
+     *
+     * @param kind snapshot kind to record ("files", "postgres", …)
+     */
+    public record Layout(String kind, java.util.function.Predicate<Path> skip, java.util.function.Predicate<Path> fixedChunks,
+                         int fixedChunkSize) {
+        public static final Layout DEFAULT = new Layout("files", p -> false, p -> false, 0);
     }
 
     /** The committed snapshot and what could not be captured exactly. */
@@ -108,6 +125,16 @@ public final class Archiver {
      * snapshot. Files whose size, mtime, ctime and inode match {@code parent} are not read.
      */
     public Result backup(List<Path> paths, Snapshot parent) throws InterruptedException {
+        return backup(paths, parent, java.util.function.UnaryOperator.identity());
+    }
+
+    /**
+     * Like {@link #backup(List, Snapshot)}, with {@code beforeCommit} called after every pack and
+     * index is durable and before the snapshot is written: it may add attributes, or throw to
+     * abandon the snapshot (PostgreSQL's pg_backup_stop runs there).
+     */
+    public Result backup(List<Path> paths, Snapshot parent, java.util.function.UnaryOperator<Snapshot> beforeCommit)
+            throws InterruptedException {
         long started = System.nanoTime();
         // The snapshot is dated when reading began: no file in it is older than that moment.
         Instant startTime = Instant.now();
@@ -147,10 +174,10 @@ public final class Archiver {
                     counters.unchangedFiles.get(), counters.bytesRead.get(), saver.newBlobs(), saver.newBytes(),
                     saver.storedBytes(), counters.changedDuringBackup.get(), counters.unreadable.get(),
                     (System.nanoTime() - started) / 1_000_000);
-            Snapshot snapshot = new Snapshot(null, Snapshot.VERSION, "files", startTime, options.host(), options.username(),
+            Snapshot snapshot = new Snapshot(null, Snapshot.VERSION, options.layout().kind(), startTime, options.host(), options.username(),
                     absolute.stream().map(Path::toString).toList(), options.tags(), rootTree.hex(),
                     parent == null ? null : parent.id(), options.program(), summary);
-            return new Result(repo.saveSnapshot(snapshot), List.copyOf(warnings), warningCount.get());
+            return new Result(repo.saveSnapshot(beforeCommit.apply(snapshot)), List.copyOf(warnings), warningCount.get());
         } finally {
             readers.shutdownNow();
             workers.shutdownNow();
@@ -187,7 +214,7 @@ public final class Archiver {
             List<byte[]> names = new ArrayList<>();
             try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
                 for (Path entry : entries) {
-                    if (!options.excluded().contains(entry)) {
+                    if (!options.excluded().contains(entry) && !options.layout().skip().test(entry)) {
                         names.add(RawPaths.nameBytes(entry));
                     }
                 }
@@ -270,7 +297,7 @@ public final class Archiver {
                 Node after = before;
                 FileContentSaver.Content read = null;
                 for (int attempt = 0; attempt < 3; attempt++) {
-                    read = content.save(path);
+                    read = content.save(path, options.layout().fixedChunks().test(path) ? options.layout().fixedChunkSize() : 0);
                     after = nodeReader.read(path, before.name());
                     if (after.type() == NodeType.FILE && after.size() == read.size() && sameTimes(before, after)) {
                         return withContent(after, read, 0);

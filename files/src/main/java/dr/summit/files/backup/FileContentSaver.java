@@ -46,16 +46,17 @@ final class FileContentSaver {
     record Content(List<ChunkRef> chunks, long size) {
     }
 
-    Content save(Path file) throws IOException, InterruptedException {
+    /** Saves a file's content; {@code fixedChunkSize > 0} cuts at fixed offsets instead of by content. */
+    Content save(Path file, int fixedChunkSize) throws IOException, InterruptedException {
         List<Future<ChunkRef>> pending = new ArrayList<>();
         long size = 0;
         Exception readFailure = null;
         try (InputStream in = Files.newInputStream(file)) {
-            ChunkStream chunks = new ChunkStream(in, chunker, buffers.get());
-            while (chunks.next()) {
-                int length = chunks.length();
-                byte[] copy = new byte[length];
-                System.arraycopy(chunks.buffer(), chunks.offset(), copy, 0, length);
+            ChunkSource chunks = fixedChunkSize > 0 ? new FixedChunks(in, fixedChunkSize)
+                    : new ContentDefinedChunks(new ChunkStream(in, chunker, buffers.get()));
+            for (byte[] next = chunks.next(); next != null; next = chunks.next()) {
+                byte[] copy = next;
+                int length = copy.length;
                 size += length;
                 counters.bytesRead.addAndGet(length);
                 chunksInFlight.acquire();
@@ -85,6 +86,31 @@ final class FileContentSaver {
             throw ie;
         }
         return new Content(refs, size);
+    }
+
+    /** The next chunk as a fresh array (it is handed to another thread), or null at the end. */
+    private interface ChunkSource {
+        byte[] next() throws IOException;
+    }
+
+    private record ContentDefinedChunks(ChunkStream stream) implements ChunkSource {
+        @Override
+        public byte[] next() throws IOException {
+            if (!stream.next()) {
+                return null;
+            }
+            byte[] copy = new byte[stream.length()];
+            System.arraycopy(stream.buffer(), stream.offset(), copy, 0, copy.length);
+            return copy;
+        }
+    }
+
+    private record FixedChunks(InputStream in, int size) implements ChunkSource {
+        @Override
+        public byte[] next() throws IOException {
+            byte[] chunk = in.readNBytes(size);
+            return chunk.length == 0 ? null : chunk;
+        }
     }
 
     private static List<ChunkRef> collect(List<Future<ChunkRef>> pending) throws InterruptedException {

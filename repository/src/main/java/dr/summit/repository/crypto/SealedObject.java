@@ -21,7 +21,9 @@ public final class SealedObject {
 
     /** What a sealed object holds. */
     public enum Kind {
-        KEYRING(1), INDEX(2), SNAPSHOT(3);
+        KEYRING(1), INDEX(2), SNAPSHOT(3),
+        /** A PostgreSQL WAL, history or backup-history file, archived whole. */
+        WAL(4);
 
         final int code;
 

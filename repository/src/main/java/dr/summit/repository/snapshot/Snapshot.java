@@ -17,17 +17,33 @@ import java.util.List;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Snapshot(@JsonIgnore String id, int version, String kind, Instant time, String host, String username,
                        List<String> paths, List<String> tags, String tree, String parent, String program,
-                       Summary summary) {
+                       Summary summary, java.util.Map<String, String> attributes) {
 
     public static final int VERSION = 1;
 
     public Snapshot {
         tags = tags == null ? List.of() : List.copyOf(tags);
         paths = paths == null ? List.of() : List.copyOf(paths);
+        attributes = attributes == null || attributes.isEmpty() ? null : java.util.Map.copyOf(new java.util.TreeMap<>(attributes));
+    }
+
+    /** A snapshot without source-specific attributes. */
+    public Snapshot(String id, int version, String kind, Instant time, String host, String username, List<String> paths,
+                    List<String> tags, String tree, String parent, String program, Summary summary) {
+        this(id, version, kind, time, host, username, paths, tags, tree, parent, program, summary, null);
     }
 
     public Snapshot withId(String newId) {
-        return new Snapshot(newId, version, kind, time, host, username, paths, tags, tree, parent, program, summary);
+        return new Snapshot(newId, version, kind, time, host, username, paths, tags, tree, parent, program, summary, attributes);
+    }
+
+    /** The same snapshot with source-specific attributes (e.g. a PostgreSQL backup's LSNs). */
+    public Snapshot withAttributes(java.util.Map<String, String> newAttributes) {
+        return new Snapshot(id, version, kind, time, host, username, paths, tags, tree, parent, program, summary, newAttributes);
+    }
+
+    public String attribute(String key) {
+        return attributes == null ? null : attributes.get(key);
     }
 
     public String shortId() {
