@@ -52,6 +52,15 @@ public final class RepositoryOptions {
         return Repository.openWithoutIndex(store(), password(false));
     }
 
+    /** The password file in effect (option or SUMMIT_PASSWORD_FILE), or null. */
+    Path passwordFileOrNull() {
+        if (passwordFile != null) {
+            return passwordFile;
+        }
+        String fromEnv = env.apply("SUMMIT_PASSWORD_FILE");
+        return fromEnv == null ? null : Path.of(fromEnv);
+    }
+
     char[] password(boolean confirm) {
         Path file = passwordFile;
         if (file == null && env.apply("SUMMIT_PASSWORD_FILE") != null) {

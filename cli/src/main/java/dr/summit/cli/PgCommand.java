@@ -1,0 +1,278 @@
+package dr.summit.cli;
+
+import dr.summit.files.backup.Archiver;
+import dr.summit.files.restore.RestoreResult;
+import dr.summit.postgres.basebackup.BaseBackup;
+import dr.summit.postgres.restore.PgRestore;
+import dr.summit.postgres.restore.RecoveryTarget;
+import dr.summit.postgres.wal.WalArchive;
+import dr.summit.repository.Repository;
+import dr.summit.repository.snapshot.Snapshot;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.time.OffsetDateTime;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+
+@Command(name = "pg", description = "PostgreSQL point-in-time recovery: base backups, WAL archive, restore.",
+        subcommands = {PgCommand.Backup.class, PgCommand.WalPush.class, PgCommand.WalFetch.class, PgCommand.Restore.class,
+                PgCommand.ListBackups.class})
+final class PgCommand implements Runnable {
+    @Spec CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** Which cluster's archive and backups, within a repository that may hold several. */
+    static final class ClusterOption {
+        @Option(names = "--cluster", defaultValue = "main", description = "Cluster name in the repository (default ${DEFAULT-VALUE}).")
+        String cluster;
+    }
+
+    @Command(name = "backup", description = "Take a base backup (non-exclusive low-level API; the server must archive WAL with 'pg wal-push').")
+    static final class Backup implements Callable<Integer> {
+        @Mixin RepositoryOptions repository;
+        @Mixin OutputOptions output;
+        @Mixin ClusterOption cluster;
+        @Spec CommandSpec spec;
+        @Option(names = "--pgdata", paramLabel = "DIR", description = "Data directory (default: $PGDATA).") Path pgdata;
+        @Option(names = "--dsn", paramLabel = "URI", description = "postgresql://user[:password]@host[:port]/db (default: PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE).") String dsn;
+
+        @Override
+        public Integer call() throws Exception {
+            Path dir = pgdata != null ? pgdata : envPath("PGDATA", "--pgdata");
+            try (Repository repo = repository.open(); Connection conn = connect(dsn)) {
+                PgRestore catalog = new PgRestore(repo, cluster.cluster);
+                List<Snapshot> previous = catalog.backups();
+                Archiver.Options options = Archiver.Options.defaults(BackupCommand.hostName(), System.getProperty("user.name"),
+                        "summit-dr " + Main.VERSION);
+                Archiver.Result r = new BaseBackup(repo, options, cluster.cluster).run(conn, dir,
+                        previous.isEmpty() ? null : previous.get(previous.size() - 1));
+                Snapshot s = r.snapshot();
+                PrintWriter out = spec.commandLine().getOut();
+                if (output.json) {
+                    OutputOptions.printJson(out, SnapshotsCommand.json(s));
+                } else {
+                    out.printf("base backup %s of cluster %s: %s to %s, read %s, stored %s new in %s%n", s.shortId(), cluster.cluster,
+                            s.attribute(BaseBackup.START_LSN), s.attribute(BaseBackup.STOP_LSN), Sizes.bytes(s.summary().bytesRead()),
+                            Sizes.bytes(s.summary().newPackedBytes()), Sizes.duration(s.summary().durationMillis()));
+                }
+                return r.warningCount() > 0 ? ExitCodes.PARTIAL : ExitCodes.OK;
+            }
+        }
+    }
+
+    @Command(name = "wal-push", description = "Archive one WAL file (archive_command = 'summit-dr pg wal-push %p …').")
+    static final class WalPush implements Callable<Integer> {
+        @Mixin RepositoryOptions repository;
+        @Mixin ClusterOption cluster;
+        @Spec CommandSpec spec;
+        @Parameters(paramLabel = "PATH", description = "The file PostgreSQL passes as %p.") Path file;
+
+        @Override
+        public Integer call() throws Exception {
+            try (Repository repo = repository.openWithoutIndex()) {
+                new WalArchive(repo, cluster.cluster).push(file);
+            }
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "wal-fetch", description = "Fetch one archived WAL file (restore_command = 'summit-dr pg wal-fetch %f %p …').")
+    static final class WalFetch implements Callable<Integer> {
+        @Mixin RepositoryOptions repository;
+        @Mixin ClusterOption cluster;
+        @Spec CommandSpec spec;
+        @Parameters(index = "0", paramLabel = "NAME", description = "WAL file name (%f).") String name;
+        @Parameters(index = "1", paramLabel = "PATH", description = "Where to write it (%p).") Path destination;
+
+        @Override
+        public Integer call() throws Exception {
+            try (Repository repo = repository.openWithoutIndex()) {
+                // Not archived is normal at the end of recovery: exit 1 without noise.
+                return new WalArchive(repo, cluster.cluster).fetch(name, destination) ? ExitCodes.OK : ExitCodes.ERROR;
+            }
+        }
+    }
+
+    @Command(name = "restore", description = "Restore a data directory from the best base backup and configure recovery to a target.")
+    static final class Restore implements Callable<Integer> {
+        @Mixin RepositoryOptions repository;
+        @Mixin OutputOptions output;
+        @Mixin ClusterOption cluster;
+        @Spec CommandSpec spec;
+        @Option(names = "--pgdata", required = true, paramLabel = "DIR", description = "Data directory to create (absent or empty).") Path pgdata;
+        @Option(names = "--target-time", description = "Recover to this time; needs an explicit zone: 2026-11-25T14:30:00+01:00 or …Z.") String time;
+        @Option(names = "--target-lsn", description = "Recover to this LSN, e.g. 0/3000060.") String lsn;
+        @Option(names = "--target-xid", description = "Recover to this transaction id.") String xid;
+        @Option(names = "--target-name", description = "Recover to this named restore point.") String name;
+        @Option(names = "--target-immediate", description = "Stop as soon as the backup is consistent.") boolean immediate;
+        @Option(names = "--latest", description = "Replay all archived WAL (the default).") boolean latest;
+        @Option(names = "--target-exclusive", description = "Stop just before the target instead of just after it.") boolean exclusive;
+        @Option(names = "--target-timeline", description = "Timeline to recover along (latest, current or a number).") String timeline;
+        @Option(names = "--target-action", description = "promote, pause or shutdown when the target is reached (default: pause, as PostgreSQL).") String action;
+        @Option(names = "--dry-run", description = "Print the plan only.") boolean dryRun;
+
+        @Override
+        public Integer call() throws Exception {
+            RecoveryTarget target = new RecoveryTarget(parseTime(time), lsn, xid, name, immediate, !exclusive, timeline, action);
+            PrintWriter out = spec.commandLine().getOut();
+            try (Repository repo = repository.open()) {
+                PgRestore restore = new PgRestore(repo, cluster.cluster);
+                Snapshot backup = restore.choose(target);
+                Map<String, Object> plan = new LinkedHashMap<>();
+                plan.put("backup", backup.id());
+                plan.put("backupStopTime", backup.attribute(BaseBackup.STOP_TIME));
+                plan.put("backupStopLsn", backup.attribute(BaseBackup.STOP_LSN));
+                plan.put("bytes", backup.summary() == null ? 0 : backup.summary().totalBytes());
+                plan.put("recoverySettings", target.settings());
+                if (!dryRun) {
+                    RestoreResult r = restore.restore(backup, pgdata, target, restoreCommand());
+                    plan.put("restoredFiles", r.files());
+                }
+                if (output.json) {
+                    OutputOptions.printJson(out, plan);
+                } else {
+                    out.printf("%s base backup %s (ended %s at %s, %s) into %s%n", dryRun ? "would restore" : "restored",
+                            backup.shortId(), backup.attribute(BaseBackup.STOP_TIME), backup.attribute(BaseBackup.STOP_LSN),
+                            Sizes.bytes((Long) plan.get("bytes")), pgdata);
+                    target.settings().forEach(s -> out.println("  " + s));
+                    if (!dryRun) {
+                        out.println("start the server to replay WAL: pg_ctl -D " + pgdata + " start");
+                    }
+                }
+            }
+            return ExitCodes.OK;
+        }
+
+        /** restore_command for PostgreSQL: this launcher with this repository and password file. */
+        private String restoreCommand() {
+            String launcher = RepositoryOptions.env.apply("SUMMIT_LAUNCHER");
+            if (launcher == null) {
+                launcher = "summit-dr";
+            }
+            Path passwordFile = repository.passwordFileOrNull();
+            if (passwordFile == null) {
+                throw new CommandFailure("restore_command needs the repository password in a file: use --password-file or SUMMIT_PASSWORD_FILE",
+                        ExitCodes.USAGE);
+            }
+            return shellQuote(launcher) + " pg wal-fetch %f %p --cluster " + shellQuote(cluster.cluster) + " --repo "
+                    + shellQuote(repository.location()) + " --password-file " + shellQuote(passwordFile.toAbsolutePath().toString());
+        }
+    }
+
+    @Command(name = "list", description = "List base backups and the archived WAL of a cluster.")
+    static final class ListBackups implements Callable<Integer> {
+        @Mixin RepositoryOptions repository;
+        @Mixin OutputOptions output;
+        @Mixin ClusterOption cluster;
+        @Spec CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            try (Repository repo = repository.openWithoutIndex()) {
+                List<Snapshot> backups = new PgRestore(repo, cluster.cluster).backups();
+                List<String> wal = new WalArchive(repo, cluster.cluster).list();
+                if (output.json) {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("cluster", cluster.cluster);
+                    m.put("backups", backups.stream().map(SnapshotsCommand::json).toList());
+                    m.put("walFiles", wal.size());
+                    m.put("firstWal", wal.isEmpty() ? null : wal.get(0));
+                    m.put("lastWal", wal.isEmpty() ? null : wal.get(wal.size() - 1));
+                    OutputOptions.printJson(out, m);
+                } else {
+                    for (Snapshot s : backups) {
+                        out.printf("%s  stop %s  %s..%s  timeline %s%n", s.shortId(), s.attribute(BaseBackup.STOP_TIME),
+                                s.attribute(BaseBackup.START_LSN), s.attribute(BaseBackup.STOP_LSN), s.attribute(BaseBackup.TIMELINE));
+                    }
+                    out.printf("%d base backups, %d archived WAL files%s%n", backups.size(), wal.size(),
+                            wal.isEmpty() ? "" : " (" + wal.get(0) + " .. " + wal.get(wal.size() - 1) + ")");
+                }
+            }
+            return ExitCodes.OK;
+        }
+    }
+
+    static java.time.Instant parseTime(String text) {
+        if (text == null) {
+            return null;
+        }
+        try {
+            return OffsetDateTime.parse(text.replace(' ', 'T')).toInstant();
+        } catch (DateTimeParseException e) {
+            try {
+                return ZonedDateTime.parse(text.replace(' ', 'T')).toInstant();
+            } catch (DateTimeParseException e2) {
+                throw new CommandFailure("--target-time needs a time with an explicit zone, e.g. 2026-11-25T14:30:00+01:00, "
+                        + "2026-11-25T13:30:00Z or 2026-03-29T02:30:00[Europe/Berlin]; got '" + text + "'", ExitCodes.USAGE);
+            }
+        }
+    }
+
+    static Connection connect(String dsn) throws java.sql.SQLException {
+        Properties props = new Properties();
+        String url;
+        if (dsn != null) {
+            java.net.URI uri = java.net.URI.create(dsn);
+            if (!"postgresql".equals(uri.getScheme()) && !"postgres".equals(uri.getScheme())) {
+                throw new CommandFailure("--dsn must be a postgresql:// URI, got " + uri.getScheme() + "://…", ExitCodes.USAGE);
+            }
+            String userInfo = uri.getUserInfo();
+            if (userInfo != null) {
+                String[] parts = userInfo.split(":", 2);
+                props.setProperty("user", parts[0]);
+                if (parts.length > 1) {
+                    props.setProperty("password", parts[1]);
+                }
+            }
+            url = "jdbc:postgresql://" + (uri.getHost() == null ? "localhost" : uri.getHost()) + ":"
+                    + (uri.getPort() < 0 ? 5432 : uri.getPort()) + (uri.getPath() == null || uri.getPath().isEmpty() ? "/postgres" : uri.getPath());
+        } else {
+            java.util.function.Function<String, String> env = RepositoryOptions.env;
+            String host = env.apply("PGHOST") == null ? "localhost" : env.apply("PGHOST");
+            String port = env.apply("PGPORT") == null ? "5432" : env.apply("PGPORT");
+            String db = env.apply("PGDATABASE") == null ? "postgres" : env.apply("PGDATABASE");
+            url = "jdbc:postgresql://" + host + ":" + port + "/" + db;
+            props.setProperty("user", env.apply("PGUSER") == null ? "postgres" : env.apply("PGUSER"));
+            if (env.apply("PGPASSWORD") != null) {
+                props.setProperty("password", env.apply("PGPASSWORD"));
+            }
+        }
+        props.setProperty("ApplicationName", "summit-dr");
+        try {
+            return DriverManager.getConnection(url, props);
+        } catch (java.sql.SQLException e) {
+            throw new CommandFailure("cannot connect to PostgreSQL at " + url + ": " + e.getMessage());
+        }
+    }
+
+    private static Path envPath(String name, String option) {
+        String value = RepositoryOptions.env.apply(name);
+        if (value == null) {
+            throw new CommandFailure("no data directory: use " + option + " or set " + name, ExitCodes.USAGE);
+        }
+        return Path.of(value);
+    }
+
+    static String shellQuote(String s) {
+        return s.matches("[A-Za-z0-9_./:=@%+-]+") ? s : "'" + s.replace("'", "'\"'\"'") + "'";
+    }
+}

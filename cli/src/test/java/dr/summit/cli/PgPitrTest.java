@@ -1,0 +1,181 @@
+package dr.summit.cli;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Point-in-time recovery against a real PostgreSQL 15: the server archives WAL through
+ * 'summit-dr pg wal-push' (a real process per segment, run by the server as the postgres user), a
+ * base backup is taken while rows are committed, and a restore to a time between two commits
+ * recovers exactly the rows committed before it.
+ */
+class PgPitrTest {
+    private Path work;
+    private PgTestCluster primary;
+    private PgTestCluster restored;
+    private java.util.function.Function<String, String> savedEnv;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        assumeTrue(PgTestCluster.available(), "PostgreSQL 15 server binaries and root are needed");
+        work = Files.createTempDirectory("summit-pg");
+        savedEnv = RepositoryOptions.env;
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (restored != null) {
+            restored.close();
+        }
+        if (primary != null) {
+            primary.close();
+        }
+        RepositoryOptions.env = savedEnv;
+        if (work != null) {
+            PgTestCluster.sh("rm", "-rf", work.toString());
+        }
+    }
+
+    @Test
+    void restoreToATimeBetweenTwoCommitsRecoversExactlyTheEarlierRows() throws Exception {
+        Path launcher = launcherReadableByPostgres();
+        Path repo = work.resolve("repo");
+        Path password = CliTestSupport.passwordFile(work.resolve("password"), "pg-secret");
+        CliTestSupport.ok(repo, password, "init", CliTestSupport.FAST_INIT);
+        PgTestCluster.sh("chown", "-R", "postgres:postgres", repo.toString(), password.toString());
+        RepositoryOptions.env = name -> name.equals("SUMMIT_LAUNCHER") ? launcher.toString() : savedEnv.apply(name);
+
+        String archive = launcher + " pg wal-push %p --cluster test --repo " + repo + " --password-file " + password;
+        primary = PgTestCluster.create(work.resolve("pgdata"), archive);
+        primary.start();
+        List<Instant> commits = new ArrayList<>();
+        try (Connection c = primary.connect(); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE events (n int PRIMARY KEY, at timestamptz)");
+            for (int n = 1; n <= 3; n++) {
+                commits.add(insert(st, n));
+            }
+            st.execute("CREATE TABLE filler AS SELECT g, md5(g::text) AS h FROM generate_series(1, 50000) g");
+
+            CliTestSupport.Run backup = CliTestSupport.ok(repo, password, "pg backup", "--cluster", "test", "--pgdata",
+                    primary.data.toString(), "--dsn", "postgresql://postgres@127.0.0.1:" + primary.port + "/postgres");
+            assertThat(backup.out()).contains("base backup");
+
+            for (int n = 4; n <= 8; n++) {
+                Thread.sleep(1100);
+                commits.add(insert(st, n));
+            }
+            st.execute("SELECT pg_switch_wal()");
+            waitUntilArchived(st);
+        }
+        primary.stop();
+
+        // Halfway between the commits of rows 6 and 7.
+        Instant target = commits.get(5).plusMillis((commits.get(6).toEpochMilli() - commits.get(5).toEpochMilli()) / 2);
+        Path restoredData = work.resolve("restored");
+        CliTestSupport.Run restore = CliTestSupport.ok(repo, password, "pg restore", "--cluster", "test", "--pgdata",
+                restoredData.toString(), "--target-time", target.toString(), "--target-action", "promote");
+        assertThat(restore.out()).contains("recovery_target_time");
+        assertThat(Files.readString(restoredData.resolve("backup_label"))).contains("START WAL LOCATION");
+
+        restored = PgTestCluster.attach(restoredData);
+        restored.start();
+        try (Connection c = restored.connect(); Statement st = c.createStatement()) {
+            waitUntilPromoted(st);
+            List<Integer> rows = new ArrayList<>();
+            try (ResultSet rs = st.executeQuery("SELECT n FROM events ORDER BY n")) {
+                while (rs.next()) {
+                    rows.add(rs.getInt(1));
+                }
+            }
+            assertThat(rows).as("rows committed before %s; server log:\n%s", target, restored.log())
+                    .containsExactly(1, 2, 3, 4, 5, 6);
+            try (ResultSet rs = st.executeQuery("SELECT count(*) FROM filler")) {
+                rs.next();
+                assertThat(rs.getInt(1)).isEqualTo(50000);
+            }
+        }
+        CliTestSupport.Run list = CliTestSupport.ok(repo, password, "pg list", "--cluster", "test", "--json");
+        assertThat(list.json().get("backups")).hasSize(1);
+        assertThat(list.json().get("walFiles").asInt()).isGreaterThan(1);
+    }
+
+    private static Instant insert(Statement st, int n) throws Exception {
+        st.execute("INSERT INTO events VALUES (" + n + ", clock_timestamp())");
+        try (ResultSet rs = st.executeQuery("SELECT clock_timestamp()")) {
+            rs.next();
+            return rs.getTimestamp(1).toInstant();
+        }
+    }
+
+    /** Waits until the archiver has no segment left to archive (no .ready status files). */
+    private static void waitUntilArchived(Statement st) throws Exception {
+        for (int i = 0; i < 600; i++) {
+            try (ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_ls_archive_statusdir() WHERE name LIKE '%.ready'")) {
+                rs.next();
+                if (rs.getInt(1) == 0) {
+                    return;
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("WAL was not archived within 60 s");
+    }
+
+    private static void waitUntilPromoted(Statement st) throws Exception {
+        for (int i = 0; i < 600; i++) {
+            try (ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery()")) {
+                rs.next();
+                if (!rs.getBoolean(1)) {
+                    return;
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("recovery did not finish within 60 s");
+    }
+
+    /**
+     * A launcher script the postgres user can run: the test classpath (partly under /root, which
+     * postgres cannot read) copied to a world-readable directory.
+     */
+    private Path launcherReadableByPostgres() throws IOException, InterruptedException {
+        Path lib = Files.createDirectories(work.resolve("lib"));
+        List<String> entries = new ArrayList<>();
+        int i = 0;
+        for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            Path source = Path.of(entry);
+            if (!Files.exists(source)) {
+                continue;
+            }
+            Path copy = lib.resolve((i++) + "-" + source.getFileName());
+            if (Files.isDirectory(source)) {
+                PgTestCluster.sh("cp", "-r", source.toString(), copy.toString());
+            } else {
+                Files.copy(source, copy, StandardCopyOption.REPLACE_EXISTING);
+            }
+            entries.add(copy.toString());
+        }
+        PgTestCluster.sh("chmod", "-R", "a+rX", work.toString());
+        Path script = work.resolve("summit-dr");
+        Files.writeString(script, "#!/bin/sh\nexec " + System.getProperty("java.home") + "/bin/java"
+                + " --add-opens java.base/sun.nio.fs=ALL-UNNAMED -XX:TieredStopAtLevel=1 -cp "
+                + String.join(":", entries) + " dr.summit.cli.Main \"$@\"\n");
+        PgTestCluster.sh("chmod", "755", script.toString());
+        return script;
+    }
+}

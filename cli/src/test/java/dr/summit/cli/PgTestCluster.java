@@ -1,0 +1,117 @@
+package dr.summit.cli;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+
+/**
+ * A throwaway PostgreSQL 15 cluster for tests: initdb, start and stop as the postgres user
+ * (initdb refuses root), on a free loopback port, in a directory of the test's own.
+ */
+final class PgTestCluster implements AutoCloseable {
+    static final Path BIN = Path.of("/usr/lib/postgresql/15/bin");
+    final Path data;
+    final int port;
+    private final Path socketDir;
+    private boolean running;
+
+    private PgTestCluster(Path data, int port, Path socketDir) {
+        this.data = data;
+        this.port = port;
+        this.socketDir = socketDir;
+    }
+
+    static boolean available() {
+        return Files.isExecutable(BIN.resolve("initdb")) && "root".equals(System.getProperty("user.name"));
+    }
+
+    /** Initialises a new cluster in {@code data} (created, owned by postgres) with WAL archiving. */
+    static PgTestCluster create(Path data, String archiveCommand) throws Exception {
+        Files.createDirectories(data.getParent());
+        sh("chown", "postgres:postgres", data.getParent().toString());
+        asPostgres(BIN.resolve("initdb").toString(), "-D", data.toString(), "-U", "postgres", "--auth=trust",
+                "--data-checksums", "-E", "UTF8", "--locale=C.UTF-8");
+        PgTestCluster c = attach(data);
+        c.configure(List.of(
+                "archive_mode = on",
+                "archive_command = '" + archiveCommand.replace("'", "''") + "'",
+                "wal_level = replica",
+                "fsync = off",
+                "max_wal_size = 64MB"));
+        return c;
+    }
+
+    /** A cluster for an existing (e.g. restored) data directory, on a new free port. */
+    static PgTestCluster attach(Path data) throws Exception {
+        Path socketDir = data.resolveSibling(data.getFileName() + "-sock");
+        Files.createDirectories(socketDir);
+        sh("chown", "postgres:postgres", socketDir.toString());
+        PgTestCluster c = new PgTestCluster(data, freePort(), socketDir);
+        c.configure(List.of("port = " + c.port, "listen_addresses = '127.0.0.1'",
+                "unix_socket_directories = '" + socketDir + "'"));
+        return c;
+    }
+
+    void configure(List<String> lines) throws IOException {
+        Files.writeString(data.resolve("postgresql.conf"), "\n" + String.join("\n", lines) + "\n", StandardCharsets.UTF_8,
+                java.nio.file.StandardOpenOption.APPEND);
+    }
+
+    void start() throws Exception {
+        asPostgres(BIN.resolve("pg_ctl").toString(), "-D", data.toString(), "-l", data.resolveSibling(data.getFileName() + ".log").toString(),
+                "-w", "-t", "120", "start");
+        running = true;
+    }
+
+    void stop() throws Exception {
+        if (running) {
+            asPostgres(BIN.resolve("pg_ctl").toString(), "-D", data.toString(), "-m", "fast", "-w", "stop");
+            running = false;
+        }
+    }
+
+    Connection connect() throws SQLException {
+        Properties p = new Properties();
+        p.setProperty("user", "postgres");
+        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", p);
+    }
+
+    String log() throws IOException {
+        Path log = data.resolveSibling(data.getFileName() + ".log");
+        return Files.exists(log) ? Files.readString(log) : "";
+    }
+
+    @Override
+    public void close() throws Exception {
+        stop();
+    }
+
+    static String asPostgres(String... command) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("runuser", "-u", "postgres", "--"));
+        cmd.addAll(List.of(command));
+        return sh(cmd.toArray(String[]::new));
+    }
+
+    static String sh(String... command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IOException(String.join(" ", command) + " failed: " + out);
+        }
+        return out;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}

@@ -1,0 +1,95 @@
+package dr.summit.postgres.basebackup;
+
+import dr.summit.files.backup.Archiver;
+import dr.summit.repository.Repository;
+import dr.summit.repository.RepositoryException;
+import dr.summit.repository.snapshot.Snapshot;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One base backup with PostgreSQL's non-exclusive low-level API, on one connection held for the
+ * whole backup: pg_backup_start, a parallel read of the data directory into a snapshot, then
+ * pg_backup_stop(wait_for_archive) — which returns only once the WAL needed to make the copy
+ * consistent is archived — and only then the snapshot is committed, carrying backup_label,
+ * tablespace_map and the LSNs as attributes. A failure anywhere leaves no snapshot, and closing
+ * the connection aborts the backup on the server.
+ */
+public final class BaseBackup {
+    public static final String CLUSTER = "pg.cluster";
+    public static final String SYSTEM_ID = "pg.systemId";
+    public static final String TIMELINE = "pg.timeline";
+    public static final String START_LSN = "pg.startLsn";
+    public static final String STOP_LSN = "pg.stopLsn";
+    public static final String STOP_TIME = "pg.stopTime";
+    public static final String BACKUP_LABEL = "pg.backupLabel";
+    public static final String TABLESPACE_MAP = "pg.tablespaceMap";
+
+    private final Repository repo;
+    private final Archiver.Options options;
+    private final String cluster;
+
+    public BaseBackup(Repository repo, Archiver.Options options, String cluster) {
+        this.repo = repo;
+        this.options = options;
+        this.cluster = cluster;
+    }
+
+    public Archiver.Result run(Connection conn, Path pgdata, Snapshot parent) throws SQLException, InterruptedException {
+        Map<String, String> attributes = new LinkedHashMap<>();
+        attributes.put(CLUSTER, cluster);
+        try (Statement st = conn.createStatement()) {
+            requireArchiving(st);
+            try (ResultSet rs = st.executeQuery("SELECT system_identifier FROM pg_control_system()")) {
+                rs.next();
+                attributes.put(SYSTEM_ID, Long.toUnsignedString(rs.getLong(1)));
+            }
+            try (PreparedStatement ps = conn.prepareStatement("SELECT pg_backup_start(?, true)")) {
+                ps.setString(1, "summit-dr " + cluster);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    attributes.put(START_LSN, rs.getString(1));
+                }
+            }
+            try (ResultSet rs = st.executeQuery("SELECT timeline_id FROM pg_control_checkpoint()")) {
+                rs.next();
+                attributes.put(TIMELINE, Integer.toString(rs.getInt(1)));
+            }
+        }
+        Archiver archiver = new Archiver(repo, options.withLayout(DataDirectoryLayout.of(pgdata)));
+        return archiver.backup(List.of(pgdata), parent, snapshot -> {
+            try (Statement st = conn.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT lsn, labelfile, spcmapfile, now() FROM pg_backup_stop(true)")) {
+                rs.next();
+                attributes.put(STOP_LSN, rs.getString(1));
+                attributes.put(BACKUP_LABEL, rs.getString(2));
+                String map = rs.getString(3);
+                if (map != null && !map.isEmpty()) {
+                    attributes.put(TABLESPACE_MAP, map);
+                }
+                attributes.put(STOP_TIME, rs.getTimestamp(4).toInstant().toString());
+            } catch (SQLException e) {
+                throw new RepositoryException("pg_backup_stop failed, no snapshot written: " + e.getMessage(), e);
+            }
+            return snapshot.withAttributes(attributes);
+        });
+    }
+
+    private static void requireArchiving(Statement st) throws SQLException {
+        try (ResultSet rs = st.executeQuery("SELECT current_setting('archive_mode'), current_setting('archive_command')")) {
+            rs.next();
+            if ("off".equals(rs.getString(1)) || rs.getString(2).isBlank()) {
+                throw new RepositoryException("archive_mode is off or archive_command is empty: a base backup without "
+                        + "archived WAL cannot be restored; set archive_command = 'summit-dr pg wal-push %p …'");
+            }
+        }
+    }
+}

@@ -1,0 +1,116 @@
+package dr.summit.postgres.restore;
+
+import dr.summit.files.restore.RestoreResult;
+import dr.summit.files.restore.Restorer;
+import dr.summit.postgres.basebackup.BaseBackup;
+import dr.summit.postgres.basebackup.DataDirectoryLayout;
+import dr.summit.repository.Repository;
+import dr.summit.repository.RepositoryException;
+import dr.summit.repository.snapshot.Snapshot;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * Restores a PostgreSQL data directory for point-in-time recovery: picks the newest base backup
+ * that ended before the target, restores it, writes backup_label (and tablespace_map),
+ * recovery.signal and the recovery settings with a restore_command that fetches WAL from the
+ * repository. Starting the server is the caller's choice.
+ */
+public final class PgRestore {
+    private final Repository repo;
+    private final String cluster;
+
+    public PgRestore(Repository repo, String cluster) {
+        this.repo = repo;
+        this.cluster = cluster;
+    }
+
+    /** The base backups of this cluster, oldest first. */
+    public List<Snapshot> backups() {
+        return repo.listSnapshots().stream()
+                .filter(s -> DataDirectoryLayout.KIND.equals(s.kind()) && cluster.equals(s.attribute(BaseBackup.CLUSTER)))
+                .sorted(Comparator.comparing(s -> Instant.parse(s.attribute(BaseBackup.STOP_TIME))))
+                .toList();
+    }
+
+    /** The newest base backup that ended before the target (for a time target), else the newest. */
+    public Snapshot choose(RecoveryTarget target) {
+        List<Snapshot> all = backups();
+        if (all.isEmpty()) {
+            throw new RepositoryException("no base backup of cluster '" + cluster + "' in " + repo.store().location()
+                    + "; run 'summit-dr pg backup' first");
+        }
+        if (target.time() != null) {
+            Snapshot best = null;
+            for (Snapshot s : all) {
+                if (!Instant.parse(s.attribute(BaseBackup.STOP_TIME)).isAfter(target.time())) {
+                    best = s;
+                }
+            }
+            if (best == null) {
+                throw new RepositoryException("no base backup of cluster '" + cluster + "' ended before " + target.time()
+                        + "; the oldest ended at " + all.get(0).attribute(BaseBackup.STOP_TIME));
+            }
+            return best;
+        }
+        return all.get(all.size() - 1);
+    }
+
+    /**
+     * Restores {@code backup} into {@code pgdata} (absent or empty) and configures recovery.
+     *
+     * @param restoreCommand the restore_command line, with %f and %p
+     */
+    public RestoreResult restore(Snapshot backup, Path pgdata, RecoveryTarget target, String restoreCommand)
+            throws IOException, InterruptedException {
+        Path data = pgdata.toAbsolutePath().normalize();
+        if (Files.exists(data)) {
+            try (DirectoryStream<Path> entries = Files.newDirectoryStream(data)) {
+                if (entries.iterator().hasNext()) {
+                    throw new RepositoryException("data directory " + data + " is not empty; restore into an empty or new directory");
+                }
+            }
+            Files.delete(data);
+        }
+        Path staging = data.resolveSibling(data.getFileName() + ".summit-restore");
+        RestoreResult result = new Restorer(repo, Restorer.Options.defaults()).restore(backup, staging);
+        if (!result.complete()) {
+            throw new RepositoryException("base backup " + backup.shortId() + " could not be restored completely: "
+                    + String.join("; ", result.failures().stream().limit(3).toList()));
+        }
+        Path restoredRoot;
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(staging)) {
+            restoredRoot = entries.iterator().next();
+        }
+        Files.move(restoredRoot, data);
+        Files.delete(staging);
+        Files.createDirectories(data.resolve("pg_wal"));
+        writeOwnedLike(data, "backup_label", backup.attribute(BaseBackup.BACKUP_LABEL));
+        if (backup.attribute(BaseBackup.TABLESPACE_MAP) != null) {
+            writeOwnedLike(data, "tablespace_map", backup.attribute(BaseBackup.TABLESPACE_MAP));
+        }
+        writeOwnedLike(data, "recovery.signal", "");
+        StringBuilder conf = new StringBuilder("\n# Added by summit-dr pg restore (backup " + backup.id() + ")\n");
+        conf.append("restore_command = ").append(RecoveryTarget.quote(restoreCommand)).append('\n');
+        target.settings().forEach(line -> conf.append(line).append('\n'));
+        Files.writeString(data.resolve("postgresql.auto.conf"), conf, StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        return result;
+    }
+
+    /** Writes a file owned by the data directory's owner, mode 600, as PostgreSQL requires. */
+    private static void writeOwnedLike(Path data, String name, String content) throws IOException {
+        Path file = data.resolve(name);
+        Files.writeString(file, content, StandardCharsets.UTF_8);
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Files.setOwner(file, Files.getOwner(data));
+    }
+}

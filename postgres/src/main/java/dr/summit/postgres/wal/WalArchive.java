@@ -1,0 +1,127 @@
+package dr.summit.postgres.wal;
+
+import dr.summit.repository.Repository;
+import dr.summit.repository.RepositoryException;
+import dr.summit.repository.crypto.SealedObject;
+import dr.summit.repository.store.ObjectExistsException;
+import dr.summit.repository.store.ObjectNotFoundException;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The WAL archive of one PostgreSQL cluster in a repository (docs/repository-format.md,
+ * "PostgreSQL"): each archived file is one sealed WAL object {@code pg/CLUSTER/wal/NAME}, its
+ * content compressed. The cluster's system identifier is recorded on first push
+ * ({@code pg/CLUSTER/system-id}) and every later segment must match it.
+ *
+ * <p>A push returns only when the object is durable in the store, so PostgreSQL never recycles a
+ * segment that is not archived. Pushing the same file again is success; pushing a different file
+ * under an archived name is an error (two clusters, or a split brain, writing one archive).
+ */
+public final class WalArchive {
+    private final Repository repo;
+    private final String cluster;
+
+    public WalArchive(Repository repo, String cluster) {
+        if (!cluster.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,62}")) {
+            throw new IllegalArgumentException("invalid cluster name '" + cluster + "' (letters, digits, . _ -)");
+        }
+        this.repo = repo;
+        this.cluster = cluster;
+    }
+
+    public static String prefix(String cluster) {
+        return "pg/" + cluster + "/wal/";
+    }
+
+    private String objectName(String fileName) {
+        return prefix(cluster) + fileName;
+    }
+
+    /** Result of a push: whether the file was new or already archived with the same content. */
+    public enum Pushed { STORED, ALREADY_ARCHIVED }
+
+    public Pushed push(Path file) throws IOException {
+        WalFileName name = WalFileName.parse(file.getFileName().toString());
+        byte[] content = Files.readAllBytes(file);
+        if (name.kind() == WalFileName.Kind.SEGMENT || name.kind() == WalFileName.Kind.PARTIAL) {
+            checkSystemIdentifier(name.name(), WalSegmentHeader.systemIdentifier(content));
+        }
+        String object = objectName(name.name());
+        try {
+            repo.putSealed(object, SealedObject.Kind.WAL, content);
+            return Pushed.STORED;
+        } catch (ObjectExistsException e) {
+            byte[] archived = repo.getSealed(object, SealedObject.Kind.WAL);
+            if (Arrays.equals(archived, content)) {
+                return Pushed.ALREADY_ARCHIVED;
+            }
+            throw new RepositoryException("WAL file " + name.name() + " is already archived in " + repo.store().location()
+                    + " for cluster " + cluster + " with different content; refusing to overwrite (two servers archiving into one cluster name?)");
+        }
+    }
+
+    private void checkSystemIdentifier(String segment, long systemId) {
+        if (systemId < 0) {
+            throw new RepositoryException("WAL segment " + segment + " has no long page header: not a WAL segment");
+        }
+        String object = "pg/" + cluster + "/system-id";
+        byte[] mine = Long.toUnsignedString(systemId).getBytes(StandardCharsets.US_ASCII);
+        byte[] recorded;
+        try {
+            recorded = repo.getSealed(object, SealedObject.Kind.WAL);
+        } catch (ObjectNotFoundException e) {
+            try {
+                repo.putSealed(object, SealedObject.Kind.WAL, mine);
+                return;
+            } catch (ObjectExistsException raced) {
+                recorded = repo.getSealed(object, SealedObject.Kind.WAL);
+            }
+        }
+        if (!Arrays.equals(recorded, mine)) {
+            throw new RepositoryException("WAL segment " + segment + " belongs to database system "
+                    + Long.toUnsignedString(systemId) + ", but cluster '" + cluster + "' in " + repo.store().location()
+                    + " archives system " + new String(recorded, StandardCharsets.US_ASCII));
+        }
+    }
+
+    /**
+     * Writes an archived file to {@code destination} (temporary name, then rename, so recovery
+     * never reads a partial file). Returns false if the file is not archived — recovery asks for
+     * files past the end of the archive, and that is not an error.
+     */
+    public boolean fetch(String fileName, Path destination) throws IOException {
+        WalFileName name = WalFileName.parse(fileName);
+        byte[] content;
+        try {
+            content = repo.getSealed(objectName(name.name()), SealedObject.Kind.WAL);
+        } catch (ObjectNotFoundException e) {
+            return false;
+        }
+        Path temp = destination.resolveSibling(destination.getFileName() + ".summit-tmp");
+        try {
+            Files.write(temp, content);
+            Files.move(temp, destination, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+        return true;
+    }
+
+    /** Names of every archived file, sorted. */
+    public List<String> list() {
+        List<String> names = new ArrayList<>();
+        for (String object : repo.store().list(prefix(cluster))) {
+            names.add(object.substring(object.lastIndexOf('/') + 1));
+        }
+        names.sort(null);
+        return names;
+    }
+}
