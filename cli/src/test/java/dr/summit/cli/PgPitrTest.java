@@ -114,6 +114,59 @@ class PgPitrTest {
         assertThat(list.json().get("walFiles").asInt()).isGreaterThan(1);
     }
 
+    @Test
+    void restoreToANamedRestorePointOrAnLsnStopsExactlyThere() throws Exception {
+        Path launcher = launcherReadableByPostgres();
+        Path repo = work.resolve("repo");
+        Path password = CliTestSupport.passwordFile(work.resolve("password"), "pg-secret");
+        CliTestSupport.ok(repo, password, "init", CliTestSupport.FAST_INIT);
+        PgTestCluster.sh("chown", "-R", "postgres:postgres", repo.toString(), password.toString());
+        RepositoryOptions.env = name -> name.equals("SUMMIT_LAUNCHER") ? launcher.toString() : savedEnv.apply(name);
+        String archive = launcher + " pg wal-push %p --cluster lsn --repo " + repo + " --password-file " + password;
+        primary = PgTestCluster.create(work.resolve("pgdata"), archive);
+        primary.start();
+        String lsnAfterRow2;
+        try (Connection c = primary.connect(); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE events (n int PRIMARY KEY, at timestamptz)");
+            CliTestSupport.ok(repo, password, "pg backup", "--cluster", "lsn", "--pgdata", primary.data.toString(),
+                    "--dsn", "postgresql://postgres@127.0.0.1:" + primary.port + "/postgres");
+            insert(st, 1);
+            insert(st, 2);
+            try (ResultSet rs = st.executeQuery("SELECT pg_current_wal_insert_lsn()")) {
+                rs.next();
+                lsnAfterRow2 = rs.getString(1);
+            }
+            insert(st, 3);
+            st.execute("SELECT pg_create_restore_point('before_row_4')");
+            insert(st, 4);
+            st.execute("SELECT pg_switch_wal()");
+            waitUntilArchived(st);
+        }
+        primary.stop();
+
+        assertThat(restoreAndCount(repo, password, "--target-name", "before_row_4")).containsExactly(1, 2, 3);
+        assertThat(restoreAndCount(repo, password, "--target-lsn", lsnAfterRow2)).containsExactly(1, 2);
+    }
+
+    private List<Integer> restoreAndCount(Path repo, Path password, String option, String value) throws Exception {
+        Path data = work.resolve("restored-" + option.substring(2));
+        CliTestSupport.ok(repo, password, "pg restore", "--cluster", "lsn", "--pgdata", data.toString(), option, value,
+                "--target-action", "promote");
+        try (PgTestCluster cluster = PgTestCluster.attach(data)) {
+            cluster.start();
+            try (Connection c = cluster.connect(); Statement st = c.createStatement()) {
+                waitUntilPromoted(st);
+                List<Integer> rows = new ArrayList<>();
+                try (ResultSet rs = st.executeQuery("SELECT n FROM events ORDER BY n")) {
+                    while (rs.next()) {
+                        rows.add(rs.getInt(1));
+                    }
+                }
+                return rows;
+            }
+        }
+    }
+
     private static Instant insert(Statement st, int n) throws Exception {
         st.execute("INSERT INTO events VALUES (" + n + ", clock_timestamp())");
         try (ResultSet rs = st.executeQuery("SELECT clock_timestamp()")) {
