@@ -84,6 +84,8 @@ final class PgCommand implements Runnable {
         @Mixin ClusterOption cluster;
         @Spec CommandSpec spec;
         @Parameters(paramLabel = "PATH", description = "The file PostgreSQL passes as %p.") Path file;
+        @Option(names = "--agent", paramLabel = "SOCKET", description = {"The resident agent's socket: the launcher hands the file to it "
+                + "with curl and starts no JVM; this in-process push runs only when the agent is down."}) Path agent;
 
         @Override
         public Integer call() throws Exception {

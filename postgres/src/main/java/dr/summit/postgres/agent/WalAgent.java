@@ -1,0 +1,163 @@
+package dr.summit.postgres.agent;
+
+import dr.summit.postgres.wal.WalArchive;
+import dr.summit.postgres.wal.WalFileName;
+import dr.summit.repository.format.Json;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Archives WAL for one cluster without a JVM start per segment. PostgreSQL calls archive_command
+ * once per segment and waits; the agent removes that serial cost in two ways: the repository stays
+ * open (no key derivation per call), and segments that PostgreSQL has marked ready are uploaded in
+ * parallel before archive_command asks for them, so most pushes return at once.
+ *
+ * <p>A push is acknowledged only when the object is durable in the store: pre-uploads are futures,
+ * and a push waits for its file's future (or uploads it now). A failed pre-upload is retried by the
+ * push itself, so PostgreSQL always gets the truth.
+ */
+public final class WalAgent implements AutoCloseable {
+    private final WalArchive archive;
+    private final Path pgWal;
+    private final ExecutorService uploads;
+    private final ScheduledExecutorService scanner;
+    private final Map<String, CompletableFuture<WalArchive.Pushed>> inFlight = new ConcurrentHashMap<>();
+    private final AtomicLong pushed = new AtomicLong();
+    private final AtomicLong preUploaded = new AtomicLong();
+    private final AtomicLong failures = new AtomicLong();
+    private final AtomicReference<String> lastPushed = new AtomicReference<>();
+    private final AtomicReference<Instant> lastPushTime = new AtomicReference<>();
+    private final AtomicReference<String> lastError = new AtomicReference<>();
+
+    /**
+     * @param pgWal the cluster's pg_wal directory, for look-ahead; null to upload only on request
+     */
+    public WalAgent(WalArchive archive, Path pgWal, int parallelism) {
+        this.archive = archive;
+        this.pgWal = pgWal;
+        this.uploads = Executors.newFixedThreadPool(parallelism, daemon("summit-wal-upload"));
+        this.scanner = Executors.newSingleThreadScheduledExecutor(daemon("summit-wal-scan"));
+        if (pgWal != null) {
+            scanner.scheduleWithFixedDelay(this::lookAhead, 0, 200, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** archive_command's work: returns when {@code file} is durable in the repository. */
+    public WalArchive.Pushed push(Path file) throws IOException {
+        String name = file.getFileName().toString();
+        WalFileName.parse(name);
+        CompletableFuture<WalArchive.Pushed> ahead = inFlight.remove(name);
+        if (ahead != null) {
+            try {
+                WalArchive.Pushed result = ahead.join();
+                recordPush(name);
+                return result;
+            } catch (RuntimeException preUploadFailed) {
+                // Fall through: upload it now and report that outcome.
+            }
+        }
+        try {
+            WalArchive.Pushed result = archive.push(file);
+            recordPush(name);
+            return result;
+        } catch (IOException | RuntimeException e) {
+            failures.incrementAndGet();
+            lastError.set(name + ": " + e.getMessage());
+            throw e;
+        }
+    }
+
+    private void recordPush(String name) {
+        pushed.incrementAndGet();
+        lastPushed.set(name);
+        lastPushTime.set(Instant.now());
+    }
+
+    /** Starts uploads for segments PostgreSQL has marked ready but not yet handed to us. */
+    private void lookAhead() {
+        Path status = pgWal.resolve("archive_status");
+        try (DirectoryStream<Path> ready = Files.newDirectoryStream(status, "*.ready")) {
+            for (Path marker : ready) {
+                String name = marker.getFileName().toString();
+                name = name.substring(0, name.length() - ".ready".length());
+                Path file = pgWal.resolve(name);
+                inFlight.computeIfAbsent(name, n -> CompletableFuture.supplyAsync(() -> {
+                    try {
+                        WalArchive.Pushed r = archive.push(file);
+                        preUploaded.incrementAndGet();
+                        return r;
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }, uploads));
+            }
+        } catch (IOException | RuntimeException e) {
+            lastError.set("scanning " + status + ": " + e.getMessage());
+        }
+        // Futures whose segment PostgreSQL already archived (or recycled) are dropped.
+        inFlight.keySet().removeIf(name -> !Files.exists(pgWal.resolve("archive_status").resolve(name + ".ready"))
+                && inFlight.get(name) != null && inFlight.get(name).isDone());
+    }
+
+    /** Ready segments not yet archived: the archive lag PostgreSQL would report, as a count. */
+    public long readyCount() {
+        if (pgWal == null) {
+            return -1;
+        }
+        try (DirectoryStream<Path> ready = Files.newDirectoryStream(pgWal.resolve("archive_status"), "*.ready")) {
+            long n = 0;
+            for (Path ignored : ready) {
+                n++;
+            }
+            return n;
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    /** Status for monitoring (stable field names). */
+    public String statusJson() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("pushed", pushed.get());
+        m.put("preUploaded", preUploaded.get());
+        m.put("failures", failures.get());
+        m.put("lastArchivedWal", lastPushed.get());
+        m.put("lastArchivedTime", lastPushTime.get() == null ? null : lastPushTime.get().toString());
+        m.put("lagSeconds", lastPushTime.get() == null ? null : java.time.Duration.between(lastPushTime.get(), Instant.now()).toSeconds());
+        m.put("readySegments", readyCount());
+        m.put("lastError", lastError.get());
+        try {
+            return Json.MAPPER.writeValueAsString(m);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        scanner.shutdownNow();
+        uploads.shutdownNow();
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}
