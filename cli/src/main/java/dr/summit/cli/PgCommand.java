@@ -30,7 +30,7 @@ import java.util.concurrent.Callable;
 
 @Command(name = "pg", description = "PostgreSQL point-in-time recovery: base backups, WAL archive, restore.",
         subcommands = {PgCommand.Backup.class, PgCommand.WalPush.class, PgCommand.WalFetch.class, PgCommand.Restore.class,
-                PgCommand.ListBackups.class})
+                PgCommand.ListBackups.class, PgCommand.Verify.class})
 final class PgCommand implements Runnable {
     @Spec CommandSpec spec;
 
@@ -144,6 +144,18 @@ final class PgCommand implements Runnable {
                 plan.put("backupStopLsn", backup.attribute(BaseBackup.STOP_LSN));
                 plan.put("bytes", backup.summary() == null ? 0 : backup.summary().totalBytes());
                 plan.put("recoverySettings", target.settings());
+                dr.summit.postgres.wal.WalContinuity.Report wal = restore.walContinuity(backup);
+                plan.put("walFrom", wal.firstSegment());
+                plan.put("walTo", wal.lastSegment());
+                plan.put("walMissing", wal.missing());
+                if (!wal.complete()) {
+                    String message = "WAL segment " + wal.missing().get(0) + " is missing from the archive of cluster '"
+                            + cluster.cluster + "': recovery from backup " + backup.shortId() + " cannot replay past it";
+                    if (target.isLatest()) {
+                        throw new CommandFailure(message + " (refusing a --latest restore that would stop there silently)");
+                    }
+                    spec.commandLine().getErr().println("warning: " + message + "; PostgreSQL refuses a target beyond it");
+                }
                 if (!dryRun) {
                     RestoreResult r = restore.restore(backup, pgdata, target, restoreCommand());
                     plan.put("restoredFiles", r.files());
@@ -210,6 +222,47 @@ final class PgCommand implements Runnable {
                 }
             }
             return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "verify", description = "Check that every base backup can be recovered: WAL continuity from its start to the newest archived segment.")
+    static final class Verify implements Callable<Integer> {
+        @Mixin RepositoryOptions repository;
+        @Mixin OutputOptions output;
+        @Mixin ClusterOption cluster;
+        @Spec CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            boolean ok = true;
+            List<Map<String, Object>> json = new java.util.ArrayList<>();
+            try (Repository repo = repository.openWithoutIndex()) {
+                PgRestore restore = new PgRestore(repo, cluster.cluster);
+                List<Snapshot> backups = restore.backups();
+                if (backups.isEmpty()) {
+                    throw new CommandFailure("no base backup of cluster '" + cluster.cluster + "' in " + repo.store().location());
+                }
+                for (Snapshot b : backups) {
+                    dr.summit.postgres.wal.WalContinuity.Report r = restore.walContinuity(b);
+                    ok &= r.complete();
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("backup", b.id());
+                    m.put("walFrom", r.firstSegment());
+                    m.put("walTo", r.lastSegment());
+                    m.put("missing", r.missing());
+                    json.add(m);
+                    if (!output.json) {
+                        out.printf("%s  WAL %s .. %s  %s%n", b.shortId(), r.firstSegment(), r.lastSegment(),
+                                r.complete() ? "complete" : "MISSING " + String.join(" ", r.missing().stream().limit(5).toList())
+                                        + (r.missing().size() > 5 ? " …" : ""));
+                    }
+                }
+            }
+            if (output.json) {
+                OutputOptions.printJson(out, Map.of("cluster", cluster.cluster, "ok", ok, "backups", json));
+            }
+            return ok ? ExitCodes.OK : ExitCodes.ERROR;
         }
     }
 

@@ -146,6 +146,24 @@ class PgPitrTest {
 
         assertThat(restoreAndCount(repo, password, "--target-name", "before_row_4")).containsExactly(1, 2, 3);
         assertThat(restoreAndCount(repo, password, "--target-lsn", lsnAfterRow2)).containsExactly(1, 2);
+        assertThat(CliTestSupport.run(repo, password, "pg verify", "--cluster", "lsn").exit()).isZero();
+
+        // A hole in the archive is named by pg verify, and a --latest restore refuses to stop there silently.
+        List<String> segments = new ArrayList<>();
+        try (var s = Files.list(repo.resolve("pg/lsn/wal"))) {
+            // Timeline 1 only: the restored servers promoted to timeline 2 and archive there too.
+            s.map(p -> p.getFileName().toString()).filter(n -> n.matches("00000001[0-9A-F]{16}")).sorted().forEach(segments::add);
+        }
+        assertThat(segments.size()).isGreaterThanOrEqualTo(2);
+        String hole = segments.get(segments.size() - 2);
+        Files.delete(repo.resolve("pg/lsn/wal").resolve(hole));
+        CliTestSupport.Run verify = CliTestSupport.run(repo, password, "pg verify", "--cluster", "lsn");
+        assertThat(verify.exit()).isEqualTo(1);
+        assertThat(verify.out()).contains("MISSING " + hole);
+        CliTestSupport.Run latest = CliTestSupport.run(repo, password, "pg restore", "--cluster", "lsn", "--pgdata",
+                work.resolve("never").toString());
+        CliTestSupport.assertOneLineError(latest, 1, "WAL segment " + hole + " is missing");
+        assertThat(work.resolve("never")).doesNotExist();
     }
 
     private List<Integer> restoreAndCount(Path repo, Path password, String option, String value) throws Exception {

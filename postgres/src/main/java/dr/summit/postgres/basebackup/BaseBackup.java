@@ -32,6 +32,7 @@ public final class BaseBackup {
     public static final String STOP_TIME = "pg.stopTime";
     public static final String BACKUP_LABEL = "pg.backupLabel";
     public static final String TABLESPACE_MAP = "pg.tablespaceMap";
+    public static final String WAL_SEGMENT_SIZE = "pg.walSegmentSize";
 
     private final Repository repo;
     private final Archiver.Options options;
@@ -51,6 +52,10 @@ public final class BaseBackup {
             try (ResultSet rs = st.executeQuery("SELECT system_identifier FROM pg_control_system()")) {
                 rs.next();
                 attributes.put(SYSTEM_ID, Long.toUnsignedString(rs.getLong(1)));
+            }
+            try (ResultSet rs = st.executeQuery("SELECT setting FROM pg_settings WHERE name = 'wal_segment_size'")) {
+                rs.next();
+                attributes.put(WAL_SEGMENT_SIZE, rs.getString(1));
             }
             try (PreparedStatement ps = conn.prepareStatement("SELECT pg_backup_start(?, true)")) {
                 ps.setString(1, "summit-dr " + cluster);
