@@ -4,10 +4,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -53,7 +51,7 @@ class PgPitrTest {
 
     @Test
     void restoreToATimeBetweenTwoCommitsRecoversExactlyTheEarlierRows() throws Exception {
-        Path launcher = launcherReadableByPostgres();
+        Path launcher = PgTestCluster.jvmLauncher(work);
         Path repo = work.resolve("repo");
         Path password = CliTestSupport.passwordFile(work.resolve("password"), "pg-secret");
         CliTestSupport.ok(repo, password, "init", CliTestSupport.FAST_INIT);
@@ -116,7 +114,7 @@ class PgPitrTest {
 
     @Test
     void restoreToANamedRestorePointOrAnLsnStopsExactlyThere() throws Exception {
-        Path launcher = launcherReadableByPostgres();
+        Path launcher = PgTestCluster.jvmLauncher(work);
         Path repo = work.resolve("repo");
         Path password = CliTestSupport.passwordFile(work.resolve("password"), "pg-secret");
         CliTestSupport.ok(repo, password, "init", CliTestSupport.FAST_INIT);
@@ -220,33 +218,4 @@ class PgPitrTest {
         throw new AssertionError("recovery did not finish within 60 s");
     }
 
-    /**
-     * A launcher script the postgres user can run: the test classpath (partly under /root, which
-     * postgres cannot read) copied to a world-readable directory.
-     */
-    private Path launcherReadableByPostgres() throws IOException, InterruptedException {
-        Path lib = Files.createDirectories(work.resolve("lib"));
-        List<String> entries = new ArrayList<>();
-        int i = 0;
-        for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
-            Path source = Path.of(entry);
-            if (!Files.exists(source)) {
-                continue;
-            }
-            Path copy = lib.resolve((i++) + "-" + source.getFileName());
-            if (Files.isDirectory(source)) {
-                PgTestCluster.sh("cp", "-r", source.toString(), copy.toString());
-            } else {
-                Files.copy(source, copy, StandardCopyOption.REPLACE_EXISTING);
-            }
-            entries.add(copy.toString());
-        }
-        PgTestCluster.sh("chmod", "-R", "a+rX", work.toString());
-        Path script = work.resolve("summit-dr");
-        Files.writeString(script, "#!/bin/sh\nexec " + System.getProperty("java.home") + "/bin/java"
-                + " --add-opens java.base/sun.nio.fs=ALL-UNNAMED -XX:TieredStopAtLevel=1 -cp "
-                + String.join(":", entries) + " dr.summit.cli.Main \"$@\"\n");
-        PgTestCluster.sh("chmod", "755", script.toString());
-        return script;
-    }
 }

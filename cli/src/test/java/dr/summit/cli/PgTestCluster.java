@@ -66,8 +66,12 @@ final class PgTestCluster implements AutoCloseable {
     }
 
     void start() throws Exception {
-        asPostgres(BIN.resolve("pg_ctl").toString(), "-D", data.toString(), "-l", data.resolveSibling(data.getFileName() + ".log").toString(),
-                "-w", "-t", "120", "start");
+        try {
+            asPostgres(BIN.resolve("pg_ctl").toString(), "-D", data.toString(), "-l", data.resolveSibling(data.getFileName() + ".log").toString(),
+                    "-w", "-t", "120", "start");
+        } catch (IOException e) {
+            throw new IOException(e.getMessage() + "\n--- server log\n" + log(), e);
+        }
         running = true;
     }
 
@@ -113,5 +117,37 @@ final class PgTestCluster implements AutoCloseable {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
+    }
+
+    /**
+     * A launcher script the postgres user can run: the test classpath (partly under /root, which
+     * postgres cannot read) copied to a world-readable directory.
+     */
+    static Path jvmLauncher(Path work) throws IOException, InterruptedException {
+        Path lib = Files.createDirectories(work.resolve("lib"));
+        List<String> entries = new ArrayList<>();
+        int i = 0;
+        for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            Path source = Path.of(entry);
+            if (!Files.exists(source)) {
+                continue;
+            }
+            Path copy = lib.resolve((i++) + "-" + source.getFileName());
+            if (Files.isDirectory(source)) {
+                PgTestCluster.sh("cp", "-r", source.toString(), copy.toString());
+            } else {
+                Files.copy(source, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+            entries.add(copy.toString());
+        }
+        // Only the copied classpath and the work directory itself: secrets beside them stay private.
+        PgTestCluster.sh("chmod", "-R", "a+rX", lib.toString());
+        PgTestCluster.sh("chmod", "a+rx", work.toString());
+        Path script = work.resolve("summit-dr");
+        Files.writeString(script, "#!/bin/sh\nexec " + System.getProperty("java.home") + "/bin/java"
+                + " --add-opens java.base/sun.nio.fs=ALL-UNNAMED -XX:TieredStopAtLevel=1 -cp "
+                + String.join(":", entries) + " dr.summit.cli.Main \"$@\"\n");
+        PgTestCluster.sh("chmod", "755", script.toString());
+        return script;
     }
 }

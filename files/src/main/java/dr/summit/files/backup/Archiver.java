@@ -99,11 +99,13 @@ public final class Archiver {
      * and files to cut at fixed offsets instead of content-defined boundaries (relation files,
      * whose unchanged 8 KiB pages then deduplicate against earlier backups).
      *
-     * @param kind snapshot kind to record ("files", "postgres", …)
+     * @param kind       snapshot kind to record ("files", "postgres", …)
+     * @param fuzzyCopy  the source is made consistent by a redo log (PostgreSQL WAL): files that
+     *                   change or vanish while read are expected, read once, and not reported
      */
     public record Layout(String kind, java.util.function.Predicate<Path> skip, java.util.function.Predicate<Path> fixedChunks,
-                         int fixedChunkSize) {
-        public static final Layout DEFAULT = new Layout("files", p -> false, p -> false, 0);
+                         int fixedChunkSize, boolean fuzzyCopy) {
+        public static final Layout DEFAULT = new Layout("files", p -> false, p -> false, 0, false);
     }
 
     /** The committed snapshot and what could not be captured exactly. */
@@ -232,6 +234,12 @@ public final class Archiver {
                 Node node;
                 try {
                     node = nodeReader.read(child, name);
+                } catch (NoSuchFileException e) {
+                    if (!options.layout().fuzzyCopy()) {
+                        warn(child, "vanished before its metadata could be read");
+                        counters.unreadable.incrementAndGet();
+                    }
+                    continue;
                 } catch (IOException e) {
                     warn(child, "cannot read metadata: " + e.getMessage());
                     counters.unreadable.incrementAndGet();
@@ -298,6 +306,9 @@ public final class Archiver {
                 FileContentSaver.Content read = null;
                 for (int attempt = 0; attempt < 3; attempt++) {
                     read = content.save(path, options.layout().fixedChunks().test(path) ? options.layout().fixedChunkSize() : 0);
+                    if (options.layout().fuzzyCopy()) {
+                        return withContent(before, read, 0);
+                    }
                     after = nodeReader.read(path, before.name());
                     if (after.type() == NodeType.FILE && after.size() == read.size() && sameTimes(before, after)) {
                         return withContent(after, read, 0);
@@ -308,8 +319,10 @@ public final class Archiver {
                 warn(path, "file changed while it was read (3 attempts); stored as last read and flagged");
                 return withContent(after, read, Node.CHANGED_DURING_BACKUP);
             } catch (NoSuchFileException e) {
-                warn(path, "file vanished before it could be read");
-                counters.unreadable.incrementAndGet();
+                if (!options.layout().fuzzyCopy()) {
+                    warn(path, "file vanished before it could be read");
+                    counters.unreadable.incrementAndGet();
+                }
                 return null;
             } catch (IOException e) {
                 warn(path, "cannot read file: " + e.getMessage());

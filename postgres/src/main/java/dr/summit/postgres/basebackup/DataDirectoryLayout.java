@@ -25,7 +25,9 @@ public final class DataDirectoryLayout {
 
     public static Archiver.Layout of(Path pgdata) {
         Path root = pgdata.toAbsolutePath().normalize();
-        return new Archiver.Layout(KIND, p -> skip(root, p), p -> relationFile(root, p), RELATION_CHUNK);
+        // A fuzzy copy: pages change under the reader and tables are dropped during the backup;
+        // WAL replay from the backup's start makes the copy consistent.
+        return new Archiver.Layout(KIND, p -> skip(root, p), p -> relationFile(root, p), RELATION_CHUNK, true);
     }
 
     static boolean skip(Path root, Path entry) {
