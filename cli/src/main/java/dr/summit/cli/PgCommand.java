@@ -103,6 +103,7 @@ final class PgCommand implements Runnable {
         @Spec CommandSpec spec;
         @Parameters(index = "0", paramLabel = "NAME", description = "WAL file name (%f).") String name;
         @Parameters(index = "1", paramLabel = "PATH", description = "Where to write it (%p).") Path destination;
+        @Option(names = "--agent", paramLabel = "SOCKET", description = "The resident agent's socket (used by the launcher's curl fast path).") Path agent;
 
         @Override
         public Integer call() throws Exception {
@@ -130,6 +131,7 @@ final class PgCommand implements Runnable {
         @Option(names = "--target-timeline", description = "Timeline to recover along (latest, current or a number).") String timeline;
         @Option(names = "--target-action", description = "promote, pause or shutdown when the target is reached (default: pause, as PostgreSQL).") String action;
         @Option(names = "--dry-run", description = "Print the plan only.") boolean dryRun;
+        @Option(names = "--agent", paramLabel = "SOCKET", description = "Fetch WAL through the resident agent (parallel prefetch) instead of a JVM per segment.") Path agent;
 
         @Override
         public Integer call() throws Exception {
@@ -187,7 +189,8 @@ final class PgCommand implements Runnable {
                         ExitCodes.USAGE);
             }
             return shellQuote(launcher) + " pg wal-fetch %f %p --cluster " + shellQuote(cluster.cluster) + " --repo "
-                    + shellQuote(repository.location()) + " --password-file " + shellQuote(passwordFile.toAbsolutePath().toString());
+                    + shellQuote(repository.location()) + " --password-file " + shellQuote(passwordFile.toAbsolutePath().toString())
+                    + (agent == null ? "" : " --agent " + shellQuote(agent.toAbsolutePath().toString()));
         }
     }
 

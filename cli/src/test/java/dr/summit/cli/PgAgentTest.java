@@ -75,6 +75,8 @@ class PgAgentTest {
                 + " --password-file /nonexistent-so-a-jvm-fallback-would-fail";
         primary = PgTestCluster.create(data, archive);
         primary.start();
+        CliTestSupport.ok(repo, password, "pg backup", "--cluster", "agent", "--pgdata", data.toString(),
+                "--dsn", "postgresql://postgres@127.0.0.1:" + primary.port + "/postgres");
         long started = System.nanoTime();
         int segments = 12;
         try (Connection c = primary.connect(); Statement st = c.createStatement()) {
@@ -96,6 +98,41 @@ class PgAgentTest {
         assertThat(status).contains("\"failures\":0");
         CliTestSupport.Run list = CliTestSupport.ok(repo, password, "pg list", "--cluster", "agent", "--json");
         assertThat(list.json().get("walFiles").asInt()).isGreaterThanOrEqualTo(segments);
+        primary.stop();
+
+        // Recovery through the agent too: restore_command = launcher … --agent, which curls /wal-fetch;
+        // the launcher copy has no jar, so a fallback to a JVM would fail the recovery.
+        PgTestCluster.sh("chown", "-R", "postgres:postgres", repo.toString(), password.toString());
+        java.util.function.Function<String, String> saved = RepositoryOptions.env;
+        RepositoryOptions.env = name -> name.equals("SUMMIT_LAUNCHER") ? launcher.toString() : saved.apply(name);
+        Path restoredData = work.resolve("restored");
+        try {
+            CliTestSupport.ok(repo, password, "pg restore", "--cluster", "agent", "--pgdata", restoredData.toString(),
+                    "--agent", socket.toString());
+        } finally {
+            RepositoryOptions.env = saved;
+        }
+        Files.writeString(restoredData.resolve("postgresql.auto.conf"), "\narchive_mode = off\n", java.nio.file.StandardOpenOption.APPEND);
+        try (PgTestCluster restored = PgTestCluster.attach(restoredData)) {
+            restored.start();
+            try (Connection c = restored.connect(); Statement st = c.createStatement()) {
+                for (int i = 0; i < 600; i++) {
+                    try (ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery()")) {
+                        rs.next();
+                        if (!rs.getBoolean(1)) {
+                            break;
+                        }
+                    }
+                    Thread.sleep(100);
+                }
+                try (ResultSet rs = st.executeQuery("SELECT count(*) FROM t")) {
+                    rs.next();
+                    assertThat(rs.getLong(1)).isEqualTo(segments * 1000L);
+                }
+            }
+        }
+        String after = httpGet(socket, "/status");
+        assertThat(after).containsPattern("\"fetched\":([1-9][0-9]+)").containsPattern("\"prefetchHits\":[1-9]");
     }
 
     private static void waitUntilArchived(Statement st) throws Exception {

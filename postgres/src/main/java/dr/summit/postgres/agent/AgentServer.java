@@ -17,7 +17,8 @@ import java.util.concurrent.Executors;
 /**
  * A minimal HTTP/1.0 endpoint on a UNIX socket, so that archive_command can be a curl call
  * ({@code curl --unix-socket S -X POST 'http://agent/wal-push?path=%p'}) instead of a JVM start.
- * Routes: {@code POST /wal-push?path=P} (200 when durable, 500 with the error), {@code GET /status}.
+ * Routes: {@code POST /wal-push?path=P} (200 when durable, 500 with the error),
+ * {@code GET /wal-fetch?name=F&path=P} (200 written, 404 not archived), {@code GET /status}.
  * The socket is created mode 660: only its owner and group (the postgres user) may push.
  */
 public final class AgentServer implements AutoCloseable {
@@ -77,6 +78,22 @@ public final class AgentServer implements AutoCloseable {
                 try {
                     agent.push(Path.of(file));
                     respond(client, 200, "ok\n");
+                } catch (IOException | RuntimeException e) {
+                    respond(client, 500, "summit-dr agent: " + e.getMessage() + "\n");
+                }
+            } else if (method.equals("GET") && path.equals("/wal-fetch")) {
+                String name = param(query, "name");
+                String dest = param(query, "path");
+                if (name == null || dest == null) {
+                    respond(client, 400, "missing name or path parameter\n");
+                    return;
+                }
+                try {
+                    if (agent.fetch(name, Path.of(dest))) {
+                        respond(client, 200, "ok\n");
+                    } else {
+                        respond(client, 404, "not archived: " + name + "\n");
+                    }
                 } catch (IOException | RuntimeException e) {
                     respond(client, 500, "summit-dr agent: " + e.getMessage() + "\n");
                 }

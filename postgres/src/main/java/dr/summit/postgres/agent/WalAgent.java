@@ -113,6 +113,64 @@ public final class WalAgent implements AutoCloseable {
                 && inFlight.get(name) != null && inFlight.get(name).isDone());
     }
 
+    private final Map<String, CompletableFuture<byte[]>> prefetched = new ConcurrentHashMap<>();
+    private volatile java.util.List<String> archivedNames;
+    private final AtomicLong fetched = new AtomicLong();
+    private final AtomicLong prefetchHits = new AtomicLong();
+    private static final int PREFETCH = 8;
+
+    /**
+     * restore_command's work: writes {@code name} to {@code destination}; false if not archived.
+     * Each request also starts downloading the next {@value #PREFETCH} archived segments of the
+     * same timeline in parallel, so recovery rarely waits for the store.
+     */
+    public boolean fetch(String name, Path destination) throws IOException {
+        WalFileName.parse(name);
+        CompletableFuture<byte[]> ahead = prefetched.remove(name);
+        byte[] content = null;
+        if (ahead != null) {
+            try {
+                content = ahead.join();
+                prefetchHits.incrementAndGet();
+            } catch (RuntimeException e) {
+                content = null;
+            }
+        }
+        if (content == null) {
+            content = archive.read(name);
+        }
+        if (content == null) {
+            return false;
+        }
+        WalArchive.writeAtomically(content, destination);
+        fetched.incrementAndGet();
+        prefetchAfter(name);
+        return true;
+    }
+
+    private void prefetchAfter(String name) {
+        if (!name.matches("[0-9A-F]{24}")) {
+            return;
+        }
+        java.util.List<String> names = archivedNames;
+        if (names == null || java.util.Collections.binarySearch(names, name) < 0) {
+            names = archivedNames = archive.list();
+        }
+        int at = java.util.Collections.binarySearch(names, name);
+        String timeline = name.substring(0, 8);
+        int queued = 0;
+        for (int i = at + 1; i < names.size() && queued < PREFETCH; i++) {
+            String next = names.get(i);
+            if (!next.matches("[0-9A-F]{24}") || !next.startsWith(timeline)) {
+                continue;
+            }
+            queued++;
+            prefetched.computeIfAbsent(next, n -> CompletableFuture.supplyAsync(() -> archive.read(n), uploads));
+        }
+        // Bounded memory: drop prefetched segments that recovery has moved past.
+        prefetched.keySet().removeIf(n -> n.compareTo(name) < 0);
+    }
+
     /** Ready segments not yet archived: the archive lag PostgreSQL would report, as a count. */
     public long readyCount() {
         if (pgWal == null) {
@@ -139,6 +197,8 @@ public final class WalAgent implements AutoCloseable {
         m.put("lastArchivedTime", lastPushTime.get() == null ? null : lastPushTime.get().toString());
         m.put("lagSeconds", lastPushTime.get() == null ? null : java.time.Duration.between(lastPushTime.get(), Instant.now()).toSeconds());
         m.put("readySegments", readyCount());
+        m.put("fetched", fetched.get());
+        m.put("prefetchHits", prefetchHits.get());
         m.put("lastError", lastError.get());
         try {
             return Json.MAPPER.writeValueAsString(m);

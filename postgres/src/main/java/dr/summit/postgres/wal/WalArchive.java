@@ -98,21 +98,39 @@ public final class WalArchive {
      * files past the end of the archive, and that is not an error.
      */
     public boolean fetch(String fileName, Path destination) throws IOException {
-        WalFileName name = WalFileName.parse(fileName);
-        byte[] content;
-        try {
-            content = repo.getSealed(objectName(name.name()), SealedObject.Kind.WAL);
-        } catch (ObjectNotFoundException e) {
+        byte[] content = read(fileName);
+        if (content == null) {
             return false;
         }
+        writeAtomically(content, destination);
+        return true;
+    }
+
+    /** An archived file's content, or null if it is not archived. */
+    public byte[] read(String fileName) {
+        WalFileName name = WalFileName.parse(fileName);
+        try {
+            return repo.getSealed(objectName(name.name()), SealedObject.Kind.WAL);
+        } catch (ObjectNotFoundException e) {
+            return null;
+        }
+    }
+
+    /** Writes {@code content} to {@code destination} through a temporary name and a rename. */
+    public static void writeAtomically(byte[] content, Path destination) throws IOException {
         Path temp = destination.resolveSibling(destination.getFileName() + ".summit-tmp");
         try {
             Files.write(temp, content);
+            // The server opens the file read-write; when a root-run agent writes it, hand it to
+            // the owner of pg_wal (the postgres user).
+            java.nio.file.attribute.UserPrincipal owner = Files.getOwner(temp.getParent());
+            if (!Files.getOwner(temp).equals(owner)) {
+                Files.setOwner(temp, owner);
+            }
             Files.move(temp, destination, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(temp);
         }
-        return true;
     }
 
     /** Names of every archived file, sorted. */
