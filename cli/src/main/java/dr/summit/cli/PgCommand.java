@@ -273,12 +273,19 @@ final class PgCommand implements Runnable {
         if (text == null) {
             return null;
         }
+        String iso = text.trim().replace(' ', 'T');
         try {
-            return OffsetDateTime.parse(text.replace(' ', 'T')).toInstant();
+            return OffsetDateTime.parse(iso).toInstant();
         } catch (DateTimeParseException e) {
             try {
-                return ZonedDateTime.parse(text.replace(' ', 'T')).toInstant();
-            } catch (DateTimeParseException e2) {
+                java.util.regex.Matcher zoned = java.util.regex.Pattern.compile("([^\\[]+)\\[([^\\]]+)]").matcher(iso);
+                if (zoned.matches() && !zoned.group(1).matches(".*([+-]\\d\\d:\\d\\d|Z)$")) {
+                    // A local time in a named zone: a time in a DST gap moves forward, an ambiguous
+                    // one (clocks going back) means the earlier instant; an offset picks explicitly.
+                    return java.time.LocalDateTime.parse(zoned.group(1)).atZone(java.time.ZoneId.of(zoned.group(2))).toInstant();
+                }
+                return ZonedDateTime.parse(iso).toInstant();
+            } catch (java.time.DateTimeException e2) {
                 throw new CommandFailure("--target-time needs a time with an explicit zone, e.g. 2026-11-25T14:30:00+01:00, "
                         + "2026-11-25T13:30:00Z or 2026-03-29T02:30:00[Europe/Berlin]; got '" + text + "'", ExitCodes.USAGE);
             }
