@@ -24,7 +24,8 @@ final class InitCommand implements Callable<Integer> {
     String compression;
     @Option(names = "--zstd-level", defaultValue = "3", description = "zstd level 1..19 (default ${DEFAULT-VALUE}).")
     int zstdLevel;
-    @Option(names = "--pack-size-mib", defaultValue = "16", description = "Target pack size in MiB: 16..64 recommended, 1..128 allowed (default ${DEFAULT-VALUE}).")
+    @Option(names = "--pack-size-mib", defaultValue = "16", description = {"Target pack size in MiB (default ${DEFAULT-VALUE}); 16..64 recommended: smaller packs multiply store requests,",
+            "larger ones cost memory per upload. 1..128 allowed."})
     int packSizeMiB;
     @Option(names = "--chunk-min-kib", defaultValue = "256", description = "Minimum chunk size in KiB (default ${DEFAULT-VALUE}).")
     int chunkMin;
@@ -39,11 +40,6 @@ final class InitCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (packSizeMiB < 16 || packSizeMiB > 64) {
-            // Allowed (tests use 1 MiB packs), but smaller packs multiply requests on object
-            // stores and larger ones cost memory per upload.
-            spec.commandLine().getErr().println("warning: --pack-size-mib " + packSizeMiB + " is outside the recommended 16..64");
-        }
         char[] password = repository.password(true);
         Repository.InitOptions options = new Repository.InitOptions(
                 new ChunkerParams(chunkMin * 1024, chunkAvg * 1024, chunkMax * 1024), packSizeMiB * 1024 * 1024,
