@@ -30,7 +30,7 @@ import java.util.concurrent.Callable;
 
 @Command(name = "pg", description = "PostgreSQL point-in-time recovery: base backups, WAL archive, restore.",
         subcommands = {PgCommand.Backup.class, PgCommand.WalPush.class, PgCommand.WalFetch.class, PgCommand.Restore.class,
-                PgCommand.ListBackups.class, PgCommand.Verify.class})
+                PgCommand.ListBackups.class, PgCommand.Verify.class, PgCommand.Expire.class})
 final class PgCommand implements Runnable {
     @Spec CommandSpec spec;
 
@@ -266,6 +266,45 @@ final class PgCommand implements Runnable {
                 OutputOptions.printJson(out, Map.of("cluster", cluster.cluster, "ok", ok, "backups", json));
             }
             return ok ? ExitCodes.OK : ExitCodes.ERROR;
+        }
+    }
+
+    @Command(name = "expire", description = "Remove base backups and WAL no longer needed (--keep-full N or --recovery-window 7d); prune then frees the data.")
+    static final class Expire implements Callable<Integer> {
+        @Mixin RepositoryOptions repository;
+        @Mixin OutputOptions output;
+        @Mixin ClusterOption cluster;
+        @Spec CommandSpec spec;
+        @Option(names = "--keep-full", description = "Keep the newest N base backups.") int keepFull;
+        @Option(names = "--recovery-window", paramLabel = "DURATION", description = "Keep what recovery to any point of the last DURATION needs, e.g. 7d.") String window;
+        @Option(names = "--dry-run", description = "Only print what would be removed.") boolean dryRun;
+
+        @Override
+        public Integer call() {
+            java.time.Duration w = window == null ? null : ForgetCommand.parseDuration(window);
+            if (keepFull <= 0 && w == null) {
+                throw new CommandFailure("give --keep-full N or --recovery-window DURATION; refusing to expire everything", ExitCodes.USAGE);
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            try (Repository repo = repository.openWithoutIndex()) {
+                dr.summit.postgres.restore.PgExpire expire = new dr.summit.postgres.restore.PgExpire(repo, cluster.cluster);
+                dr.summit.postgres.restore.PgExpire.Plan plan = expire.plan(keepFull, w, java.time.Instant.now());
+                if (!dryRun) {
+                    expire.execute(plan);
+                }
+                if (output.json) {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("dryRun", dryRun);
+                    m.put("kept", plan.keep().stream().map(Snapshot::id).toList());
+                    m.put("expired", plan.expire().stream().map(Snapshot::id).toList());
+                    m.put("walDeleted", plan.walToDelete().size());
+                    OutputOptions.printJson(out, m);
+                } else {
+                    out.printf("%s %d base backups and %d WAL files; kept %d backups%n", dryRun ? "would remove" : "removed",
+                            plan.expire().size(), plan.walToDelete().size(), plan.keep().size());
+                }
+            }
+            return ExitCodes.OK;
         }
     }
 

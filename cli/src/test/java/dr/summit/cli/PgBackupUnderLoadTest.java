@@ -144,5 +144,13 @@ class PgBackupUnderLoadTest {
                 assertThat(rs.getLong(1)).isEqualTo(4);
             }
         }
+
+        // Retention: keep the newest backup; WAL before its start goes, the rest stays recoverable.
+        var expired = CliTestSupport.ok(repo, password, "pg expire", "--cluster", "load", "--keep-full", "1", "--json").json();
+        assertThat(expired.get("expired")).hasSize(2);
+        assertThat(expired.get("walDeleted").asInt()).isPositive();
+        assertThat(CliTestSupport.ok(repo, password, "pg list", "--cluster", "load", "--json").json().get("backups")).hasSize(1);
+        assertThat(CliTestSupport.run(repo, password, "pg verify", "--cluster", "load").exit()).isZero();
+        assertThat(CliTestSupport.run(repo, password, "pg expire", "--cluster", "load").exit()).isEqualTo(ExitCodes.USAGE);
     }
 }

@@ -1,0 +1,84 @@
+package dr.summit.postgres.restore;
+
+import dr.summit.postgres.basebackup.BaseBackup;
+import dr.summit.postgres.wal.WalArchive;
+import dr.summit.postgres.wal.WalContinuity;
+import dr.summit.postgres.wal.WalFileName;
+import dr.summit.repository.Repository;
+import dr.summit.repository.snapshot.Snapshot;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Retention for a cluster: which base backups to keep (the newest N, or enough to recover to any
+ * point of a window), and the WAL no kept backup can need — every segment before the oldest kept
+ * backup's start segment. Timeline history files are always kept. Pure planning plus deletes; the
+ * data of expired backups is freed by the next prune.
+ */
+public final class PgExpire {
+    private final Repository repo;
+    private final String cluster;
+
+    public PgExpire(Repository repo, String cluster) {
+        this.repo = repo;
+        this.cluster = cluster;
+    }
+
+    public record Plan(List<Snapshot> keep, List<Snapshot> expire, List<String> walToDelete) {
+    }
+
+    /**
+     * @param keepFull      keep the newest N backups (0 = not used)
+     * @param window        keep every backup ending inside the window, plus the newest one before
+     *                      it, so any point of the window stays recoverable (null = not used)
+     */
+    public Plan plan(int keepFull, Duration window, Instant now) {
+        if (keepFull <= 0 && window == null) {
+            throw new IllegalArgumentException("give --keep-full N or --recovery-window DURATION; refusing to expire everything");
+        }
+        List<Snapshot> backups = new PgRestore(repo, cluster).backups();
+        int firstKept = backups.size();
+        if (keepFull > 0) {
+            firstKept = Math.min(firstKept, Math.max(0, backups.size() - keepFull));
+        }
+        if (window != null) {
+            Instant start = now.minus(window);
+            int i = 0;
+            while (i < backups.size() && Instant.parse(backups.get(i).attribute(BaseBackup.STOP_TIME)).isBefore(start)) {
+                i++;
+            }
+            firstKept = Math.min(firstKept, Math.max(0, i - 1));
+        }
+        List<Snapshot> expire = new ArrayList<>(backups.subList(0, firstKept));
+        List<Snapshot> keep = new ArrayList<>(backups.subList(firstKept, backups.size()));
+        List<String> wal = new ArrayList<>();
+        if (!keep.isEmpty()) {
+            Snapshot oldest = keep.get(0);
+            long segmentSize = oldest.attribute(BaseBackup.WAL_SEGMENT_SIZE) == null ? 16L << 20
+                    : Long.parseLong(oldest.attribute(BaseBackup.WAL_SEGMENT_SIZE));
+            long perFile = WalContinuity.segmentsPerLogicalFile(segmentSize);
+            long startSegment = WalContinuity.segmentOf(oldest.attribute(BaseBackup.START_LSN), segmentSize);
+            for (String name : new WalArchive(repo, cluster).list()) {
+                WalFileName parsed = WalFileName.parse(name);
+                boolean segmentLike = parsed.kind() != WalFileName.Kind.HISTORY;
+                if (segmentLike && parsed.segmentNumber(perFile) < startSegment) {
+                    wal.add(name);
+                }
+            }
+        }
+        return new Plan(keep, expire, wal);
+    }
+
+    public void execute(Plan plan) {
+        // Backups first: a crash after this step leaves only WAL that nothing needs.
+        for (Snapshot s : plan.expire()) {
+            repo.deleteSnapshot(s.id());
+        }
+        for (String name : plan.walToDelete()) {
+            repo.store().delete(WalArchive.prefix(cluster) + name);
+        }
+    }
+}
