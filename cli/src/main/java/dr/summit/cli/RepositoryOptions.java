@@ -17,7 +17,7 @@ import java.util.Set;
 /** How every command finds the repository and its password (declared once, used by all commands). */
 public final class RepositoryOptions {
     @Option(names = {"-r", "--repo"}, paramLabel = "LOCATION",
-            description = "Repository location: a directory path. Default: $SUMMIT_REPOSITORY.")
+            description = "Repository location: a directory path, or s3:https://host[:port]/bucket[/prefix] (s3://bucket/prefix for AWS). Default: $SUMMIT_REPOSITORY.")
     String repo;
 
     @Option(names = "--password-file", paramLabel = "FILE",
@@ -37,8 +37,20 @@ public final class RepositoryOptions {
 
     ObjectStore store() {
         String location = location();
-        if (location.startsWith("s3:")) {
-            throw new CommandFailure("S3 repositories are not supported by this build yet: " + location);
+        if (dr.summit.repository.store.s3.S3Location.isS3(location)) {
+            // s3:https://HOST[:PORT]/BUCKET[/PREFIX] or s3://BUCKET[/PREFIX]; credentials from the AWS SDK's
+            // default chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, web identity, ...).
+            if (System.getProperty("slf4j.internal.verbosity") == null) {
+                // The SDK logs through SLF4J and the CLI bundles no SLF4J provider (its logs are not for
+                // operators); without this SLF4J prints a three-line warning on stderr at first use.
+                System.setProperty("slf4j.internal.verbosity", "ERROR");
+            }
+            try {
+                return dr.summit.repository.store.s3.S3ObjectStore.open(dr.summit.repository.store.s3.S3Location.parse(location));
+            } catch (IllegalArgumentException e) {
+                // A malformed location or summit.s3.* property: a usage error, like any invalid option value.
+                throw new CommandFailure(e.getMessage(), ExitCodes.USAGE);
+            }
         }
         return new LocalDirectoryStore(Path.of(location));
     }

@@ -14,26 +14,25 @@ import java.util.function.UnaryOperator;
  * @param socketTimeout      longest silence while reading or writing a response/request
  * @param attemptTimeout     upper bound of one attempt (an 8 MiB part on a slow link included)
  * @param callTimeout        upper bound of one request, all its retries included
- * @param multipartThreshold objects larger than this are uploaded in parts
- * @param partSize           size of each part but the last (S3 requires at least 5 MiB)
+ * @param partSize           objects of at least two parts (16 MiB by default: every full pack) go up as a
+ *                           multipart upload in parts of this size, the last part taking the remainder
+ *                           (S3 requires at least 5 MiB but for the last part)
  */
 public record S3StoreOptions(int maxAttempts, Duration connectTimeout, Duration socketTimeout, Duration attemptTimeout,
-                             Duration callTimeout, int multipartThreshold, int partSize) {
+                             Duration callTimeout, int partSize) {
     public static final String PROPERTY_PREFIX = "summit.s3.";
     static final int MIN_PART_SIZE = 5 * 1024 * 1024;
+    static final int MAX_PART_SIZE = 1024 * 1024 * 1024;
 
     public static final S3StoreOptions DEFAULT = new S3StoreOptions(8, Duration.ofSeconds(10), Duration.ofSeconds(60),
-            Duration.ofMinutes(5), Duration.ofMinutes(20), 8 * 1024 * 1024, 8 * 1024 * 1024);
+            Duration.ofMinutes(5), Duration.ofMinutes(20), 8 * 1024 * 1024);
 
     public S3StoreOptions {
         if (maxAttempts < 1 || maxAttempts > 20) {
             throw new IllegalArgumentException("summit.s3.maxAttempts must be 1..20, not " + maxAttempts);
         }
-        if (partSize < MIN_PART_SIZE) {
-            throw new IllegalArgumentException("summit.s3.partSizeMiB must be at least 5 (S3's minimum part size)");
-        }
-        if (multipartThreshold < partSize) {
-            throw new IllegalArgumentException("summit.s3.multipartThresholdMiB must be at least the part size");
+        if (partSize < MIN_PART_SIZE || partSize > MAX_PART_SIZE) {
+            throw new IllegalArgumentException("summit.s3.partSizeMiB must be 5..1024 (S3's minimum part size is 5 MiB)");
         }
         for (Duration d : new Duration[]{connectTimeout, socketTimeout, attemptTimeout, callTimeout}) {
             if (d.isNegative() || d.isZero()) {
@@ -55,16 +54,19 @@ public record S3StoreOptions(int maxAttempts, Duration connectTimeout, Duration 
                 millisProperty(property, "socketTimeoutMs", d.socketTimeout),
                 millisProperty(property, "attemptTimeoutMs", d.attemptTimeout),
                 millisProperty(property, "callTimeoutMs", d.callTimeout),
-                intProperty(property, "multipartThresholdMiB", d.multipartThreshold >> 20) << 20,
                 intProperty(property, "partSizeMiB", d.partSize >> 20) << 20);
     }
 
     public S3StoreOptions withMaxAttempts(int attempts) {
-        return new S3StoreOptions(attempts, connectTimeout, socketTimeout, attemptTimeout, callTimeout, multipartThreshold, partSize);
+        return new S3StoreOptions(attempts, connectTimeout, socketTimeout, attemptTimeout, callTimeout, partSize);
+    }
+
+    public S3StoreOptions withPartSize(int bytes) {
+        return new S3StoreOptions(maxAttempts, connectTimeout, socketTimeout, attemptTimeout, callTimeout, bytes);
     }
 
     public S3StoreOptions withTimeouts(Duration connect, Duration socket, Duration attempt, Duration call) {
-        return new S3StoreOptions(maxAttempts, connect, socket, attempt, call, multipartThreshold, partSize);
+        return new S3StoreOptions(maxAttempts, connect, socket, attempt, call, partSize);
     }
 
     private static int intProperty(UnaryOperator<String> property, String name, int fallback) {

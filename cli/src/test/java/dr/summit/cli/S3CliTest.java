@@ -1,0 +1,286 @@
+package dr.summit.cli;
+
+import static dr.summit.cli.CliTestSupport.FAST_INIT;
+import static dr.summit.cli.CliTestSupport.assertOneLineError;
+import static dr.summit.cli.CliTestSupport.passwordFile;
+import static dr.summit.cli.CliTestSupport.regularFiles;
+import static dr.summit.cli.CliTestSupport.sampleTree;
+import static dr.summit.cli.CliTestSupport.writeRandom;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dr.summit.cli.CliTestSupport.Run;
+import dr.summit.files.fs.TreeFingerprint;
+import java.lang.reflect.Method;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * The README's CLI tour against an S3 repository ({@code --repo s3:http://127.0.0.1:PORT/bucket/prefix}) on
+ * S3Proxy with authentication, in-process; credentials reach the SDK's default chain through the
+ * {@code aws.accessKeyId}/{@code aws.secretAccessKey} system properties, as AWS_* variables would.
+ */
+class S3CliTest {
+    private static final String ACCESS_KEY = "cli-access";
+    private static final String SECRET_KEY = "cli-secret";
+    private static final String BUCKET = "cli-backups";
+    /** init with cheap Argon2 and default pack sizes (so no pack-size warning joins the error line). */
+    private static final String[] QUICK_INIT = {"--kdf-memory-kib", "64", "--kdf-iterations", "1"};
+    /** Properties this test sets, restored afterwards. */
+    private static final List<String> PROPERTIES = List.of("aws.accessKeyId", "aws.secretAccessKey",
+            "summit.s3.maxAttempts", "summit.s3.connectTimeoutMs", "summit.s3.socketTimeoutMs");
+
+    static LoopbackS3Proxy server;
+    static S3Client admin;
+    static final Map<String, String> savedProperties = new java.util.HashMap<>();
+
+    @TempDir
+    Path tmp;
+    Path pw;
+
+    @BeforeAll
+    static void startS3() throws Exception {
+        server = LoopbackS3Proxy.startOrSkip(ACCESS_KEY, SECRET_KEY);
+        admin = S3Client.builder().endpointOverride(server.endpoint()).region(Region.US_EAST_1).forcePathStyle(true)
+                .httpClient(UrlConnectionHttpClient.create())
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
+                .build();
+        admin.createBucket(b -> b.bucket(BUCKET));
+        for (String p : PROPERTIES) {
+            savedProperties.put(p, System.getProperty(p));
+        }
+    }
+
+    @AfterAll
+    static void stopS3() throws Exception {
+        savedProperties.forEach((name, value) -> {
+            if (value == null) {
+                System.clearProperty(name);
+            } else {
+                System.setProperty(name, value);
+            }
+        });
+        if (admin != null) {
+            admin.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @BeforeEach
+    void setUp() throws Exception {
+        RepositoryOptions.env = name -> null;   // no SUMMIT_* from the machine running the tests
+        System.setProperty("aws.accessKeyId", ACCESS_KEY);
+        System.setProperty("aws.secretAccessKey", SECRET_KEY);
+        // Failures in seconds, not minutes of retries.
+        System.setProperty("summit.s3.maxAttempts", "3");
+        System.setProperty("summit.s3.connectTimeoutMs", "2000");
+        System.setProperty("summit.s3.socketTimeoutMs", "10000");
+        pw = passwordFile(tmp.resolve("password"), "s3 cli test password");
+    }
+
+    @AfterEach
+    void restoreEnvironment() {
+        RepositoryOptions.env = System::getenv;
+    }
+
+    private String repo(String prefix) {
+        return "s3:" + server.endpoint() + BUCKET + "/" + prefix;
+    }
+
+    private static Run run(String repo, Path passwordFile, String command, String... rest) {
+        List<String> args = new ArrayList<>(Arrays.asList(command.split(" ")));
+        args.addAll(List.of("--repo", repo, "--password-file", passwordFile.toString()));
+        args.addAll(Arrays.asList(rest));
+        return CliTestSupport.run(args.toArray(String[]::new));
+    }
+
+    private static Run ok(String repo, Path passwordFile, String command, String... rest) {
+        Run r = run(repo, passwordFile, command, rest);
+        assertThat(r.exit()).as("%s %s\n%s", command, String.join(" ", rest), r).isZero();
+        return r;
+    }
+
+    private List<String> keys(String prefix) {
+        return admin.listObjectsV2Paginator(b -> b.bucket(BUCKET).prefix(prefix)).contents().stream().map(S3Object::key).toList();
+    }
+
+    @Test
+    void theReadmeTourWorksAgainstAnS3Repository() throws Exception {
+        String repo = repo("hosts/web1");
+        Path src = sampleTree(tmp.resolve("src"), 7);
+
+        assertThat(ok(repo, pw, "init", FAST_INIT).out()).matches("created repository [0-9a-f]{8} at " + java.util.regex.Pattern.quote(repo) + "\n");
+        assertThat(keys("hosts/web1/")).contains("hosts/web1/config");
+
+        assertThat(ok(repo, pw, "backup", src.toString()).out()).contains("files: 6 new, 0 changed, 0 unchanged");
+        writeRandom(src.resolve("media/new.raw"), new Random(8), 300_000);
+        Files.writeString(src.resolve("notes.txt"), "notes, changed\n");
+        ok(repo, pw, "backup", src.toString());
+
+        JsonNode snapshots = ok(repo, pw, "snapshots", "--json").json();
+        assertThat(snapshots).hasSize(2);
+        String first = snapshots.get(0).get("id").asText();
+        assertThat(ok(repo, pw, "ls", "latest", "src/media").out()).contains("/src/media/new.raw");
+        assertThat(ok(repo, pw, "diff", first.substring(0, 8), "latest").out()).contains("+  /src/media/new.raw", "M  /src/notes.txt");
+
+        Path target = tmp.resolve("restore");
+        assertThat(ok(repo, pw, "restore", "latest", "--target", target.toString(), "--verify").out()).contains("7 files verified");
+        assertThat(TreeFingerprint.differences(TreeFingerprint.of(src), TreeFingerprint.of(target.resolve("src")))).isEmpty();
+        assertThat(regularFiles(target.resolve("src"))).containsOnlyKeys(regularFiles(src).keySet());
+
+        JsonNode verify = ok(repo, pw, "verify", "--read-data", "--json").json();
+        assertThat(verify.get("errors")).isEmpty();
+        assertThat(verify.get("packsRead").asInt()).isPositive().isEqualTo(verify.get("packsIndexed").asInt());
+
+        JsonNode stats = ok(repo, pw, "stats", "--json").json();
+        assertThat(stats.get("stats").get("snapshots").asInt()).isEqualTo(2);
+        JsonNode requests = stats.get("requests");
+        assertThat(requests.get("gets").asLong()).isPositive();
+        assertThat(requests.get("lists").asLong()).isPositive();
+        assertThat(requests.get("puts").asLong()).as("stats only reads").isZero();
+
+        ok(repo, pw, "forget", "--keep-last", "1", "--prune");
+        assertThat(ok(repo, pw, "snapshots", "--json").json()).hasSize(1);
+        assertThat(ok(repo, pw, "verify", "--read-data").out()).endsWith("no errors\n");
+        Path again = tmp.resolve("restore-again");
+        ok(repo, pw, "restore", "latest", "--target", again.toString(), "--verify");
+        assertThat(TreeFingerprint.differences(TreeFingerprint.of(src), TreeFingerprint.of(again.resolve("src")))).isEmpty();
+        assertThat(keys("")).allMatch(k -> k.startsWith("hosts/web1/"));
+    }
+
+    @Test
+    void malformedLocationsAreUsageErrors() {
+        assertOneLineError(run("s3:https://minio.internal:9000", pw, "snapshots"), ExitCodes.USAGE,
+                "invalid S3 location 's3:https://minio.internal:9000': no bucket after the endpoint");
+        assertOneLineError(run("s3:ftp://host/bucket", pw, "snapshots"), ExitCodes.USAGE, "must start with https:// or http://");
+    }
+
+    @Test
+    void anUnreachableEndpointIsNamedInOneLine() throws Exception {
+        int port;
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = socket.getLocalPort();
+        }
+        Run r = run("s3:http://127.0.0.1:" + port + "/backups/repo", pw, "init", QUICK_INIT);
+        assertOneLineError(r, ExitCodes.ERROR, "cannot reach s3 endpoint http://127.0.0.1:" + port + "/ (bucket backups");
+    }
+
+    @Test
+    void wrongCredentialsAreReportedAsSuchAndNothingIsWritten() {
+        System.setProperty("aws.secretAccessKey", "not-the-secret");
+        String repo = repo("wrong-secret");
+        assertOneLineError(run(repo, pw, "snapshots"), ExitCodes.ERROR,
+                "access denied to bucket " + BUCKET + " at " + server.endpoint() + ": check credentials (SignatureDoesNotMatch");
+        assertOneLineError(run(repo, pw, "init", QUICK_INIT), ExitCodes.ERROR,
+                "access denied to bucket " + BUCKET + " at " + server.endpoint() + ": check credentials (SignatureDoesNotMatch");
+        assertThat(keys("wrong-secret/")).isEmpty();
+    }
+
+    @Test
+    void aMissingBucketIsNamed() {
+        String repo = "s3:" + server.endpoint() + "no-such-bucket/repo";
+        assertOneLineError(run(repo, pw, "init", QUICK_INIT), ExitCodes.ERROR,
+                "bucket no-such-bucket does not exist at " + server.endpoint());
+        assertOneLineError(run(repo, pw, "backup", tmp.toString()), ExitCodes.ERROR, "bucket no-such-bucket does not exist");
+    }
+
+    @Test
+    void aPrefixThatIsNotARepositoryIsReportedAndInitRefusesAPrefixInUse() {
+        String repo = repo("photos");
+        assertOneLineError(run(repo, pw, "snapshots"), ExitCodes.ERROR, "no repository at " + repo);
+        admin.putObject(b -> b.bucket(BUCKET).key("photos/2024/img1.jpg"),
+                software.amazon.awssdk.core.sync.RequestBody.fromBytes(new byte[]{1}));
+        assertOneLineError(run(repo, pw, "init", QUICK_INIT), ExitCodes.ERROR, repo + " is not empty");
+        assertThat(keys("photos/")).containsExactly("photos/2024/img1.jpg");
+    }
+
+    /**
+     * S3Proxy, started through reflection: the cli module's test classpath has the AWS SDK but not
+     * S3Proxy (a test dependency of the repository module). With {@code org.gaul:s3proxy} added to
+     * cli/pom.xml in test scope this class runs; without it the tests are skipped, saying so.
+     */
+    static final class LoopbackS3Proxy implements AutoCloseable {
+        private final Object proxy;
+
+        private LoopbackS3Proxy(Object proxy) {
+            this.proxy = proxy;
+        }
+
+        static LoopbackS3Proxy startOrSkip(String accessKey, String secretKey) throws Exception {
+            Class<?> s3Proxy;
+            try {
+                s3Proxy = Class.forName("org.gaul.s3proxy.S3Proxy");
+            } catch (ClassNotFoundException e) {
+                Assumptions.abort("S3Proxy is not on the cli test classpath: add org.gaul:s3proxy (test scope) to cli/pom.xml");
+                throw e;
+            }
+            quietLogging();
+            Object builder = s3Proxy.getMethod("builder").invoke(null);
+            Class<?> builderClass = builder.getClass();
+            Class<?> blobStore = Class.forName("org.gaul.s3proxy.blobstore.BlobStore");
+            Object transientStore = Class.forName("org.gaul.s3proxy.nio2blob.TransientNio2BlobStore").getConstructor().newInstance();
+            builderClass.getMethod("blobStore", blobStore).invoke(builder, transientStore);
+            builderClass.getMethod("endpoint", URI.class).invoke(builder, URI.create("http://127.0.0.1:0"));
+            Class<?> authType = Class.forName("org.gaul.s3proxy.auth.AuthenticationType");
+            Object v2OrV4 = authType.getField("AWS_V2_OR_V4").get(null);
+            builderClass.getMethod("awsAuthentication", authType, String.class, String.class)
+                    .invoke(builder, v2OrV4, accessKey, secretKey);
+            Object proxy = builderClass.getMethod("build").invoke(builder);
+            s3Proxy.getMethod("start").invoke(proxy);
+            Method state = s3Proxy.getMethod("getState");
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (!"STARTED".equals(state.invoke(proxy))) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("S3Proxy did not start");
+                }
+                Thread.sleep(10);
+            }
+            return new LoopbackS3Proxy(proxy);
+        }
+
+        /** S3Proxy brings logback, which logs at DEBUG unless told otherwise (no logback-test.xml in cli). */
+        private static void quietLogging() throws Exception {
+            Object root = org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+            if (root.getClass().getName().equals("ch.qos.logback.classic.Logger")) {
+                Class<?> level = Class.forName("ch.qos.logback.classic.Level");
+                root.getClass().getMethod("setLevel", level).invoke(root, level.getField("WARN").get(null));
+            }
+        }
+
+        URI endpoint() throws RuntimeException {
+            try {
+                return URI.create("http://127.0.0.1:" + proxy.getClass().getMethod("getPort").invoke(proxy) + "/");
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        @Override
+        public void close() throws Exception {
+            proxy.getClass().getMethod("stop").invoke(proxy);
+        }
+    }
+}
