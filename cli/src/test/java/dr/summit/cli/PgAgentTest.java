@@ -61,15 +61,7 @@ class PgAgentTest {
         Files.copy(Path.of("..", "summit-dr").toAbsolutePath().normalize(), launcher);
         PgTestCluster.sh("chmod", "755", launcher.toString(), work.toString());
 
-        CliTestSupport.Run[] agentRun = new CliTestSupport.Run[1];
-        agentThread = new Thread(() -> agentRun[0] = CliTestSupport.run(repo, password, "agent", "--socket", socket.toString(),
-                "--cluster", "agent", "--pgdata", data.toString(), "--parallel", "4"));
-        agentThread.start();
-        for (int i = 0; i < 100 && !Files.exists(socket); i++) {
-            Thread.sleep(100);
-        }
-        assertThat(socket).exists();
-        PgTestCluster.sh("chmod", "666", socket.toString());
+        agentThread = PgTestCluster.startAgent(repo, password, socket, "agent", data);
 
         String archive = launcher + " pg wal-push %p --agent " + socket + " --cluster agent --repo " + repo
                 + " --password-file /nonexistent-so-a-jvm-fallback-would-fail";
@@ -85,7 +77,7 @@ class PgAgentTest {
                 st.execute("INSERT INTO t SELECT md5(g::text) FROM generate_series(1, 1000) g");
                 st.execute("SELECT pg_switch_wal()");
             }
-            waitUntilArchived(st);
+            PgTestCluster.waitUntilArchived(st);
             long millis = (System.nanoTime() - started) / 1_000_000;
             try (ResultSet rs = st.executeQuery("SELECT archived_count, failed_count FROM pg_stat_archiver")) {
                 rs.next();
@@ -116,15 +108,7 @@ class PgAgentTest {
         try (PgTestCluster restored = PgTestCluster.attach(restoredData)) {
             restored.start();
             try (Connection c = restored.connect(); Statement st = c.createStatement()) {
-                for (int i = 0; i < 600; i++) {
-                    try (ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery()")) {
-                        rs.next();
-                        if (!rs.getBoolean(1)) {
-                            break;
-                        }
-                    }
-                    Thread.sleep(100);
-                }
+                PgTestCluster.waitUntilPromoted(st);
                 try (ResultSet rs = st.executeQuery("SELECT count(*) FROM t")) {
                     rs.next();
                     assertThat(rs.getLong(1)).isEqualTo(segments * 1000L);
@@ -133,19 +117,6 @@ class PgAgentTest {
         }
         String after = httpGet(socket, "/status");
         assertThat(after).containsPattern("\"fetched\":([1-9][0-9]+)").containsPattern("\"prefetchHits\":[1-9]");
-    }
-
-    private static void waitUntilArchived(Statement st) throws Exception {
-        for (int i = 0; i < 600; i++) {
-            try (ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_ls_archive_statusdir() WHERE name LIKE '%.ready'")) {
-                rs.next();
-                if (rs.getInt(1) == 0) {
-                    return;
-                }
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("WAL was not archived within 60 s");
     }
 
     private static String httpGet(Path socket, String path) throws Exception {

@@ -59,13 +59,7 @@ class PgBackupUnderLoadTest {
         Path launcher = work.resolve("summit-dr");
         Files.copy(Path.of("..", "summit-dr").toAbsolutePath().normalize(), launcher);
         PgTestCluster.sh("chmod", "755", launcher.toString(), work.toString());
-        agentThread = new Thread(() -> CliTestSupport.run(repo, password, "agent", "--socket", socket.toString(),
-                "--cluster", "load", "--pgdata", data.toString()));
-        agentThread.start();
-        for (int i = 0; i < 100 && !Files.exists(socket); i++) {
-            Thread.sleep(100);
-        }
-        PgTestCluster.sh("chmod", "666", socket.toString());
+        agentThread = PgTestCluster.startAgent(repo, password, socket, "load", data);
         primary = PgTestCluster.create(data, launcher + " pg wal-push %p --agent " + socket + " --cluster load --repo " + repo
                 + " --password-file /nonexistent");
         primary.start();
@@ -98,15 +92,7 @@ class PgBackupUnderLoadTest {
                 expectedSum = rs.getLong(1);
             }
             st.execute("SELECT pg_switch_wal()");
-            for (int i = 0; i < 600; i++) {
-                try (ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_ls_archive_statusdir() WHERE name LIKE '%.ready'")) {
-                    rs.next();
-                    if (rs.getInt(1) == 0) {
-                        break;
-                    }
-                }
-                Thread.sleep(100);
-            }
+            PgTestCluster.waitUntilArchived(st);
         }
         primary.stop();
 
@@ -125,15 +111,7 @@ class PgBackupUnderLoadTest {
         restored = PgTestCluster.attach(target);
         restored.start();
         try (Connection c = restored.connect(); Statement st = c.createStatement()) {
-            for (int i = 0; i < 600; i++) {
-                try (ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery()")) {
-                    rs.next();
-                    if (!rs.getBoolean(1)) {
-                        break;
-                    }
-                }
-                Thread.sleep(100);
-            }
+            PgTestCluster.waitUntilPromoted(st);
             try (ResultSet rs = st.executeQuery("SELECT count(*), sum(abalance) FROM pgbench_accounts")) {
                 rs.next();
                 assertThat(rs.getLong(1)).isEqualTo(400_000);

@@ -78,7 +78,7 @@ class PgPitrTest {
                 commits.add(insert(st, n));
             }
             st.execute("SELECT pg_switch_wal()");
-            waitUntilArchived(st);
+            PgTestCluster.waitUntilArchived(st);
         }
         primary.stop();
 
@@ -93,7 +93,7 @@ class PgPitrTest {
         restored = PgTestCluster.attach(restoredData);
         restored.start();
         try (Connection c = restored.connect(); Statement st = c.createStatement()) {
-            waitUntilPromoted(st);
+            PgTestCluster.waitUntilPromoted(st);
             List<Integer> rows = new ArrayList<>();
             try (ResultSet rs = st.executeQuery("SELECT n FROM events ORDER BY n")) {
                 while (rs.next()) {
@@ -138,7 +138,7 @@ class PgPitrTest {
             st.execute("SELECT pg_create_restore_point('before_row_4')");
             insert(st, 4);
             st.execute("SELECT pg_switch_wal()");
-            waitUntilArchived(st);
+            PgTestCluster.waitUntilArchived(st);
         }
         primary.stop();
 
@@ -171,7 +171,7 @@ class PgPitrTest {
         try (PgTestCluster cluster = PgTestCluster.attach(data)) {
             cluster.start();
             try (Connection c = cluster.connect(); Statement st = c.createStatement()) {
-                waitUntilPromoted(st);
+                PgTestCluster.waitUntilPromoted(st);
                 List<Integer> rows = new ArrayList<>();
                 try (ResultSet rs = st.executeQuery("SELECT n FROM events ORDER BY n")) {
                     while (rs.next()) {
@@ -189,33 +189,6 @@ class PgPitrTest {
             rs.next();
             return rs.getTimestamp(1).toInstant();
         }
-    }
-
-    /** Waits until the archiver has no segment left to archive (no .ready status files). */
-    private static void waitUntilArchived(Statement st) throws Exception {
-        for (int i = 0; i < 600; i++) {
-            try (ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_ls_archive_statusdir() WHERE name LIKE '%.ready'")) {
-                rs.next();
-                if (rs.getInt(1) == 0) {
-                    return;
-                }
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("WAL was not archived within 60 s");
-    }
-
-    private static void waitUntilPromoted(Statement st) throws Exception {
-        for (int i = 0; i < 600; i++) {
-            try (ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery()")) {
-                rs.next();
-                if (!rs.getBoolean(1)) {
-                    return;
-                }
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("recovery did not finish within 60 s");
     }
 
 }

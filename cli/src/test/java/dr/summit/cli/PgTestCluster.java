@@ -150,4 +150,47 @@ final class PgTestCluster implements AutoCloseable {
         PgTestCluster.sh("chmod", "755", script.toString());
         return script;
     }
+
+    /** Waits until the archiver has no segment left to archive (no .ready status files). */
+    static void waitUntilArchived(java.sql.Statement st) throws Exception {
+        for (int i = 0; i < 600; i++) {
+            try (java.sql.ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_ls_archive_statusdir() WHERE name LIKE '%.ready'")) {
+                rs.next();
+                if (rs.getInt(1) == 0) {
+                    return;
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("WAL was not archived within 60 s");
+    }
+
+    /** Waits until recovery ended and the server was promoted. */
+    static void waitUntilPromoted(java.sql.Statement st) throws Exception {
+        for (int i = 0; i < 600; i++) {
+            try (java.sql.ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery()")) {
+                rs.next();
+                if (!rs.getBoolean(1)) {
+                    return;
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("recovery did not finish within 60 s");
+    }
+
+    /** Runs 'summit-dr agent' in this JVM until AgentCommand.stop; returns once its socket exists (mode 666 for postgres). */
+    static Thread startAgent(Path repo, Path password, Path socket, String cluster, Path data) throws Exception {
+        Thread agent = new Thread(() -> CliTestSupport.run(repo, password, "agent", "--socket", socket.toString(),
+                "--cluster", cluster, "--pgdata", data.toString(), "--parallel", "4"));
+        agent.start();
+        for (int i = 0; i < 100 && !Files.exists(socket); i++) {
+            Thread.sleep(100);
+        }
+        if (!Files.exists(socket)) {
+            throw new AssertionError("agent did not create " + socket);
+        }
+        sh("chmod", "666", socket.toString());
+        return agent;
+    }
 }
