@@ -132,6 +132,9 @@ final class PgCommand implements Runnable {
         @Option(names = "--target-action", description = "promote, pause or shutdown when the target is reached (default: pause, as PostgreSQL).") String action;
         @Option(names = "--dry-run", description = "Print the plan only.") boolean dryRun;
         @Option(names = "--agent", paramLabel = "SOCKET", description = "Fetch WAL through the resident agent (parallel prefetch) instead of a JVM per segment.") Path agent;
+        @Option(names = "--start", description = "Start the server and wait until recovery reached the target (or report why it stopped).") boolean start;
+        @Option(names = "--pg-bin", paramLabel = "DIR", defaultValue = "/usr/lib/postgresql/15/bin", description = "PostgreSQL binaries for --start (default ${DEFAULT-VALUE}).") Path pgBin;
+        @Option(names = "--timeout", defaultValue = "3600", description = "Seconds --start waits for recovery (default ${DEFAULT-VALUE}).") long timeoutSeconds;
 
         @Override
         public Integer call() throws Exception {
@@ -161,6 +164,13 @@ final class PgCommand implements Runnable {
                 if (!dryRun) {
                     RestoreResult r = restore.restore(backup, pgdata, target, restoreCommand());
                     plan.put("restoredFiles", r.files());
+                    if (start) {
+                        long t0 = System.nanoTime();
+                        dr.summit.postgres.restore.RecoveryRunner.Outcome outcome = new dr.summit.postgres.restore.RecoveryRunner(pgBin)
+                                .startAndWait(pgdata, action, timeoutSeconds * 1000);
+                        plan.put("recovery", outcome.name().toLowerCase());
+                        plan.put("recoveryMillis", (System.nanoTime() - t0) / 1_000_000);
+                    }
                 }
                 if (output.json) {
                     OutputOptions.printJson(out, plan);
@@ -169,8 +179,10 @@ final class PgCommand implements Runnable {
                             backup.shortId(), backup.attribute(BaseBackup.STOP_TIME), backup.attribute(BaseBackup.STOP_LSN),
                             Sizes.bytes((Long) plan.get("bytes")), pgdata);
                     target.settings().forEach(s -> out.println("  " + s));
-                    if (!dryRun) {
+                    if (!dryRun && !start) {
                         out.println("start the server to replay WAL: pg_ctl -D " + pgdata + " start");
+                    } else if (start) {
+                        out.printf("recovery %s in %s%n", plan.get("recovery"), Sizes.duration((Long) plan.get("recoveryMillis")));
                     }
                 }
             }

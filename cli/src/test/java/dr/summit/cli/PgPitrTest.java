@@ -85,13 +85,11 @@ class PgPitrTest {
         // Halfway between the commits of rows 6 and 7.
         Instant target = commits.get(5).plusMillis((commits.get(6).toEpochMilli() - commits.get(5).toEpochMilli()) / 2);
         Path restoredData = work.resolve("restored");
+        // --start: the restored server (same port as the stopped primary) replays WAL and promotes.
         CliTestSupport.Run restore = CliTestSupport.ok(repo, password, "pg restore", "--cluster", "test", "--pgdata",
-                restoredData.toString(), "--target-time", target.toString(), "--target-action", "promote");
-        assertThat(restore.out()).contains("recovery_target_time");
-        assertThat(Files.readString(restoredData.resolve("backup_label"))).contains("START WAL LOCATION");
-
-        restored = PgTestCluster.attach(restoredData);
-        restored.start();
+                restoredData.toString(), "--target-time", target.toString(), "--target-action", "promote", "--start");
+        assertThat(restore.out()).contains("recovery_target_time").contains("recovery promoted");
+        restored = PgTestCluster.alreadyRunning(restoredData, primary.port);
         try (Connection c = restored.connect(); Statement st = c.createStatement()) {
             PgTestCluster.waitUntilPromoted(st);
             List<Integer> rows = new ArrayList<>();
@@ -145,6 +143,13 @@ class PgPitrTest {
         assertThat(restoreAndCount(repo, password, "--target-name", "before_row_4")).containsExactly(1, 2, 3);
         assertThat(restoreAndCount(repo, password, "--target-lsn", lsnAfterRow2)).containsExactly(1, 2);
         assertThat(CliTestSupport.run(repo, password, "pg verify", "--cluster", "lsn").exit()).isZero();
+
+        // A target the archive cannot reach: --start reports the server's reason in one line.
+        PgTestCluster.sh("chown", "-R", "postgres:postgres", repo.toString());
+        CliTestSupport.Run unreachable = CliTestSupport.run(repo, password, "pg restore", "--cluster", "lsn", "--pgdata",
+                work.resolve("unreachable").toString(), "--target-xid", "99999999", "--target-action", "promote", "--start",
+                "--timeout", "60");
+        CliTestSupport.assertOneLineError(unreachable, 1, "recovery ended before configured recovery target was reached");
 
         // A hole in the archive is named by pg verify, and a --latest restore refuses to stop there silently.
         List<String> segments = new ArrayList<>();

@@ -49,6 +49,13 @@ final class PgTestCluster implements AutoCloseable {
         return c;
     }
 
+    /** A handle on a server someone else started (e.g. 'pg restore --start') in {@code data} on {@code port}. */
+    static PgTestCluster alreadyRunning(Path data, int port) {
+        PgTestCluster c = new PgTestCluster(data, port, null);
+        c.running = true;
+        return c;
+    }
+
     /** A cluster for an existing (e.g. restored) data directory, on a new free port. */
     static PgTestCluster attach(Path data) throws Exception {
         Path socketDir = data.resolveSibling(data.getFileName() + "-sock");
