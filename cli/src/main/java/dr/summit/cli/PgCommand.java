@@ -66,6 +66,11 @@ final class PgCommand implements Runnable {
                         previous.isEmpty() ? null : previous.get(previous.size() - 1));
                 Snapshot s = r.snapshot();
                 PrintWriter out = spec.commandLine().getOut();
+                long bad = s.attribute(BaseBackup.CHECKSUM_FAILURES) == null ? 0 : Long.parseLong(s.attribute(BaseBackup.CHECKSUM_FAILURES));
+                if (bad > 0 && !output.json) {
+                    spec.commandLine().getErr().println("warning: " + bad + " pages failed checksum verification (the database is damaged): "
+                            + String.join(", ", s.attribute(BaseBackup.CHECKSUM_FAILED_PAGES).lines().limit(5).toList()));
+                }
                 if (output.json) {
                     OutputOptions.printJson(out, SnapshotsCommand.json(s));
                 } else {
@@ -73,7 +78,7 @@ final class PgCommand implements Runnable {
                             s.attribute(BaseBackup.START_LSN), s.attribute(BaseBackup.STOP_LSN), Sizes.bytes(s.summary().bytesRead()),
                             Sizes.bytes(s.summary().newPackedBytes()), Sizes.duration(s.summary().durationMillis()));
                 }
-                return r.warningCount() > 0 ? ExitCodes.PARTIAL : ExitCodes.OK;
+                return r.warningCount() > 0 || bad > 0 ? ExitCodes.PARTIAL : ExitCodes.OK;
             }
         }
     }

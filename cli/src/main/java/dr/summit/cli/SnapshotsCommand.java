@@ -56,6 +56,9 @@ final class SnapshotsCommand implements Callable<Integer> {
         m.put("tree", s.tree());
         m.put("parent", s.parent());
         m.put("summary", s.summary());
+        if (s.attributes() != null) {
+            m.put("attributes", s.attributes());
+        }
         return m;
     }
 }

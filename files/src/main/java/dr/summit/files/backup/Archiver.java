@@ -102,10 +102,17 @@ public final class Archiver {
      * @param kind       snapshot kind to record ("files", "postgres", …)
      * @param fuzzyCopy  the source is made consistent by a redo log (PostgreSQL WAL): files that
      *                   change or vanish while read are expected, read once, and not reported
+     * @param inspector  sees every fixed-size chunk as it is read (PostgreSQL page checksums), or null
      */
     public record Layout(String kind, java.util.function.Predicate<Path> skip, java.util.function.Predicate<Path> fixedChunks,
-                         int fixedChunkSize, boolean fuzzyCopy) {
-        public static final Layout DEFAULT = new Layout("files", p -> false, p -> false, 0, false);
+                         int fixedChunkSize, boolean fuzzyCopy, ChunkInspector inspector) {
+        public static final Layout DEFAULT = new Layout("files", p -> false, p -> false, 0, false, null);
+    }
+
+    /** Looks at file content while it streams by, without a second read. Called on reader threads. */
+    @FunctionalInterface
+    public interface ChunkInspector {
+        void inspect(Path file, long offset, byte[] chunk);
     }
 
     /** The committed snapshot and what could not be captured exactly. */
@@ -305,7 +312,9 @@ public final class Archiver {
                 Node after = before;
                 FileContentSaver.Content read = null;
                 for (int attempt = 0; attempt < 3; attempt++) {
-                    read = content.save(path, options.layout().fixedChunks().test(path) ? options.layout().fixedChunkSize() : 0);
+                    boolean fixed = options.layout().fixedChunks().test(path);
+                    read = content.save(path, fixed ? options.layout().fixedChunkSize() : 0,
+                            fixed ? options.layout().inspector() : null);
                     if (options.layout().fuzzyCopy()) {
                         return withContent(before, read, 0);
                     }

@@ -47,7 +47,7 @@ final class FileContentSaver {
     }
 
     /** Saves a file's content; {@code fixedChunkSize > 0} cuts at fixed offsets instead of by content. */
-    Content save(Path file, int fixedChunkSize) throws IOException, InterruptedException {
+    Content save(Path file, int fixedChunkSize, Archiver.ChunkInspector inspector) throws IOException, InterruptedException {
         List<Future<ChunkRef>> pending = new ArrayList<>();
         long size = 0;
         Exception readFailure = null;
@@ -57,6 +57,9 @@ final class FileContentSaver {
             for (byte[] next = chunks.next(); next != null; next = chunks.next()) {
                 byte[] copy = next;
                 int length = copy.length;
+                if (inspector != null) {
+                    inspector.inspect(file, size, copy);
+                }
                 size += length;
                 counters.bytesRead.addAndGet(length);
                 chunksInFlight.acquire();

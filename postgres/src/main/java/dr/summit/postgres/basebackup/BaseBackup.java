@@ -33,6 +33,9 @@ public final class BaseBackup {
     public static final String BACKUP_LABEL = "pg.backupLabel";
     public static final String TABLESPACE_MAP = "pg.tablespaceMap";
     public static final String WAL_SEGMENT_SIZE = "pg.walSegmentSize";
+    public static final String PAGES_CHECKED = "pg.pagesChecked";
+    public static final String CHECKSUM_FAILURES = "pg.checksumFailures";
+    public static final String CHECKSUM_FAILED_PAGES = "pg.checksumFailedPages";
 
     private final Repository repo;
     private final Archiver.Options options;
@@ -69,7 +72,13 @@ public final class BaseBackup {
                 attributes.put(TIMELINE, Integer.toString(rs.getInt(1)));
             }
         }
-        Archiver archiver = new Archiver(repo, options.withLayout(DataDirectoryLayout.of(pgdata)));
+        boolean checksums;
+        try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SHOW data_checksums")) {
+            rs.next();
+            checksums = "on".equals(rs.getString(1));
+        }
+        PageVerifier verifier = checksums ? new PageVerifier(pgdata, PageVerifier.parseLsn(attributes.get(START_LSN))) : null;
+        Archiver archiver = new Archiver(repo, options.withLayout(DataDirectoryLayout.of(pgdata, verifier)));
         return archiver.backup(List.of(pgdata), parent, snapshot -> {
             try (Statement st = conn.createStatement();
                  ResultSet rs = st.executeQuery("SELECT lsn, labelfile, spcmapfile, now() FROM pg_backup_stop(true)")) {
@@ -81,6 +90,13 @@ public final class BaseBackup {
                     attributes.put(TABLESPACE_MAP, map);
                 }
                 attributes.put(STOP_TIME, rs.getTimestamp(4).toInstant().toString());
+                if (verifier != null) {
+                    attributes.put(PAGES_CHECKED, Long.toString(verifier.pagesChecked()));
+                    attributes.put(CHECKSUM_FAILURES, Long.toString(verifier.failures()));
+                    if (verifier.failures() > 0) {
+                        attributes.put(CHECKSUM_FAILED_PAGES, String.join("\n", verifier.reported()));
+                    }
+                }
             } catch (SQLException e) {
                 throw new RepositoryException("pg_backup_stop failed, no snapshot written: " + e.getMessage(), e);
             }

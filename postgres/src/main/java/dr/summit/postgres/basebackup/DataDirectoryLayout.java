@@ -24,10 +24,16 @@ public final class DataDirectoryLayout {
     }
 
     public static Archiver.Layout of(Path pgdata) {
+        return of(pgdata, null);
+    }
+
+    /** The layout, verifying page checksums with {@code verifier} when it is not null. */
+    public static Archiver.Layout of(Path pgdata, PageVerifier verifier) {
         Path root = pgdata.toAbsolutePath().normalize();
         // A fuzzy copy: pages change under the reader and tables are dropped during the backup;
         // WAL replay from the backup's start makes the copy consistent.
-        return new Archiver.Layout(KIND, p -> skip(root, p), p -> relationFile(root, p), RELATION_CHUNK, true);
+        return new Archiver.Layout(KIND, p -> skip(root, p), p -> relationFile(root, p), RELATION_CHUNK, true,
+                verifier == null ? null : verifier::inspect);
     }
 
     static boolean skip(Path root, Path entry) {
