@@ -108,12 +108,26 @@ public final class PgRestore {
             writeOwnedLike(data, "tablespace_map", backup.attribute(BaseBackup.TABLESPACE_MAP));
         }
         writeOwnedLike(data, "recovery.signal", "");
-        StringBuilder conf = new StringBuilder("\n# Added by summit-dr pg restore (backup " + backup.id() + ")\n");
+        Path autoConf = data.resolve("postgresql.auto.conf");
+        StringBuilder conf = new StringBuilder(Files.exists(autoConf) ? withoutRecoverySettings(Files.readString(autoConf, StandardCharsets.UTF_8)) : "");
+        conf.append("\n# Added by summit-dr pg restore (backup ").append(backup.id()).append(")\n");
         conf.append("restore_command = ").append(RecoveryTarget.quote(restoreCommand)).append('\n');
         target.settings().forEach(line -> conf.append(line).append('\n'));
-        Files.writeString(data.resolve("postgresql.auto.conf"), conf, StandardCharsets.UTF_8,
-                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        Files.writeString(autoConf, conf, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE);
         return result;
+    }
+
+    private static final java.util.regex.Pattern RECOVERY_SETTING = java.util.regex.Pattern.compile(
+            "^\\s*(restore_command|recovery_target\\w*|recovery_end_command)\\s*=.*$", java.util.regex.Pattern.MULTILINE);
+
+    /**
+     * A backup of a server that was itself restored carries that restore's recovery settings in
+     * postgresql.auto.conf (a stale recovery_target would stop this recovery early): they are
+     * commented out, so only the settings of this restore apply.
+     */
+    static String withoutRecoverySettings(String conf) {
+        return RECOVERY_SETTING.matcher(conf).replaceAll(m -> java.util.regex.Matcher.quoteReplacement("# (superseded by summit-dr pg restore) " + m.group()));
     }
 
     /** Writes a file owned by the data directory's owner, mode 600, as PostgreSQL requires. */
