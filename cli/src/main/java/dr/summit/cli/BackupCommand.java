@@ -43,6 +43,9 @@ final class BackupCommand implements Callable<Integer> {
     @Option(names = "--workers", description = "Threads that hash, compress and encrypt (default: number of cores).")
     Integer workers;
 
+    /** Store requests of this run, for the JSON report (what the run costs on a metered store). */
+    private dr.summit.repository.store.StoreStats.Snapshot requests;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -72,6 +75,7 @@ final class BackupCommand implements Callable<Integer> {
                 }
                 result = archiver.backup(paths, parentSnapshot);
             }
+            requests = repo.store().stats().snapshot();
             report(out, result, parentSnapshot, adopted);
             return result.warningCount() > 0 ? ExitCodes.PARTIAL : ExitCodes.OK;
         }
@@ -107,6 +111,7 @@ final class BackupCommand implements Callable<Integer> {
             json.put("warnings", result.warnings().stream().map(BackupWarning::toString).toList());
             json.put("warningCount", result.warningCount());
             json.put("adoptedPacks", adopted);
+            json.put("requests", requests);
             OutputOptions.printJson(out, json);
             return;
         }

@@ -87,7 +87,7 @@ final class ForgetCommand implements Callable<Integer> {
                 }
             }
             if (output.json) {
-                OutputOptions.printJson(out, Map.of("dryRun", dryRun, "snapshots", json));
+                OutputOptions.printJson(out, Map.of("dryRun", dryRun, "snapshots", json, "requests", repo.store().stats().snapshot()));
             } else {
                 out.println((dryRun ? "would remove " : "removed ") + removed + " snapshots");
             }
@@ -116,7 +116,7 @@ final class ForgetCommand implements Callable<Integer> {
                 }
             }
             if (output.json) {
-                OutputOptions.printJson(out, Map.of("dryRun", dryRun, "snapshots", json));
+                OutputOptions.printJson(out, Map.of("dryRun", dryRun, "snapshots", json, "requests", repo.store().stats().snapshot()));
             }
             if (prune && !dryRun) {
                 PruneCommand.run(repo, 0.05, false, output.json, out);

@@ -23,7 +23,8 @@ final class RepairCommand implements Callable<Integer> {
             IndexRepair.Result r = new IndexRepair(repo).run();
             if (output.json) {
                 OutputOptions.printJson(spec.commandLine().getOut(), Map.of("packsIndexed", r.packsIndexed(),
-                        "missingPacksDropped", r.missingPacksDropped(), "damagedIndexFilesRemoved", r.damagedIndexFilesRemoved()));
+                        "missingPacksDropped", r.missingPacksDropped(), "damagedIndexFilesRemoved", r.damagedIndexFilesRemoved(),
+                        "requests", repo.store().stats().snapshot()));
             } else {
                 spec.commandLine().getOut().printf("indexed %d packs from their trailers, dropped %d missing packs, replaced %d damaged index files%n",
                         r.packsIndexed(), r.missingPacksDropped(), r.damagedIndexFilesRemoved());

@@ -60,6 +60,7 @@ final class RestoreCommand implements Callable<Integer> {
                 json.put("failures", r.failures());
                 json.put("failureCount", r.failureCount());
                 json.put("warnings", r.warnings());
+                json.put("requests", repo.store().stats().snapshot());
                 OutputOptions.printJson(out, json);
             } else {
                 r.warnings().forEach(w -> spec.commandLine().getErr().println("warning: " + w));

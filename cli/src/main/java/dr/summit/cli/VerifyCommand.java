@@ -48,7 +48,10 @@ final class VerifyCommand implements Callable<Integer> {
                 r = verifier.verify(fraction);
             }
             if (output.json) {
-                OutputOptions.printJson(out, r);
+                Map<String, Object> json = new java.util.LinkedHashMap<>(dr.summit.repository.format.Json.MAPPER.convertValue(r,
+                        new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() { }));
+                json.put("requests", repo.store().stats().snapshot());
+                OutputOptions.printJson(out, json);
             } else {
                 r.warnings().forEach(w -> out.println("warning: " + w));
                 r.errors().forEach(e -> out.println("error: " + e));

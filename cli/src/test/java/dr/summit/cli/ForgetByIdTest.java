@@ -23,7 +23,10 @@ class ForgetByIdTest {
         ok(repo, pw, "init", init.toArray(String[]::new));
         Path first = CliTestSupport.sampleTree(tmp.resolve("a"), 1);
         Path second = CliTestSupport.sampleTree(tmp.resolve("b"), 2);
-        ok(repo, pw, "backup", first.toString());
+        var backup = ok(repo, pw, "backup", "--json", first.toString()).json();
+        // Every report says what the run cost in store requests.
+        assertThat(backup.get("requests").get("puts").asLong()).isPositive();
+        assertThat(backup.get("requests").get("putBytes").asLong()).isGreaterThan(backup.get("summary").get("newPackedBytes").asLong());
         ok(repo, pw, "backup", second.toString());
         var snapshots = ok(repo, pw, "snapshots", "--json").json();
         String doomed = snapshots.get(0).get("id").asText();
@@ -40,6 +43,8 @@ class ForgetByIdTest {
         assertThat(after.get(0).get("id").asText()).isEqualTo(kept);
         long storedAfter = ok(repo, pw, "stats", "--json").json().get("stats").get("storedBytes").asLong();
         assertThat(storedAfter).isLessThan(storedBefore);
-        assertThat(CliTestSupport.run(repo, pw, "verify", "--read-data").exit()).isZero();
+        var verify = ok(repo, pw, "verify", "--read-data", "--json").json();
+        assertThat(verify.get("errors")).isEmpty();
+        assertThat(verify.get("requests").get("gets").asLong()).isPositive();
     }
 }
