@@ -200,4 +200,23 @@ final class PgTestCluster implements AutoCloseable {
         sh("chmod", "666", socket.toString());
         return agent;
     }
+
+    /** The first column of every row of {@code sql}, as ints. */
+    static java.util.List<Integer> ints(java.sql.Statement st, String sql) throws java.sql.SQLException {
+        java.util.List<Integer> values = new ArrayList<>();
+        try (java.sql.ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) {
+                values.add(rs.getInt(1));
+            }
+        }
+        return values;
+    }
+
+    /** The single value of {@code sql}, as a long. */
+    static long scalar(java.sql.Statement st, String sql) throws java.sql.SQLException {
+        try (java.sql.ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
 }
