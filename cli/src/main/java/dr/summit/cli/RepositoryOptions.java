@@ -1,6 +1,11 @@
 package dr.summit.cli;
 
 import dr.summit.repository.Repository;
+import dr.summit.repository.crypto.Credentials;
+import dr.summit.repository.crypto.envelope.AgeIdentities;
+import dr.summit.repository.crypto.envelope.EnvelopeException;
+import dr.summit.repository.crypto.envelope.PgpKeys;
+import org.bouncycastle.openpgp.PGPSecretKeyRing;
 import dr.summit.repository.store.LocalDirectoryStore;
 import dr.summit.repository.store.ObjectStore;
 import picocli.CommandLine.Option;
@@ -12,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
+import java.util.List;
 import java.util.Set;
 
 /** How every command finds the repository and its password (declared once, used by all commands). */
@@ -23,6 +29,18 @@ public final class RepositoryOptions {
     @Option(names = "--password-file", paramLabel = "FILE",
             description = "Read the password from FILE (must not be readable by group or others). Default: $SUMMIT_PASSWORD_FILE, then $SUMMIT_PASSWORD, then a prompt.")
     Path passwordFile;
+
+    @Option(names = "--age-identity", paramLabel = "FILE",
+            description = "Open the repository with an age identity file (an age key slot) instead of the password. Default: $SUMMIT_AGE_IDENTITY.")
+    Path ageIdentity;
+
+    @Option(names = "--pgp-secret-key", paramLabel = "FILE",
+            description = "Open the repository with an OpenPGP secret key file (an OpenPGP key slot). Default: $SUMMIT_PGP_SECRET_KEY.")
+    Path pgpSecretKey;
+
+    @Option(names = "--pgp-passphrase-file", paramLabel = "FILE",
+            description = "Passphrase of a protected OpenPGP secret key. Default: $SUMMIT_PGP_PASSPHRASE_FILE.")
+    Path pgpPassphraseFile;
 
     /** Environment lookup; tests replace it to avoid touching the real environment. */
     static java.util.function.Function<String, String> env = System::getenv;
@@ -56,12 +74,87 @@ public final class RepositoryOptions {
     }
 
     Repository open() {
-        ObjectStore store = store();
-        return Repository.open(store, password(false));
+        Credentials credentials = credentials();
+        return Repository.open(store(), credentials);
     }
 
     Repository openWithoutIndex() {
-        return Repository.openWithoutIndex(store(), password(false));
+        Credentials credentials = credentials();
+        return Repository.openWithoutIndex(store(), credentials);
+    }
+
+    private Path pathOption(Path option, String envName) {
+        if (option != null) {
+            return option;
+        }
+        String fromEnv = env.apply(envName);
+        return fromEnv == null || fromEnv.isBlank() ? null : Path.of(fromEnv);
+    }
+
+    /**
+     * What to open the repository with: an age identity and/or an OpenPGP secret key when given
+     * (then the password only if one is given explicitly, never a prompt), else the password.
+     */
+    Credentials credentials() {
+        Path age = pathOption(ageIdentity, "SUMMIT_AGE_IDENTITY");
+        Path pgp = pathOption(pgpSecretKey, "SUMMIT_PGP_SECRET_KEY");
+        if (age == null && pgp == null) {
+            char[] password = password(false);
+            try {
+                return Credentials.passphrase(password);
+            } finally {
+                java.util.Arrays.fill(password, '\0');
+            }
+        }
+        AgeIdentities identities = age == null ? null : ageIdentities(age);
+        List<PGPSecretKeyRing> rings = pgp == null ? List.of() : pgpSecretKeys(pgp);
+        Path pgpPass = pathOption(pgpPassphraseFile, "SUMMIT_PGP_PASSPHRASE_FILE");
+        char[] keyPassphrase = pgpPass == null ? null : readSecretFile(pgpPass, "OpenPGP passphrase file");
+        char[] password = explicitPassword();
+        try {
+            return new Credentials(password, identities, rings, keyPassphrase);
+        } finally {
+            SecretFiles.zero(password);
+            SecretFiles.zero(keyPassphrase);
+        }
+    }
+
+    private char[] explicitPassword() {
+        Path file = passwordFileOrNull();
+        if (file != null) {
+            return readSecretFile(file, "password file");
+        }
+        String fromEnv = env.apply("SUMMIT_PASSWORD");
+        return fromEnv == null ? null : fromEnv.toCharArray();
+    }
+
+    static AgeIdentities ageIdentities(Path file) {
+        byte[] bytes = SecretFiles.readPrivate(file, "age identity file");
+        char[] text = SecretFiles.chars(bytes);
+        SecretFiles.zero(bytes);
+        try {
+            if (!AgeIdentities.looksLikeIdentityFile(text)) {
+                throw new CommandFailure("age identity file " + file + " holds no age identity (AGE-SECRET-KEY-1…)");
+            }
+            return AgeIdentities.parse(text);
+        } catch (EnvelopeException e) {
+            throw new CommandFailure("age identity file " + file + ": " + e.getMessage());
+        } finally {
+            SecretFiles.zero(text);
+        }
+    }
+
+    static List<PGPSecretKeyRing> pgpSecretKeys(Path file) {
+        byte[] bytes = SecretFiles.readPrivate(file, "OpenPGP secret key file");
+        try {
+            return PgpKeys.readSecretKeys(new java.io.ByteArrayInputStream(bytes));
+        } catch (EnvelopeException e) {
+            throw new CommandFailure("OpenPGP secret key file " + file + ": " + e.getMessage());
+        } catch (IOException e) {
+            throw new CommandFailure("OpenPGP secret key file " + file + ": not an OpenPGP secret key (" + e.getMessage() + ")");
+        } finally {
+            SecretFiles.zero(bytes);
+        }
     }
 
     /** The password file in effect (option or SUMMIT_PASSWORD_FILE), or null. */

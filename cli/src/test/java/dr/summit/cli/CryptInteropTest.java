@@ -553,6 +553,82 @@ class CryptInteropTest {
         assertThat(digest(out)).isEqualTo(expected);
     }
 
+    // ---------------------------------------------------------------- repository key slots
+
+    /**
+     * Key slots for the holders of an age-keygen identity and a gpg key (protected): each opens the
+     * repository without the password; the real age tool can unwrap the age slot's keyring key; a
+     * removed slot no longer opens; rotation takes well under a second.
+     */
+    @Test
+    void repositoryKeySlotsOpenWithAgeKeygenIdentitiesAndGpgKeys() throws Exception {
+        Path repo = work.resolve("repo");
+        Path pw = CliTestSupport.passwordFile(work.resolve("pw"), "repository password");
+        List<String> init = new ArrayList<>(List.of("init", "--repo", repo.toString(), "--password-file", pw.toString()));
+        init.addAll(Arrays.asList(CliTestSupport.FAST_INIT));
+        assertThat(CliTestSupport.run(init.toArray(String[]::new)).exit()).isZero();
+        Path src = CliTestSupport.sampleTree(work.resolve("src"), 5);
+        CliTestSupport.ok(repo, pw, "backup", src.toString());
+
+        String ageSlot = CliTestSupport.ok(repo, pw, "key add", "--age-recipient", theirAgeRecipient, "--label", "dr-site", "--json")
+                .json().get("id").asText();
+        var pgpAdded = CliTestSupport.ok(repo, pw, "key add", "--pgp-key", gpgEdPublic.toString(), "--label", "security", "--json").json();
+        String gpgFingerprint = new String(ok(gpg(null, "--with-colons", "--list-keys", "their-ed@example.org")).out, StandardCharsets.UTF_8)
+                .lines().filter(l -> l.startsWith("fpr:")).findFirst().orElseThrow().split(":")[9];
+        assertThat(pgpAdded.get("fingerprint").asText()).isEqualTo(gpgFingerprint);
+
+        CliTestSupport.Run withAge = CliTestSupport.run("snapshots", "--repo", repo.toString(), "--age-identity", theirAgeKey.toString(), "--json");
+        assertThat(withAge.exit()).as(withAge.toString()).isZero();
+        assertThat(withAge.json()).hasSize(1);
+        Path restored = work.resolve("restored");
+        CliTestSupport.Run withGpg = CliTestSupport.run("restore", "latest", "--target", restored.toString(), "--repo", repo.toString(),
+                "--pgp-secret-key", gpgEdSecret.toString(), "--pgp-passphrase-file", gpgPassphrase.toString());
+        assertThat(withGpg.exit()).as(withGpg.toString()).isZero();
+        assertThat(CliTestSupport.regularFiles(restored.resolve("src")).keySet()).isEqualTo(CliTestSupport.regularFiles(src).keySet());
+
+        CliTestSupport.assertOneLineError(CliTestSupport.run("snapshots", "--repo", repo.toString(), "--pgp-secret-key", gpgEdSecret.toString()),
+                ExitCodes.ERROR, "protected");
+        CliTestSupport.assertOneLineError(CliTestSupport.run("snapshots", "--repo", repo.toString(), "--age-identity", ourAgeKey.toString()),
+                ExitCodes.ERROR, "no key slot of " + repo + " opens with the age identity");
+        Path exposed = work.resolve("exposed.txt");
+        Files.copy(theirAgeKey, exposed);
+        Files.setPosixFilePermissions(exposed, PosixFilePermissions.fromString("rw-r--r--"));
+        CliTestSupport.assertOneLineError(CliTestSupport.run("snapshots", "--repo", repo.toString(), "--age-identity", exposed.toString()),
+                ExitCodes.ERROR, "accessible by group or others");
+
+        var slots = CliTestSupport.ok(repo, pw, "key list", "--json").json();
+        assertThat(slots).hasSize(3);
+        assertThat(slots.findValuesAsText("kind")).containsExactly("passphrase", "age", "pgp");
+
+        // Recovery with standard tools: age itself opens the slot's wrap of the keyring key.
+        Path wraps = repo.resolve("keys/wraps");
+        Path wrap;
+        try (var files = Files.walk(wraps)) {
+            wrap = files.filter(f -> f.getFileName().toString().equals(ageSlot)).findFirst().orElseThrow();
+        }
+        Proc unwrapped = ok(exec(null, "age", "-d", "-i", theirAgeKey.toString(), wrap.toString()));
+        assertThat(unwrapped.out()).hasSize(32);
+
+        var rotated = CliTestSupport.ok(repo, pw, "key rotate", "--json").json();
+        assertThat(rotated.get("millis").asLong()).isLessThan(1000);
+        var status = CliTestSupport.ok(repo, pw, "key status", "--json", "--scan").json();
+        assertThat(status.get("currentEpoch").asText()).isEqualTo(rotated.get("currentEpoch").asText());
+        assertThat(status.get("daysUntilRotation").asInt()).isEqualTo(90);
+        assertThat(status.get("epochs")).hasSize(2);
+        for (var epoch : status.get("epochs")) {
+            boolean current = epoch.get("current").asBoolean();
+            assertThat(epoch.get("packBytes").asLong()).as(epoch.toString()).isEqualTo(current ? 0 : epoch.get("packBytes").asLong());
+            if (!current) {
+                assertThat(epoch.get("packBytes").asLong()).isPositive();
+                assertThat(epoch.get("sealedObjects").asInt()).as("snapshot and index").isGreaterThanOrEqualTo(2);
+            }
+        }
+
+        CliTestSupport.ok(repo, pw, "key remove", ageSlot);
+        CliTestSupport.assertOneLineError(CliTestSupport.run("snapshots", "--repo", repo.toString(), "--age-identity", theirAgeKey.toString()),
+                ExitCodes.ERROR, "no key slot");
+    }
+
     // ---------------------------------------------------------------- helpers
 
     /** What one in-process {@code summit-dr crypt …} did; {@code stdout} is the binary stream. */

@@ -9,7 +9,9 @@ import dr.summit.repository.chunker.Chunker;
 import dr.summit.repository.chunker.ChunkerParams;
 import dr.summit.repository.chunker.GearTable;
 import dr.summit.repository.crypto.Argon2Params;
+import dr.summit.repository.crypto.Credentials;
 import dr.summit.repository.crypto.KeySlot;
+import dr.summit.repository.keys.KeyManager;
 import dr.summit.repository.crypto.Keyring;
 import dr.summit.repository.crypto.SealedObject;
 import dr.summit.repository.index.BlobIndex;
@@ -42,20 +44,17 @@ public final class Repository implements AutoCloseable {
 
     private final ObjectStore store;
     private final RepositoryConfig config;
-    private final Keyring keyring;
+    private final KeyManager keys;
     private final BlobHasher hasher;
     private final PayloadCodec payloads;
     private final Chunker chunker;
     private final BlobIndex index = new BlobIndex();
-    private final byte[] keyringKey;
-    private final String openedSlotId;
 
-    private Repository(ObjectStore store, RepositoryConfig config, Keyring keyring, byte[] keyringKey, String openedSlotId) {
+    private Repository(ObjectStore store, RepositoryConfig config, KeyManager keys) {
         this.store = store;
-        this.openedSlotId = openedSlotId;
-        this.keyringKey = keyringKey;
         this.config = config;
-        this.keyring = keyring;
+        this.keys = keys;
+        Keyring keyring = keys.keyring();
         this.hasher = new BlobHasher(keyring.idKey());
         this.payloads = new PayloadCodec(config.compressionAlgorithm(), config.zstdLevel());
         this.chunker = new Chunker(new ChunkerParams(config.chunkerMin(), config.chunkerAvg(), config.chunkerMax()),
@@ -92,30 +91,35 @@ public final class Repository implements AutoCloseable {
         }
         Instant now = Instant.now();
         Keyring keyring = Keyring.generate(now);
-        byte[] keyringKey = new byte[32];
-        RANDOM.nextBytes(keyringKey);
-        String keyringName = "keys/keyring/" + randomHex();
-        // Order: keyring, then the slot that opens it, then config. Until config exists the
-        // location is not a repository, so a crash during init leaves nothing half-usable.
-        store.put(keyringName, SealedObject.seal(keyringKey, 0, SealedObject.Kind.KEYRING, keyringName, keyring.encode()));
-        KeySlot slot = KeySlot.passphrase(password, keyringKey, options.kdf(), "initial", now);
-        store.put(KeySlot.objectName(slot.id()), slot.toJson());
+        // Order: slot, keyring and its wraps, then config. Until config exists the location is not
+        // a repository, so a crash during init leaves nothing half-usable.
+        KeySlot slot = KeySlot.passphrase(password, options.kdf(), "initial", now);
+        KeyManager keys = KeyManager.initialize(store, keyring, slot, Credentials.passphrase(password));
         ChunkerParams c = options.chunker();
         RepositoryConfig config = new RepositoryConfig(randomHex(), now, c.minSize(), c.avgSize(), c.maxSize(),
                 options.packSize(), options.compression().label(), options.zstdLevel());
         store.put(RepositoryConfig.OBJECT_NAME, config.encode(keyring.configMacKey()));
-        return new Repository(store, config, keyring, keyringKey, slot.id());
+        return new Repository(store, config, keys);
     }
 
     /** Opens a repository with a passphrase and loads its index. */
     public static Repository open(ObjectStore store, char[] password) {
-        Repository repo = openWithoutIndex(store, password);
+        return open(store, Credentials.passphrase(password));
+    }
+
+    /** Opens a repository with any slot the credentials open, and loads its index. */
+    public static Repository open(ObjectStore store, Credentials credentials) {
+        Repository repo = openWithoutIndex(store, credentials);
         repo.loadIndex();
         return repo;
     }
 
     /** Opens and unlocks a repository but does not load the index (for key and snapshot listings). */
     public static Repository openWithoutIndex(ObjectStore store, char[] password) {
+        return openWithoutIndex(store, Credentials.passphrase(password));
+    }
+
+    public static Repository openWithoutIndex(ObjectStore store, Credentials credentials) {
         byte[] configBytes;
         try {
             configBytes = store.get(RepositoryConfig.OBJECT_NAME);
@@ -124,58 +128,9 @@ public final class Repository implements AutoCloseable {
                     + " (no config object); create one with 'summit-dr init'");
         }
         RepositoryConfig config = RepositoryConfig.decode(configBytes, store.location());
-        Unlocked unlocked = unlock(store, password);
-        Keyring keyring = loadKeyring(store, unlocked.keyringKey());
-        RepositoryConfig.verifyMac(configBytes, keyring.configMacKey(), store.location());
-        return new Repository(store, config, keyring, unlocked.keyringKey(), unlocked.slotId());
-    }
-
-    private record Unlocked(byte[] keyringKey, String slotId) {
-    }
-
-    private static Unlocked unlock(ObjectStore store, char[] password) {
-        List<String> slots = store.list("keys/slots/");
-        if (slots.isEmpty()) {
-            throw new CorruptObjectException("repository at " + store.location() + " has no key slots under keys/slots/");
-        }
-        int passphraseSlots = 0;
-        List<String> damaged = new ArrayList<>();
-        for (String name : slots) {
-            KeySlot slot;
-            try {
-                slot = KeySlot.fromJson(store.get(name), name);
-            } catch (CorruptObjectException e) {
-                // One damaged slot must not lock out the holders of every other slot.
-                damaged.add(name);
-                continue;
-            }
-            if (KeySlot.PASSPHRASE.equals(slot.kind())) {
-                passphraseSlots++;
-                byte[] key = slot.tryUnwrap(password);
-                if (key != null) {
-                    return new Unlocked(key, slot.id());
-                }
-            }
-        }
-        throw new WrongKeyException("wrong password: none of the " + passphraseSlots
-                + " passphrase key slots of " + store.location() + " opens with it"
-                + (damaged.isEmpty() ? "" : " (" + damaged.size() + " damaged slots skipped: " + String.join(", ", damaged) + ")"));
-    }
-
-    private static Keyring loadKeyring(ObjectStore store, byte[] keyringKey) {
-        List<String> names = store.list("keys/keyring/");
-        if (names.isEmpty()) {
-            throw new CorruptObjectException("repository at " + store.location() + " has no keyring under keys/keyring/");
-        }
-        RuntimeException last = null;
-        for (String name : names) {
-            try {
-                return Keyring.decode(SealedObject.open(keyringKey, SealedObject.Kind.KEYRING, name, store.get(name)), name);
-            } catch (CorruptObjectException e) {
-                last = e;
-            }
-        }
-        throw last;
+        KeyManager keys = KeyManager.open(store, credentials);
+        RepositoryConfig.verifyMac(configBytes, keys.keyring().configMacKey(), store.location());
+        return new Repository(store, config, keys);
     }
 
     /**
@@ -233,7 +188,7 @@ public final class Repository implements AutoCloseable {
     public IndexFileCodec.Decoded readIndexFile(String name) {
         byte[] sealed = store.get(name);
         SealedObject.Header header = SealedObject.header(sealed, name);
-        byte[] payload = SealedObject.open(keyring.dataKey(header.epoch()), SealedObject.Kind.INDEX, name, sealed);
+        byte[] payload = SealedObject.open(dataKey(header.epoch()), SealedObject.Kind.INDEX, name, sealed);
         return IndexFileCodec.decode(payloads.decode(payload, name), name);
     }
 
@@ -249,6 +204,7 @@ public final class Repository implements AutoCloseable {
      * sources that keep their own catalogue objects (PostgreSQL WAL files).
      */
     public void putSealed(String name, SealedObject.Kind kind, byte[] plain) {
+        checkKeysBeforeWrite();
         writeSealed(name, kind, plain);
     }
 
@@ -256,16 +212,17 @@ public final class Repository implements AutoCloseable {
     public byte[] getSealed(String name, SealedObject.Kind kind) {
         byte[] sealed = store.get(name);
         SealedObject.Header header = SealedObject.header(sealed, name);
-        return payloads.decode(SealedObject.open(keyring.dataKey(header.epoch()), kind, name, sealed), name);
+        return payloads.decode(SealedObject.open(dataKey(header.epoch()), kind, name, sealed), name);
     }
 
     private void writeSealed(String name, SealedObject.Kind kind, byte[] plain) {
-        int epoch = keyring.currentEpoch();
+        int epoch = keyring().currentEpoch();
         byte[] payload = payloads.encode(plain, 0, plain.length);
-        store.put(name, SealedObject.seal(keyring.dataKey(epoch), epoch, kind, name, payload));
+        store.put(name, SealedObject.seal(dataKey(epoch), epoch, kind, name, payload));
     }
 
     public BlobSaver newBlobSaver(int uploadThreads) {
+        checkKeysBeforeWrite();
         return new BlobSaver(this, uploadThreads);
     }
 
@@ -287,7 +244,7 @@ public final class Repository implements AutoCloseable {
         if (location.type() != type) {
             throw new CorruptObjectException("blob " + id.shortHex() + " is a " + location.type() + " blob, expected " + type);
         }
-        byte[] packKey = PackFormat.packKey(keyring.dataKey(location.epoch()), location.packId());
+        byte[] packKey = PackFormat.packKey(dataKey(location.epoch()), location.packId());
         String where = "blob " + id.shortHex() + " in pack " + location.packHex();
         byte[] payload = PackReader.openBlob(packKey, location.packId(),
                 new dr.summit.repository.pack.PackEntry(type, id, location.offset(), location.length()), buf, offset);
@@ -346,7 +303,7 @@ public final class Repository implements AutoCloseable {
         String name = "snapshots/" + id;
         byte[] sealed = store.get(name);
         SealedObject.Header header = SealedObject.header(sealed, name);
-        byte[] payload = SealedObject.open(keyring.dataKey(header.epoch()), SealedObject.Kind.SNAPSHOT, name, sealed);
+        byte[] payload = SealedObject.open(dataKey(header.epoch()), SealedObject.Kind.SNAPSHOT, name, sealed);
         return SnapshotCodec.decode(payloads.decode(payload, name), id);
     }
 
@@ -428,8 +385,55 @@ public final class Repository implements AutoCloseable {
         return config;
     }
 
+    /**
+     * The key of a data-key epoch. An epoch this process has not seen was started by another
+     * process (a rotation) after we read the keyring: re-read it once before giving up.
+     */
+    public byte[] dataKey(int epoch) {
+        if (!keys.keyring().hasEpoch(epoch)) {
+            keys.refresh();
+        }
+        return keys.keyring().dataKey(epoch);
+    }
+
+    private static final long KEY_CHECK_INTERVAL_NANOS = 60_000_000_000L;
+    private volatile long lastKeyCheck;
+    private final List<String> keyNotices = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /**
+     * Called before writing: picks up rotations made by other processes (at most once a minute, one
+     * LIST request) and applies the rotation policy, starting a new epoch when the current one is
+     * older than the period. What happened is kept for {@link #keyNotices()}.
+     */
+    public synchronized void checkKeysBeforeWrite() {
+        long now = System.nanoTime();
+        if (lastKeyCheck != 0 && now - lastKeyCheck < KEY_CHECK_INTERVAL_NANOS) {
+            return;
+        }
+        lastKeyCheck = now;
+        keys.refresh();
+        Keyring keyring = keys.keyring();
+        if (keyring.rotationDue(Instant.now())) {
+            long days = java.time.Duration.between(keyring.current().created(), Instant.now()).toDays();
+            String old = keyring.current().hex();
+            Keyring next = keys.rotate();
+            keyNotices.add("data key epoch " + old + " was " + days + " days old (rotation period " + keyring.rotationDays()
+                    + " days): started epoch " + next.current().hex());
+        }
+    }
+
+    /** Key events of this process (automatic rotations), for the command's report. */
+    public List<String> keyNotices() {
+        return List.copyOf(keyNotices);
+    }
+
+    /** The keyring as last read (re-read after a rotation: see {@link #checkKeysBeforeWrite}). */
     public Keyring keyring() {
-        return keyring;
+        return keys.keyring();
+    }
+
+    public KeyManager keys() {
+        return keys;
     }
 
     public BlobHasher hasher() {
@@ -450,43 +454,7 @@ public final class Repository implements AutoCloseable {
 
     /** Id of the key slot this repository was opened with. */
     public String openedSlotId() {
-        return openedSlotId;
-    }
-
-    /** Key slots as stored, in id order. */
-    public List<KeySlot> keySlots() {
-        List<KeySlot> slots = new ArrayList<>();
-        for (String name : store.list("keys/slots/")) {
-            try {
-                slots.add(KeySlot.fromJson(store.get(name), name));
-            } catch (CorruptObjectException e) {
-                slots.add(new KeySlot(1, name.substring("keys/slots/".length()), "damaged", Instant.EPOCH, e.getMessage(), null, ""));
-            }
-        }
-        slots.sort(Comparator.comparing(KeySlot::created).thenComparing(KeySlot::id));
-        return slots;
-    }
-
-    /** Adds a passphrase slot that opens this repository; returns it. */
-    public KeySlot addPassphraseSlot(char[] passphrase, Argon2Params params, String label) {
-        KeySlot slot = KeySlot.passphrase(passphrase, keyringKey, params, label, Instant.now());
-        store.put(KeySlot.objectName(slot.id()), slot.toJson());
-        return slot;
-    }
-
-    /** Removes a slot by id (or unique prefix); refuses to remove the last slot. */
-    public KeySlot removeSlot(String idPrefix) {
-        List<KeySlot> slots = keySlots();
-        List<KeySlot> matches = slots.stream().filter(s -> s.id().startsWith(idPrefix)).toList();
-        if (matches.size() != 1) {
-            throw new RepositoryException(matches.isEmpty() ? "no key slot " + idPrefix
-                    : "key slot prefix " + idPrefix + " is ambiguous");
-        }
-        if (slots.size() == 1) {
-            throw new RepositoryException("refusing to remove key slot " + idPrefix + ": it is the only one that opens the repository");
-        }
-        store.delete(KeySlot.objectName(matches.get(0).id()));
-        return matches.get(0);
+        return keys.openedSlotId();
     }
 
     /**
@@ -534,13 +502,12 @@ public final class Repository implements AutoCloseable {
         long trailerOffset = size - PackFormat.FOOTER_BYTES - footer.trailerLength();
         byte[] trailer = store.getRange(name, trailerOffset, footer.trailerLength());
         return new PackListing(footer.epoch(),
-                PackReader.trailer(keyring.dataKey(footer.epoch()), packId, trailer, (int) trailerOffset));
+                PackReader.trailer(dataKey(footer.epoch()), packId, trailer, (int) trailerOffset));
     }
 
     @Override
     public void close() {
-        java.util.Arrays.fill(keyringKey, (byte) 0);
-        keyring.close();
+        keys.close();
         store.close();
     }
 }

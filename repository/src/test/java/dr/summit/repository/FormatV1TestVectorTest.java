@@ -186,8 +186,15 @@ class FormatV1TestVectorTest {
 
         assertThat(slot.id()).isEqualTo(FormatV1TestVector.SLOT_ID);
         assertThat(slot.kdf().algorithm()).isEqualTo("argon2id");
-        assertThat(slot.tryUnwrap(FormatV1TestVector.PASSPHRASE.clone())).isEqualTo(FormatV1TestVector.KEYRING_KEY);
-        assertThat(slot.tryUnwrap("wrong".toCharArray())).isNull();
+        assertThat(slot.openIdentity(FormatV1TestVector.PASSPHRASE.clone()).recipients())
+                .containsExactly(FormatV1TestVector.SLOT_RECIPIENT);
+        assertThat(slot.openIdentity("wrong".toCharArray())).isNull();
+        byte[] wrap = object("wrap.hex");
+        try (dr.summit.repository.crypto.Credentials right = dr.summit.repository.crypto.Credentials.passphrase(FormatV1TestVector.PASSPHRASE);
+             dr.summit.repository.crypto.Credentials wrong = dr.summit.repository.crypto.Credentials.passphrase("wrong".toCharArray())) {
+            assertThat(right.unwrap(slot, wrap)).isEqualTo(FormatV1TestVector.KEYRING_KEY);
+            assertThat(wrong.unwrap(slot, wrap)).isNull();
+        }
     }
 
     @Test
@@ -199,6 +206,8 @@ class FormatV1TestVectorTest {
             assertThat(keyring.chunkerKey()).isEqualTo(FormatV1TestVector.CHUNKER_KEY);
             assertThat(keyring.configMacKey()).isEqualTo(FormatV1TestVector.CONFIG_MAC_KEY);
             assertThat(keyring.currentEpoch()).isEqualTo(1);
+            assertThat(keyring.generation()).isEqualTo(FormatV1TestVector.GENERATION);
+            assertThat(keyring.rotationDays()).isEqualTo(90);
             assertThat(keyring.dataKey(1)).isEqualTo(FormatV1TestVector.DATA_KEY);
             assertThat(keyring.epochs().get(1).created()).isEqualTo(FormatV1TestVector.CREATED);
             // The generator transcribes the keyring layout from the spec; the production encoder must agree.

@@ -40,7 +40,7 @@ public final class SealedObject {
     }
 
     public static byte[] seal(byte[] baseKey, int epoch, Kind kind, String name, byte[] payload) {
-        byte[] header = new ByteWriter(HEADER_BYTES).bytes(MAGIC).u8(VERSION).u8(kind.code).u32(epoch).toByteArray();
+        byte[] header = new ByteWriter(HEADER_BYTES).bytes(MAGIC).u8(VERSION).u8(kind.code).u32(epoch & 0xffffffffL).toByteArray();
         byte[] key = objectKey(baseKey, name);
         byte[] out = Arrays.copyOf(header, HEADER_BYTES + payload.length + AesGcm.TAG_BYTES);
         AesGcm.seal(key, AesGcm.nonce(0), aad(header, name), payload, 0, payload.length, out, HEADER_BYTES);

@@ -41,7 +41,7 @@ public final class IndexFileCodec {
         ByteWriter w = new ByteWriter(16 + packFirst.size() * 36 + entries.size() * FILE_ENTRY_BYTES);
         w.bytes(MAGIC).u8(VERSION).u32(packFirst.size());
         for (IndexEntry e : packFirst) {
-            w.bytes(e.packId()).u32(e.epoch());
+            w.bytes(e.packId()).u32(e.epoch() & 0xffffffffL);
         }
         List<IndexEntry> sorted = new ArrayList<>(entries);
         sorted.sort(Comparator.comparing(IndexEntry::id));

@@ -172,7 +172,7 @@ public final class Verifier {
         packsDone.incrementAndGet();
         List<PackEntry> entries;
         try {
-            entries = PackReader.list(pack, packId, repo.keyring()::dataKey);
+            entries = PackReader.list(pack, packId, repo::dataKey);
         } catch (RepositoryException e) {
             return e.getMessage();
         }

@@ -121,7 +121,7 @@ public final class PackBuilder {
         }
         AesGcm.seal(key, PackFormat.nonceFor(reserved), PackFormat.trailerAad(packId), plain, 0, plain.length, out, reserved);
         ByteWriter footer = new ByteWriter(PackFormat.FOOTER_BYTES);
-        footer.bytes(PackFormat.FOOTER_MAGIC).u8(PackFormat.VERSION).u8(0).u8(0).u8(0).u32(epoch).u32(trailerLength);
+        footer.bytes(PackFormat.FOOTER_MAGIC).u8(PackFormat.VERSION).u8(0).u8(0).u8(0).u32(epoch & 0xffffffffL).u32(trailerLength);
         System.arraycopy(footer.toByteArray(), 0, out, reserved + trailerLength, PackFormat.FOOTER_BYTES);
         Arrays.fill(key, (byte) 0);
         return out;

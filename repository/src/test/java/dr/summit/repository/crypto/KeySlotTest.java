@@ -6,10 +6,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dr.summit.repository.CorruptObjectException;
 import dr.summit.repository.TestBytes;
+import dr.summit.repository.crypto.envelope.AgeIdentities;
+import dr.summit.repository.crypto.envelope.AgeKeys;
+import dr.summit.repository.crypto.envelope.PgpKeys;
 import dr.summit.repository.format.Json;
+import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.Date;
 import java.util.Random;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.BeforeAll;
@@ -26,136 +31,167 @@ class KeySlotTest {
     @BeforeAll
     static void createSlot() {
         keyringKey = TestBytes.random(new Random(110), 32);
-        slot = KeySlot.passphrase(PASSWORD, keyringKey, FAST, "initial", NOW);
+        slot = KeySlot.passphrase(PASSWORD, FAST, "initial", NOW);
     }
 
-    private static byte[] edited(Consumer<ObjectNode> edit) throws Exception {
-        ObjectNode json = (ObjectNode) Json.MAPPER.readTree(slot.toJson());
+    private static byte[] edited(KeySlot base, Consumer<ObjectNode> edit) throws Exception {
+        ObjectNode json = (ObjectNode) Json.MAPPER.readTree(base.toJson());
         edit.accept(json);
         return Json.MAPPER.writeValueAsBytes(json);
     }
 
-    @Test
-    void opensWithTheRightPassphrase() {
-        assertThat(slot.tryUnwrap(PASSWORD)).isEqualTo(keyringKey);
-        assertThat(slot.tryUnwrap("correct horse battery staple".toCharArray())).isEqualTo(keyringKey);
+    private static byte[] unwrap(Credentials credentials, KeySlot s, byte[] wrapped) {
+        try (credentials) {
+            return credentials.unwrap(s, wrapped);
+        }
     }
 
     @Test
-    void returnsNullForAWrongPassphrase() {
+    void passphraseSlotOpensWithTheRightPassphraseOnly() {
+        byte[] wrapped = slot.wrap(keyringKey);
+        assertThat(unwrap(Credentials.passphrase(PASSWORD), slot, wrapped)).isEqualTo(keyringKey);
         for (String wrong : new String[]{"", "correct horse battery stapl", "correct horse battery staple ",
-                "Correct horse battery staple", "correct horse battery staplf"}) {
-            assertThat(slot.tryUnwrap(wrong.toCharArray())).as("'%s'", wrong).isNull();
+                "Correct horse battery staple"}) {
+            assertThat(unwrap(Credentials.passphrase(wrong.toCharArray()), slot, wrapped)).as("'%s'", wrong).isNull();
         }
+    }
+
+    /** The point of the public half: anybody can wrap a new keyring key for the slot, only its holder can open it. */
+    @Test
+    void wrapsAreFreshEachTimeAndNeedNoSecret() {
+        byte[] a = slot.wrap(keyringKey);
+        byte[] b = slot.wrap(keyringKey);
+        assertThat(a).isNotEqualTo(b);
+        assertThat(unwrap(Credentials.passphrase(PASSWORD), slot, b)).isEqualTo(keyringKey);
+        byte[] tampered = a.clone();
+        tampered[tampered.length - 3] ^= 1;
+        assertThat(unwrap(Credentials.passphrase(PASSWORD), slot, tampered)).isNull();
     }
 
     @Test
     void nonAsciiPassphrasesWork() {
         char[] pw = "pässwört 🔑 中文".toCharArray();
-        KeySlot s = KeySlot.passphrase(pw, keyringKey, FAST, "x", NOW);
-        assertThat(s.tryUnwrap(pw)).isEqualTo(keyringKey);
-        assertThat(s.tryUnwrap("passwort 🔑 中文".toCharArray())).isNull();
+        KeySlot s = KeySlot.passphrase(pw, FAST, "x", NOW);
+        byte[] wrapped = s.wrap(keyringKey);
+        assertThat(unwrap(Credentials.passphrase(pw), s, wrapped)).isEqualTo(keyringKey);
+        assertThat(unwrap(Credentials.passphrase("passwort 🔑 中文".toCharArray()), s, wrapped)).isNull();
     }
 
     @Test
-    void slotsRecordTheirParametersAndUseFreshSaltAndId() {
-        KeySlot other = KeySlot.passphrase(PASSWORD, keyringKey, FAST, "initial", NOW);
-        assertThat(slot.version()).isEqualTo(1);
+    void ageSlotOpensWithItsIdentityAndIsMatchedByRecipient() {
+        AgeKeys.KeyPair pair = AgeKeys.generate();
+        AgeKeys.KeyPair other = AgeKeys.generate();
+        KeySlot age = KeySlot.age(pair.recipient(), "ops", NOW);
+        byte[] wrapped = age.wrap(keyringKey);
+        assertThat(age.publicName()).isEqualTo(pair.recipient());
+        assertThat(unwrap(Credentials.age(AgeIdentities.parse(pair.identity().clone())), age, wrapped)).isEqualTo(keyringKey);
+        Credentials wrong = Credentials.age(AgeIdentities.parse(other.identity().clone()));
+        assertThat(wrong.matches(age)).isFalse();
+        assertThat(unwrap(wrong, age, wrapped)).isNull();
+        assertThat(Credentials.passphrase(PASSWORD).matches(age)).isFalse();
+        assertThatThrownBy(() -> KeySlot.age("age1notarecipient", "x", NOW)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void pgpSlotOpensWithTheProtectedSecretKeyAndItsPassphrase() throws Exception {
+        char[] keyPass = "pgp secret".toCharArray();
+        PgpKeys.GeneratedKey key = PgpKeys.generate("Ops <ops@example.org>", PgpKeys.Algorithm.ED25519, keyPass, new Date());
+        KeySlot pgp = KeySlot.pgp(key.armoredPublicKey(), "ops", NOW);
+        assertThat(pgp.fingerprint()).isEqualTo(key.fingerprint());
+        byte[] wrapped = pgp.wrap(keyringKey);
+        var secret = PgpKeys.readSecretKeys(new ByteArrayInputStream(key.armoredSecretKey()));
+        assertThat(unwrap(Credentials.pgp(secret, keyPass), pgp, wrapped)).isEqualTo(keyringKey);
+        Credentials noPass = Credentials.pgp(secret, null);
+        assertThat(noPass.unwrap(pgp, wrapped)).isNull();
+        assertThat(noPass.problems()).singleElement().asString().contains("protected");
+        // A slot from the secret key file stores only the public part.
+        KeySlot fromSecret = KeySlot.pgp(key.armoredSecretKey(), "ops", NOW);
+        assertThat(fromSecret.pgpPublicKey()).doesNotContain("PRIVATE");
+        assertThat(fromSecret.fingerprint()).isEqualTo(key.fingerprint());
+    }
+
+    @Test
+    void slotsUseFreshIdsSaltsAndIdentities() {
+        KeySlot other = KeySlot.passphrase(PASSWORD, FAST, "initial", NOW);
+        assertThat(slot.version()).isEqualTo(2);
         assertThat(slot.kind()).isEqualTo(KeySlot.PASSPHRASE);
-        assertThat(slot.label()).isEqualTo("initial");
         assertThat(slot.kdf()).extracting(KeySlot.Kdf::algorithm, KeySlot.Kdf::memoryKiB, KeySlot.Kdf::iterations,
                 KeySlot.Kdf::parallelism).containsExactly("argon2id", 64, 1, 1);
         assertThat(Base64.getDecoder().decode(slot.kdf().salt())).hasSize(16);
         assertThat(slot.id()).matches("[0-9a-f]{16}");
+        assertThat(slot.recipient()).startsWith("age1");
         assertThat(other.id()).isNotEqualTo(slot.id());
         assertThat(other.kdf().salt()).isNotEqualTo(slot.kdf().salt());
-        assertThat(other.wrappedKey()).isNotEqualTo(slot.wrappedKey());
-        assertThat(KeySlot.objectName(slot.id())).isEqualTo("keys/slots/" + slot.id());
+        assertThat(other.recipient()).isNotEqualTo(slot.recipient());
     }
 
     @Test
-    void jsonRoundTrips() {
+    void jsonRoundTripsAndHoldsNoSecret() {
         byte[] json = slot.toJson();
         KeySlot back = KeySlot.fromJson(json, "keys/slots/" + slot.id());
         assertThat(back).isEqualTo(slot);
-        assertThat(back.tryUnwrap(PASSWORD)).isEqualTo(keyringKey);
-        assertThat(new String(json, StandardCharsets.UTF_8)).doesNotContain(Base64.getEncoder().encodeToString(keyringKey));
+        String text = new String(json, StandardCharsets.UTF_8);
+        assertThat(text).doesNotContain("AGE-SECRET-KEY").doesNotContain(Base64.getEncoder().encodeToString(keyringKey));
+        assertThat(unwrap(Credentials.passphrase(PASSWORD), back, slot.wrap(keyringKey))).isEqualTo(keyringKey);
     }
 
     @Test
     void unknownFieldsAreIgnored() throws Exception {
-        byte[] json = edited(j -> j.put("comment", "added by a newer version"));
-        assertThat(KeySlot.fromJson(json, "s").tryUnwrap(PASSWORD)).isEqualTo(keyringKey);
+        KeySlot back = KeySlot.fromJson(edited(slot, j -> j.put("comment", "added by a newer version")), "s");
+        assertThat(unwrap(Credentials.passphrase(PASSWORD), back, slot.wrap(keyringKey))).isEqualTo(keyringKey);
     }
 
     @Test
-    void changedIdOrSaltOrWrappedKeyNoLongerOpens() throws Exception {
-        byte[] otherId = edited(j -> j.put("id", "0000000000000000"));
-        assertThat(KeySlot.fromJson(otherId, "s").tryUnwrap(PASSWORD)).isNull();
-        byte[] otherSalt = edited(j -> ((ObjectNode) j.get("kdf")).put("salt", Base64.getEncoder().encodeToString(new byte[16])));
-        assertThat(KeySlot.fromJson(otherSalt, "s").tryUnwrap(PASSWORD)).isNull();
-        byte[] wrapped = Base64.getDecoder().decode(slot.wrappedKey());
-        wrapped[0] ^= 1;
-        byte[] otherWrapped = edited(j -> j.put("wrappedKey", Base64.getEncoder().encodeToString(wrapped)));
-        assertThat(KeySlot.fromJson(otherWrapped, "s").tryUnwrap(PASSWORD)).isNull();
+    void changedIdOrSaltOrSealedIdentityNoLongerOpens() throws Exception {
+        byte[] wrapped = slot.wrap(keyringKey);
+        KeySlot otherId = KeySlot.fromJson(edited(slot, j -> j.put("id", "0000000000000000")), "s");
+        assertThat(otherId.openIdentity(PASSWORD)).isNull();
+        KeySlot otherSalt = KeySlot.fromJson(edited(slot, j -> ((ObjectNode) j.get("kdf"))
+                .put("salt", Base64.getEncoder().encodeToString(new byte[16]))), "s");
+        assertThat(unwrap(Credentials.passphrase(PASSWORD), otherSalt, wrapped)).isNull();
+        byte[] sealed = Base64.getDecoder().decode(slot.sealedIdentity());
+        sealed[0] ^= 1;
+        KeySlot otherSealed = KeySlot.fromJson(edited(slot, j -> j.put("sealedIdentity", Base64.getEncoder().encodeToString(sealed))), "s");
+        assertThat(otherSealed.openIdentity(PASSWORD)).isNull();
     }
 
     @Test
-    void otherKindsAreNotTriedWithAPassphrase() throws Exception {
-        KeySlot age = KeySlot.fromJson(edited(j -> {
-            j.put("kind", "age");
-            j.remove("kdf");
-        }), "s");
-        assertThat(age.tryUnwrap(PASSWORD)).isNull();
-    }
-
-    @Test
-    void unsupportedVersionIsRejected() throws Exception {
-        byte[] v2 = edited(j -> j.put("version", 2));
-        assertThatThrownBy(() -> KeySlot.fromJson(v2, "keys/slots/x"))
-                .isInstanceOf(CorruptObjectException.class).hasMessage("keys/slots/x: unsupported key slot version 2");
+    void unknownKindAndVersionAreRejectedByName() throws Exception {
+        assertThatThrownBy(() -> KeySlot.fromJson(edited(slot, j -> j.put("kind", "yubikey")), "keys/slots/x"))
+                .isInstanceOf(CorruptObjectException.class).hasMessageContaining("unknown key slot kind 'yubikey'");
+        assertThatThrownBy(() -> KeySlot.fromJson(edited(slot, j -> j.put("version", 1)), "keys/slots/x"))
+                .isInstanceOf(CorruptObjectException.class).hasMessage("keys/slots/x: unsupported key slot version 1");
     }
 
     @Test
     void missingFieldsAreRejected() throws Exception {
-        for (String field : new String[]{"id", "kind", "wrappedKey", "kdf"}) {
-            byte[] json = edited(j -> j.remove(field));
-            assertThatThrownBy(() -> KeySlot.fromJson(json, "s"))
-                    .as(field).isInstanceOf(CorruptObjectException.class).hasMessageContaining("missing fields");
+        for (String field : new String[]{"id", "kind", "recipient", "kdf", "sealedIdentity"}) {
+            byte[] json = edited(slot, j -> j.remove(field));
+            assertThatThrownBy(() -> KeySlot.fromJson(json, "s")).as(field).isInstanceOf(CorruptObjectException.class);
         }
     }
 
     @Test
     void garbageIsNotAKeySlot() {
-        for (String garbage : new String[]{"", "{", "[1,2]", "\u0000\u0001binary", "{\"version\":\"one\"}"}) {
+        for (String garbage : new String[]{"", "{", "[1,2]", "\u0000\u0001binary", "{\"version\":\"one\"}", "null"}) {
             assertThatThrownBy(() -> KeySlot.fromJson(garbage.getBytes(StandardCharsets.UTF_8), "s"))
                     .as("'%s'", garbage).isInstanceOf(CorruptObjectException.class);
         }
     }
 
-    /** Key slots are plaintext files; whatever their bytes, a damaged one is reported as corrupt. */
     @Test
-    void jsonNullIsNotAKeySlot() {
-        assertThatThrownBy(() -> KeySlot.fromJson("null".getBytes(StandardCharsets.UTF_8), "keys/slots/x"))
-                .isInstanceOf(CorruptObjectException.class);
-    }
-
-    /**
-     * A slot with impossible Argon2 parameters or a salt that is not Base64 is damaged; it must be
-     * reported as CorruptObjectException (naming the slot) rather than escape as IllegalArgumentException.
-     */
-    @Test
-    void damagedKdfParametersAreReportedAsCorrupt() throws Exception {
+    void damagedParametersAreReportedAsCorrupt() throws Exception {
         byte[][] damaged = {
-                edited(j -> ((ObjectNode) j.get("kdf")).put("memoryKiB", 0)),
-                edited(j -> ((ObjectNode) j.get("kdf")).put("iterations", 0)),
-                edited(j -> ((ObjectNode) j.get("kdf")).put("salt", "not base64!")),
-                edited(j -> j.put("wrappedKey", "%%%")),
+                edited(slot, j -> ((ObjectNode) j.get("kdf")).put("memoryKiB", 0)),
+                edited(slot, j -> ((ObjectNode) j.get("kdf")).put("iterations", 0)),
+                edited(slot, j -> ((ObjectNode) j.get("kdf")).put("salt", "not base64!")),
+                edited(slot, j -> j.put("sealedIdentity", "%%%")),
+                edited(slot, j -> j.put("recipient", "age1xyz")),
         };
         for (byte[] json : damaged) {
-            assertThatThrownBy(() -> KeySlot.fromJson(json, "keys/slots/x").tryUnwrap(PASSWORD))
+            assertThatThrownBy(() -> KeySlot.fromJson(json, "keys/slots/x"))
                     .as(new String(json, StandardCharsets.UTF_8))
-                    .isInstanceOf(CorruptObjectException.class);
+                    .isInstanceOf(CorruptObjectException.class).hasMessageStartingWith("keys/slots/x: ");
         }
     }
 }

@@ -167,6 +167,27 @@ public final class PgpKeys {
         }
     }
 
+    /** One certificate as stored in a key slot: its primary key's fingerprint and the public key, armored. */
+    public record Certificate(String fingerprint, String armoredPublicKey) {
+    }
+
+    /**
+     * The single certificate of a public (or secret) key file, reduced to its public part.
+     *
+     * @throws EnvelopeException ({@link Reason#INVALID_KEY}) when the file holds no certificate, several, or one without a usable encryption key
+     */
+    public static Certificate readCertificate(byte[] file) throws IOException {
+        List<PGPPublicKey> encryption = readEncryptionKeys(new java.io.ByteArrayInputStream(file));
+        List<Object> rings = readKeyRings(new java.io.ByteArrayInputStream(file));
+        if (rings.size() != 1 || encryption.size() != 1) {
+            throw new EnvelopeException(Reason.INVALID_KEY, "the file holds " + rings.size() + " certificates; give exactly one");
+        }
+        PGPPublicKeyRing publicRing = rings.get(0) instanceof PGPPublicKeyRing p ? p
+                : ((PGPSecretKeyRing) rings.get(0)).toCertificate();
+        return new Certificate(fingerprint(publicRing.getPublicKey()),
+                new String(armor(publicRing.getEncoded()), java.nio.charset.StandardCharsets.US_ASCII));
+    }
+
     /** Upper-case hex fingerprint, as gpg prints it. */
     public static String fingerprint(PGPPublicKey key) {
         return Hex.toHexString(key.getFingerprint()).toUpperCase(Locale.ROOT);
