@@ -9,8 +9,8 @@ import java.util.SplittableRandom;
 
 /**
  * The benchmark input: seeded, so every run and every machine sees the same bytes. Segments of
- * 4 MiB alternate between incompressible random bytes and log-like text (zstd shrinks it about
- * fourfold), so half the data is of each kind and a 1 MiB-average chunk is mostly one or the other.
+ * 4 MiB alternate between incompressible random bytes and log-like text (zstd-3 shrinks it to
+ * about a third), so half the data is of each kind and a 1 MiB-average chunk is mostly one or the other.
  * Segment {@code k} depends only on {@code k}: a longer input starts with the shorter one.
  *
  * <p>{@code java -cp summit-dr-benchmarks.jar dr.summit.bench.MixedData FILE MIB} writes the same
