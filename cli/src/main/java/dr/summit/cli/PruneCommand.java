@@ -46,9 +46,14 @@ final class PruneCommand implements Callable<Integer> {
             m.put("packsToRepack", plan.packsToRepack());
             m.put("liveBytesToRepack", plan.liveBytesToRepack());
             if (result != null) {
+                m.put("packsMarked", result.packsMarked());
                 m.put("packsDeleted", result.packsDeleted());
                 m.put("packsWritten", result.packsWritten());
                 m.put("bytesFreed", result.bytesFreed());
+                m.put("packsKeptForNewSnapshots", result.sweep().packsResurrected());
+                m.put("marksWaiting", result.sweep().marksWaiting());
+                m.put("waitingOn", result.sweep().waitingOn());
+                m.put("expiredLeasesRemoved", result.expiredLeasesRemoved());
             }
             m.put("requests", repo.store().stats().snapshot());
             OutputOptions.printJson(out, m);
@@ -60,6 +65,12 @@ final class PruneCommand implements Callable<Integer> {
         if (result != null) {
             out.printf("deleted %d packs, wrote %d packs and %d index files, freed %s%n", result.packsDeleted(),
                     result.packsWritten(), result.indexFilesWritten(), Sizes.bytes(result.bytesFreed()));
+            if (result.sweep().packsResurrected() > 0) {
+                out.printf("kept %d marked packs: snapshots committed since they were marked need them%n", result.sweep().packsResurrected());
+            }
+            for (String waiting : result.sweep().waitingOn()) {
+                out.println("deferred: " + waiting + " (a later prune deletes them)");
+            }
         }
     }
 }

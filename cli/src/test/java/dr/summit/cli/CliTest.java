@@ -136,7 +136,7 @@ class CliTest {
         assertThat(stats.get("stats").get("dataBlobs").asLong()).isGreaterThan(10);
         assertThat(stats.get("stats").get("logicalBytes").asLong()).isEqualTo(s.get("summary").get("totalBytes").asLong());
         assertThat(fieldNames(stats.get("requests"))).contains("puts", "putBytes", "gets", "getBytes", "heads", "lists", "deletes");
-        assertThat(stats.get("requests").get("puts").asLong()).as("stats only reads").isZero();
+        assertThat(stats.get("requests").get("puts").asLong()).as("stats writes only its lease (and the slot's last-used marker once a day)").isLessThanOrEqualTo(2);
         assertThat(ok(repo, pw, "stats").out()).contains("snapshots:        1");
     }
 

@@ -160,7 +160,7 @@ class S3CliTest {
         JsonNode requests = stats.get("requests");
         assertThat(requests.get("gets").asLong()).isPositive();
         assertThat(requests.get("lists").asLong()).isPositive();
-        assertThat(requests.get("puts").asLong()).as("stats only reads").isZero();
+        assertThat(requests.get("puts").asLong()).as("stats writes only its lease (and the slot's last-used marker once a day)").isLessThanOrEqualTo(2);
 
         ok(repo, pw, "forget", "--keep-last", "1", "--prune");
         assertThat(ok(repo, pw, "snapshots", "--json").json()).hasSize(1);

@@ -12,6 +12,8 @@ import dr.summit.repository.crypto.Argon2Params;
 import dr.summit.repository.crypto.Credentials;
 import dr.summit.repository.crypto.KeySlot;
 import dr.summit.repository.keys.KeyManager;
+import dr.summit.repository.lease.LeaseHolder;
+import dr.summit.repository.lease.LeaseTimes;
 import dr.summit.repository.crypto.Keyring;
 import dr.summit.repository.crypto.SealedObject;
 import dr.summit.repository.index.BlobIndex;
@@ -48,7 +50,10 @@ public final class Repository implements AutoCloseable {
     private final BlobHasher hasher;
     private final PayloadCodec payloads;
     private final Chunker chunker;
-    private final BlobIndex index = new BlobIndex();
+    private volatile BlobIndex index = new BlobIndex();
+    private volatile LeaseHolder lease;
+    private final List<String> loadedIndexFiles = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private Repository(ObjectStore store, RepositoryConfig config, KeyManager keys) {
         this.store = store;
@@ -107,11 +112,69 @@ public final class Repository implements AutoCloseable {
         return open(store, Credentials.passphrase(password));
     }
 
-    /** Opens a repository with any slot the credentials open, and loads its index. */
+    /** Opens a repository with any slot the credentials open, takes a lease, and loads its index. */
     public static Repository open(ObjectStore store, Credentials credentials) {
+        return open(store, credentials, "summit-dr");
+    }
+
+    /**
+     * Opens, takes a lease for {@code command} (before reading the index: docs/repository-format.md,
+     * "Prune"), and loads the index. A store that refuses the lease (read-only) still opens, with a
+     * warning: a concurrent prune is then not held off.
+     */
+    public static Repository open(ObjectStore store, Credentials credentials, String command) {
         Repository repo = openWithoutIndex(store, credentials);
-        repo.loadIndex();
+        try {
+            repo.takeLease(command);
+            repo.loadIndex();
+        } catch (RuntimeException e) {
+            repo.close();
+            throw e;
+        }
         return repo;
+    }
+
+    /** Takes this process's lease (once); see {@link LeaseHolder}. */
+    public void takeLease(String command) {
+        if (lease != null) {
+            return;
+        }
+        try {
+            lease = LeaseHolder.acquire(store, leaseTimes, command);
+        } catch (dr.summit.repository.store.StoreException e) {
+            warnings.add("could not take a lease (" + e.getMessage() + "); a prune running at the same time is not held off");
+        }
+    }
+
+    private LeaseTimes leaseTimes = LeaseTimes.fromSystemProperties();
+
+    /** The lease this process holds, or null. */
+    public LeaseHolder lease() {
+        return lease;
+    }
+
+    public LeaseTimes leaseTimes() {
+        return leaseTimes;
+    }
+
+    /** Things the operator should know that did not stop the command. */
+    public List<String> warnings() {
+        return List.copyOf(warnings);
+    }
+
+    /** Names of the index files the last {@link #loadIndex} read. */
+    public List<String> loadedIndexFiles() {
+        return List.copyOf(loadedIndexFiles);
+    }
+
+    /** Forgets the in-memory index and reads the index files again. */
+    public void reloadIndex() {
+        index = new BlobIndex();
+        synchronized (damagedIndexFiles) {
+            damagedIndexFiles.clear();
+            damagedIndexNames.clear();
+        }
+        loadIndex();
     }
 
     /** Opens and unlocks a repository but does not load the index (for key and snapshot listings). */
@@ -140,13 +203,34 @@ public final class Repository implements AutoCloseable {
      * re-indexes from the packs' own trailers.
      */
     public void loadIndex() {
-        List<String> names = store.list("index/");
+        loadedIndexFiles.clear();
+        java.util.Set<String> done = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        for (int round = 1; ; round++) {
+            List<String> names = store.list("index/").stream().filter(n -> !done.contains(n)).toList();
+            boolean replaced = loadIndexFiles(names, done);
+            if (!replaced) {
+                return;
+            }
+            // A prune replaced files we listed by a complete index written before it deleted
+            // them: list again and read what is new (docs/repository-format.md, "Prune").
+            if (round == 10) {
+                throw new RepositoryException("the index of " + store.location() + " keeps changing while it is read; try again");
+            }
+        }
+    }
+
+    /** Reads the named index files in parallel; returns true if some had been deleted meanwhile. */
+    private boolean loadIndexFiles(List<String> names, java.util.Set<String> done) {
         List<RuntimeException> errors = new ArrayList<>();
+        java.util.concurrent.atomic.AtomicBoolean vanished = new java.util.concurrent.atomic.AtomicBoolean();
         ForkJoinPool pool = new ForkJoinPool(Math.min(8, Math.max(2, Runtime.getRuntime().availableProcessors())));
         try {
             pool.submit(() -> names.parallelStream().forEach(name -> {
                 try {
                     index.addIndexFile(readIndexFile(name));
+                    loadedIndexFiles.add(name);
+                } catch (ObjectNotFoundException e) {
+                    vanished.set(true);
                 } catch (CorruptObjectException e) {
                     synchronized (damagedIndexFiles) {
                         damagedIndexFiles.add(e.getMessage());
@@ -157,6 +241,7 @@ public final class Repository implements AutoCloseable {
                         errors.add(e);
                     }
                 }
+                done.add(name);
             })).join();
         } finally {
             pool.shutdown();
@@ -165,6 +250,7 @@ public final class Repository implements AutoCloseable {
             // Store errors (unreachable, permission denied) are not damage: fail loudly.
             throw errors.get(0);
         }
+        return vanished.get();
     }
 
     private final List<String> damagedIndexFiles = new ArrayList<>();
@@ -196,7 +282,15 @@ public final class Repository implements AutoCloseable {
     public String writeIndexFile(List<IndexEntry> entries) {
         String name = "index/" + randomHex();
         writeSealed(name, SealedObject.Kind.INDEX, IndexFileCodec.encode(entries));
+        writtenIndexFiles.add(name);
         return name;
+    }
+
+    private final List<String> writtenIndexFiles = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** Index files this process wrote (prune replaces them with its complete index too). */
+    public List<String> writtenIndexFiles() {
+        return List.copyOf(writtenIndexFiles);
     }
 
     /**
@@ -294,6 +388,9 @@ public final class Repository implements AutoCloseable {
 
     /** Commits a snapshot; returns it with its new id. */
     public Snapshot saveSnapshot(Snapshot snapshot) {
+        if (lease != null) {
+            lease.checkValid("the snapshot");
+        }
         String id = randomHex();
         writeSealed("snapshots/" + id, SealedObject.Kind.SNAPSHOT, SnapshotCodec.encode(snapshot.withId(null)));
         return snapshot.withId(id);
@@ -464,9 +561,12 @@ public final class Repository implements AutoCloseable {
      */
     public int indexUnindexedPacks() {
         int adopted = 0;
+        // Listed after the index was loaded: a pack prune marked before that is not adopted back
+        // (docs/repository-format.md, "Prune").
+        java.util.Set<String> marked = dr.summit.repository.maintenance.PruneMark.markedPacks(store);
         for (String name : store.list("data/")) {
             byte[] packId = PackFormat.idFromName(name);
-            if (packId == null || index.containsPack(packId)) {
+            if (packId == null || index.containsPack(packId) || marked.contains(HexFormat.of().formatHex(packId))) {
                 continue;
             }
             try {
@@ -507,6 +607,9 @@ public final class Repository implements AutoCloseable {
 
     @Override
     public void close() {
+        if (lease != null) {
+            lease.close();
+        }
         keys.close();
         store.close();
     }

@@ -73,7 +73,8 @@ class RepositoryTest {
     void initWritesConfigOneKeySlotAndOneKeyring() {
         try (Repository repo = init()) {
             List<String> names = repo.store().list("");
-            assertThat(names).hasSize(4).contains("config");
+            assertThat(names).hasSize(5).contains("config");
+            assertThat(names).filteredOn(n -> n.startsWith("keys/used/")).hasSize(1);
             assertThat(names).filteredOn(n -> n.startsWith("keys/slots/")).hasSize(1);
             assertThat(names).filteredOn(n -> n.startsWith("keys/keyring/")).hasSize(1);
             assertThat(names).filteredOn(n -> n.startsWith("keys/wraps/")).hasSize(1);
@@ -138,6 +139,11 @@ class RepositoryTest {
         @Override
         public void put(String name, byte[] data, int offset, int length) {
             delegate.put(name, data, offset, length);
+        }
+
+        @Override
+        public void replace(String name, byte[] data) {
+            delegate.replace(name, data);
         }
 
         @Override

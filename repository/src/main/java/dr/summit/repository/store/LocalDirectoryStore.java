@@ -82,6 +82,33 @@ public final class LocalDirectoryStore implements ObjectStore {
     }
 
     @Override
+    public void replace(String name, byte[] data) {
+        faults.before(StoreFaults.Call.PUT, name);
+        Path target = resolve(name);
+        Path dir = target.getParent();
+        byte[] suffix = new byte[8];
+        RANDOM.nextBytes(suffix);
+        Path temp = dir.resolve(TEMP_PREFIX + target.getFileName() + "-" + HexFormat.of().formatHex(suffix));
+        try {
+            Files.createDirectories(dir);
+            try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                ByteBuffer buffer = ByteBuffer.wrap(data);
+                while (buffer.hasRemaining()) {
+                    out.write(buffer);
+                }
+                out.force(true);
+            }
+            // rename(2) replaces atomically: a reader opens either the old file or the new one.
+            Files.move(temp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            fsyncDirectory(dir);
+        } catch (IOException e) {
+            deleteQuietly(temp);
+            throw new StoreException("cannot replace " + name + " in " + location() + ": " + describe(e), e);
+        }
+        stats.put(data.length);
+    }
+
+    @Override
     public byte[] get(String name) {
         faults.before(StoreFaults.Call.GET, name);
         try {

@@ -24,6 +24,14 @@ public interface ObjectStore extends AutoCloseable {
         put(name, data, 0, data.length);
     }
 
+    /**
+     * Atomically replaces an object's bytes (readers see the old or the new bytes, never a mix),
+     * or creates it. The only exception to write-once, for objects whose meaning does not change:
+     * a lease's new expiry, and a sealed object re-encrypted under a newer data key (same
+     * plaintext). Never used for packs, index files or snapshots' content.
+     */
+    void replace(String name, byte[] data);
+
     /** Whole object; {@link ObjectNotFoundException} if absent. */
     byte[] get(String name);
 

@@ -177,6 +177,22 @@ public final class S3ObjectStore implements ObjectStore {
         }
     }
 
+    @Override
+    public void replace(String name, byte[] data) {
+        faults.before(StoreFaults.Call.PUT, name);
+        String key = location.key(checkName(name));
+        String writeId = S3ObjectMetadata.newWriteId();
+        try {
+            // An unconditional PUT: S3 replaces objects atomically (readers get the old or the new version).
+            resend.send(key, () -> client.putObject(b -> b.bucket(location.bucket()).key(key)
+                            .checksumAlgorithm(CHECKSUM).contentType(CONTENT_TYPE).contentLength((long) data.length)
+                            .metadata(S3ObjectMetadata.forUpload(writeId, data, 0, data.length)),
+                    body(data, 0, data.length)));
+        } catch (SdkException e) {
+            throw errors.translate(e, "replace", name);
+        }
+    }
+
     static RequestBody body(byte[] data, int offset, int length) {
         // A fresh stream per attempt, over the caller's array: retries resend without a copy.
         return RequestBody.fromContentProvider(() -> new ByteArrayInputStream(data, offset, length), length, CONTENT_TYPE);

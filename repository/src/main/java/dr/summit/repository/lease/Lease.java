@@ -1,0 +1,64 @@
+package dr.summit.repository.lease;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dr.summit.repository.CorruptObjectException;
+import dr.summit.repository.format.Json;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * A time-limited claim that a process is using the repository (docs/repository-format.md,
+ * "Leases"): stored as plain JSON under {@code leases/ID}, renewed while the process runs,
+ * deleted when it ends. Nothing ever has to be unlocked by hand: a lease whose holder died simply
+ * expires. Prune reads leases to know which processes might still use packs it wants to delete.
+ *
+ * @param created when the holder took the lease, by the holder's clock — before it loaded the index
+ * @param expires until when the holder promises to renew or stop, by the holder's clock
+ */
+public record Lease(int version, String id, String host, long pid, String command, Instant created, Instant expires) {
+    public static final String PREFIX = "leases/";
+    private static final ObjectMapper JSON = Json.MAPPER;
+
+    public static String objectName(String id) {
+        return PREFIX + id;
+    }
+
+    /** Whether the holder may still be running at {@code now} (our clock), allowing for {@code skew}. */
+    public boolean mayBeAlive(Instant now, Duration skew) {
+        return !now.isAfter(expires.plus(skew));
+    }
+
+    /**
+     * Whether the holder may have loaded the index before {@code instant} (our clock): then it
+     * may know of packs that prune removed from the index at that instant.
+     */
+    public boolean startedBefore(Instant instant, Duration skew) {
+        return !created.isAfter(instant.plus(skew));
+    }
+
+    public Lease renewed(Instant newExpiry) {
+        return new Lease(version, id, host, pid, command, created, newExpiry);
+    }
+
+    public byte[] toJson() {
+        try {
+            return JSON.writeValueAsBytes(this);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static Lease fromJson(byte[] json, String what) {
+        try {
+            Lease lease = JSON.readValue(json, Lease.class);
+            if (lease == null || lease.id() == null || lease.created() == null || lease.expires() == null) {
+                throw new CorruptObjectException(what + ": not a lease (missing fields)");
+            }
+            return lease;
+        } catch (IOException e) {
+            throw new CorruptObjectException(what + ": not a lease (" + e.getClass().getSimpleName() + ")", e);
+        }
+    }
+}

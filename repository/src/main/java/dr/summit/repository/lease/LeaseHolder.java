@@ -1,0 +1,135 @@
+package dr.summit.repository.lease;
+
+import dr.summit.repository.CorruptObjectException;
+import dr.summit.repository.RepositoryException;
+import dr.summit.repository.store.ObjectNotFoundException;
+import dr.summit.repository.store.ObjectStore;
+import dr.summit.repository.store.StoreException;
+
+import java.net.InetAddress;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Takes a lease, renews it in the background, and gives it back on {@link #close}. A holder whose
+ * renewals failed (store unreachable, process stopped for longer than the lease) learns it from
+ * {@link #checkValid} before it commits anything that depends on what it read.
+ */
+public final class LeaseHolder implements AutoCloseable {
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final ObjectStore store;
+    private final LeaseTimes times;
+    private final ScheduledExecutorService renewer;
+    private volatile Lease lease;
+    private volatile String renewalError;
+
+    private LeaseHolder(ObjectStore store, LeaseTimes times, Lease lease) {
+        this.store = store;
+        this.times = times;
+        this.lease = lease;
+        this.renewer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "summit-lease-renewal");
+            t.setDaemon(true);
+            return t;
+        });
+        long every = Math.max(1, times.renewEvery().toMillis());
+        renewer.scheduleWithFixedDelay(this::renew, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    /** Takes a lease for {@code command}; it is in the store when this returns. */
+    public static LeaseHolder acquire(ObjectStore store, LeaseTimes times, String command) {
+        byte[] idBytes = new byte[16];
+        RANDOM.nextBytes(idBytes);
+        Instant now = Instant.now();
+        Lease lease = new Lease(1, HexFormat.of().formatHex(idBytes), hostName(), ProcessHandle.current().pid(), command,
+                now, now.plus(times.ttl()));
+        store.put(Lease.objectName(lease.id()), lease.toJson());
+        return new LeaseHolder(store, times, lease);
+    }
+
+    public Lease lease() {
+        return lease;
+    }
+
+    private void renew() {
+        try {
+            Lease next = lease.renewed(Instant.now().plus(times.ttl()));
+            store.replace(Lease.objectName(next.id()), next.toJson());
+            lease = next;
+            renewalError = null;
+        } catch (RuntimeException e) {
+            renewalError = e.getMessage();
+        }
+    }
+
+    /**
+     * Fails when the lease may have lapsed: another process may then have deleted packs this one
+     * still counts on, so what it was about to commit must not be committed. A safety margin of a
+     * third of the lease covers the time between this check and the commit.
+     */
+    public void checkValid(String what) {
+        Instant deadline = lease.expires().minus(times.ttl().dividedBy(3));
+        if (Instant.now().isAfter(deadline)) {
+            throw new RepositoryException("lease " + lease.id() + " lapsed at " + lease.expires()
+                    + (renewalError == null ? " (the process was stopped or too slow to renew it)" : " (renewal failed: " + renewalError + ")")
+                    + "; " + what + " was not committed because a concurrent prune may have removed data it relies on; run it again");
+        }
+    }
+
+    /** Every lease in the store; unreadable ones are returned as null-free "unknown" leases that never expire soon. */
+    public static List<Lease> list(ObjectStore store) {
+        List<Lease> leases = new ArrayList<>();
+        for (String name : store.list(Lease.PREFIX)) {
+            try {
+                leases.add(Lease.fromJson(store.get(name), name));
+            } catch (ObjectNotFoundException released) {
+                // ended between list and get
+            } catch (CorruptObjectException damaged) {
+                // A damaged lease blocks nothing forever: it counts as held since its file's listing,
+                // for one lease period, by treating it as created now.
+                Instant now = Instant.now();
+                leases.add(new Lease(1, name.substring(Lease.PREFIX.length()), "?", -1, "damaged lease", now,
+                        now.plus(Duration.ofMinutes(15))));
+            }
+        }
+        return leases;
+    }
+
+    /** Deletes leases whose holders are certainly gone; returns how many. */
+    public static int removeExpired(ObjectStore store, LeaseTimes times, Instant now) {
+        int removed = 0;
+        for (Lease l : list(store)) {
+            if (!l.mayBeAlive(now, times.maxClockSkew()) && !"damaged lease".equals(l.command())) {
+                store.delete(Lease.objectName(l.id()));
+                removed++;
+            }
+        }
+        return removed;
+    }
+
+    @Override
+    public void close() {
+        renewer.shutdownNow();
+        try {
+            store.delete(Lease.objectName(lease.id()));
+        } catch (StoreException e) {
+            // It expires on its own.
+        }
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            return "unknown-host";
+        }
+    }
+}
