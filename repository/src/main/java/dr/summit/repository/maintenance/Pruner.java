@@ -252,11 +252,14 @@ public final class Pruner {
         List<String> waitingOn = new ArrayList<>();
         for (PruneMark mark : marks) {
             if (mark.indexRewritten() == null) {
-                // Its prune stopped between plan and ready. Once no index lists its packs any more,
-                // this moment is when the index stopped listing them.
+                // Its prune stopped between plan and ready (we hold the only prune lease, so it is
+                // gone). If the index still lists some of its packs, the plan is void: drop it, the
+                // packs stay (indexed or adoptable) and a later plan decides again. If not, the
+                // rewrite had finished and only "ready" is missing: it is ready as of now.
                 boolean stillIndexed = mark.packs().stream().anyMatch(p -> repo.index().containsPack(HexFormat.of().parseHex(p)));
                 if (stillIndexed) {
-                    waitingOn.add("mark " + mark.id() + " (its packs are still indexed; the next prune drops them)");
+                    mark.delete(store);
+                    completed++;
                     continue;
                 }
                 mark.writeReady(store, now);
