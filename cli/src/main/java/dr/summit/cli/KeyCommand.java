@@ -6,6 +6,7 @@ import dr.summit.repository.crypto.KeySlot;
 import dr.summit.repository.crypto.Keyring;
 import dr.summit.repository.keys.EpochUsage;
 import dr.summit.repository.keys.KeyManager;
+import dr.summit.repository.keys.Reencryptor;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -193,7 +194,8 @@ final class KeyCommand implements Runnable {
         }
     }
 
-    @Command(name = "rotate", description = "Start a new data-key epoch now (no data is rewritten; older epochs stay readable).")
+    @Command(name = "rotate", description = "Start a new data-key epoch now (no data is rewritten; older epochs stay readable). "
+            + "With --reencrypt, rewrite everything under the retired epochs with the new key, then destroy their keys.")
     static final class Rotate implements Callable<Integer> {
         @Mixin RepositoryOptions repository;
         @Mixin OutputOptions output;
@@ -201,10 +203,19 @@ final class KeyCommand implements Runnable {
         @Option(names = "--period", paramLabel = "DAYS",
                 description = "Also set the rotation period checked by every write (default 90 days).")
         Integer periodDays;
+        @Option(names = "--reencrypt", description = "Re-encrypt the data of all retired epochs under the current key and destroy the retired keys "
+                + "(revocation: afterwards an old key opens nothing). Resumable; runs while backups run.")
+        boolean reencrypt;
+        @Option(names = "--no-new-epoch", description = "With --reencrypt: do not start another epoch first (resume an interrupted re-encryption).")
+        boolean noNewEpoch;
 
         @Override
-        public Integer call() {
-            try (Repository repo = repository.openWithoutIndex()) {
+        public Integer call() throws InterruptedException {
+            if (noNewEpoch && !reencrypt) {
+                throw new CommandFailure("--no-new-epoch only goes with --reencrypt", ExitCodes.USAGE);
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            try (Repository repo = reencrypt ? repository.open() : repository.openWithoutIndex()) {
                 String old = repo.keyring().current().hex();
                 long start = System.nanoTime();
                 if (periodDays != null) {
@@ -213,22 +224,47 @@ final class KeyCommand implements Runnable {
                     }
                     repo.keys().setRotationDays(periodDays);
                 }
-                Keyring next = repo.keys().rotate();
+                Keyring next = noNewEpoch ? repo.keyring() : repo.keys().rotate();
                 long millis = (System.nanoTime() - start) / 1_000_000;
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("previousEpoch", old);
                 m.put("currentEpoch", next.current().hex());
                 m.put("rotationDays", next.rotationDays());
                 m.put("millis", millis);
+                Reencryptor.Result result = reencrypt ? new Reencryptor(repo).run() : null;
+                if (result != null) {
+                    Map<String, Object> r = new LinkedHashMap<>();
+                    r.put("retiredEpochs", result.retiredEpochs().stream().map(Keyring::epochHex).toList());
+                    r.put("packsRewritten", result.packsRewritten());
+                    r.put("bytesRewritten", result.bytesRewritten());
+                    r.put("sealedObjectsRewritten", result.sealedObjectsRewritten());
+                    r.put("destroyedEpochs", result.destroyedEpochs().stream().map(Keyring::epochHex).toList());
+                    r.put("complete", result.complete());
+                    r.put("blockers", result.blockers());
+                    r.put("millis", result.millis());
+                    m.put("reencryption", r);
+                }
                 m.put("requests", repo.store().stats().snapshot());
                 if (output.json) {
-                    OutputOptions.printJson(spec.commandLine().getOut(), m);
+                    OutputOptions.printJson(out, m);
                 } else {
-                    spec.commandLine().getOut().printf("started data-key epoch %s (epoch %s retired, still readable) in %d ms%n",
-                            next.current().hex(), old, millis);
+                    if (!noNewEpoch) {
+                        out.printf("started data-key epoch %s (epoch %s retired, still readable) in %d ms%n", next.current().hex(), old, millis);
+                    }
+                    if (result != null) {
+                        out.printf("re-encrypted %d packs (%s) and %d sealed objects in %s%n", result.packsRewritten(),
+                                Sizes.bytes(result.bytesRewritten()), result.sealedObjectsRewritten(), Sizes.duration(result.millis()));
+                        if (result.complete()) {
+                            out.printf("destroyed the keys of %d retired epochs: no old key opens anything in this repository any more%n",
+                                    result.destroyedEpochs().size());
+                        } else {
+                            result.blockers().forEach(b -> out.println("not yet destroyed: " + b));
+                            out.println("run 'summit-dr key rotate --reencrypt --no-new-epoch' again later to finish");
+                        }
+                    }
                 }
+                return result == null || result.complete() ? ExitCodes.OK : ExitCodes.PARTIAL;
             }
-            return ExitCodes.OK;
         }
     }
 

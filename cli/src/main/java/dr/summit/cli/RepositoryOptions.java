@@ -75,7 +75,17 @@ public final class RepositoryOptions {
 
     Repository open() {
         Credentials credentials = credentials();
-        return Repository.open(store(), credentials);
+        return Repository.open(store(), credentials, mixee == null ? "summit-dr" : mixee.qualifiedName());
+    }
+
+    @picocli.CommandLine.Spec(picocli.CommandLine.Spec.Target.MIXEE)
+    picocli.CommandLine.Model.CommandSpec mixee;
+
+    /** Opens without loading the index but holding a lease (long-running writers such as the agent). */
+    Repository openWithLease(String command) {
+        Repository repo = openWithoutIndex();
+        repo.takeLease(command);
+        return repo;
     }
 
     Repository openWithoutIndex() {

@@ -252,6 +252,15 @@ class CliTest {
         assertOneLineError(run(repo, alicePw, "snapshots"), ExitCodes.ERROR, "wrong password");
         assertOneLineError(run(repo, pw, "key remove", initialSlot), ExitCodes.ERROR, "only one");
 
+        // Revocation: re-encrypt what the retired epochs protect, then destroy their keys.
+        JsonNode reencrypted = ok(repo, pw, "key rotate", "--reencrypt", "--json").json().get("reencryption");
+        assertThat(reencrypted.get("complete").asBoolean()).as(reencrypted.toString()).isTrue();
+        assertThat(reencrypted.get("destroyedEpochs")).hasSize(2);
+        JsonNode keyStatus = ok(repo, pw, "key status", "--json").json();
+        assertThat(keyStatus.get("epochs")).hasSize(1);
+        assertThat(keyStatus.get("destroyedEpochs")).hasSize(2);
+        assertThat(ok(repo, pw, "verify", "--read-data", "--json").json().get("errors")).isEmpty();
+
         Path newPw = passwordFile(tmp.resolve("new"), "a brand new password");
         Run passwd = ok(repo, pw, "key passwd", "--new-password-file", newPw.toString(), "--kdf-memory-kib", "64",
                 "--kdf-iterations", "1");

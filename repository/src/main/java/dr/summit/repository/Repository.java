@@ -302,6 +302,23 @@ public final class Repository implements AutoCloseable {
         writeSealed(name, kind, plain);
     }
 
+    /**
+     * Re-encrypts one sealed object under the current epoch, in place (same name, same plaintext);
+     * returns false if it already was. Used by re-encryption to retire old data keys.
+     */
+    public boolean resealUnderCurrentEpoch(String name) {
+        byte[] sealed = store.get(name);
+        SealedObject.Header header = SealedObject.header(sealed, name);
+        int current = keyring().currentEpoch();
+        if (header.epoch() == current) {
+            return false;
+        }
+        byte[] payload = SealedObject.open(dataKey(header.epoch()), header.kind(), name, sealed);
+        store.replace(name, SealedObject.seal(dataKey(current), current, header.kind(), name, payload));
+        java.util.Arrays.fill(payload, (byte) 0);
+        return true;
+    }
+
     /** Reads and authenticates a sealed object of the expected kind. */
     public byte[] getSealed(String name, SealedObject.Kind kind) {
         byte[] sealed = store.get(name);

@@ -1,0 +1,136 @@
+package dr.summit.files.maintenance;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dr.summit.files.FilesTestSupport;
+import dr.summit.files.fs.TreeFingerprint;
+import dr.summit.repository.Repository;
+import dr.summit.repository.RepositoryException;
+import dr.summit.repository.crypto.Credentials;
+import dr.summit.repository.crypto.KeySlot;
+import dr.summit.repository.crypto.SealedObject;
+import dr.summit.repository.crypto.envelope.AgeIdentities;
+import dr.summit.repository.crypto.envelope.AgeKeys;
+import dr.summit.repository.keys.EpochUsage;
+import dr.summit.repository.keys.Reencryptor;
+import dr.summit.repository.maintenance.Verifier;
+import dr.summit.repository.pack.PackFormat;
+import dr.summit.repository.pack.PackReader;
+import dr.summit.repository.snapshot.Snapshot;
+import dr.summit.repository.store.LocalDirectoryStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Revocation: after a leaked slot is removed and the repository re-encrypted, someone holding a
+ * copy of keys/ from before and the removed slot's secret can read nothing at all.
+ */
+class ReencryptionTest {
+    @TempDir
+    Path tmp;
+
+    private Path tree(String name, long seed) throws IOException {
+        Path root = Files.createDirectories(tmp.resolve(name));
+        Random random = new Random(seed);
+        for (int i = 0; i < 5; i++) {
+            FilesTestSupport.writeRandom(root.resolve("f" + i), random, 100_000 + random.nextInt(300_000));
+        }
+        return root;
+    }
+
+    @Test
+    void afterReencryptionAStolenKeysCopyAndARemovedSlotOpenNothing() throws Exception {
+        Path repoDir = tmp.resolve("repo");
+        FilesTestSupport.init(repoDir);
+        AgeKeys.KeyPair leaked = AgeKeys.generate();
+        String leakedSlot;
+        try (Repository repo = FilesTestSupport.open(repoDir)) {
+            leakedSlot = repo.keys().addSlot(KeySlot.age(leaked.recipient(), "stolen laptop", Instant.now())).id();
+        }
+        Path before = tree("before", 1);
+        FilesTestSupport.backup(repoDir, before, null);
+        Path stolenKeys = tmp.resolve("stolen");
+        copyTree(repoDir.resolve("keys"), stolenKeys);
+
+        Path after = tree("after", 2);
+        Reencryptor.Result result;
+        try (Repository repo = FilesTestSupport.open(repoDir)) {
+            repo.keys().removeSlot(leakedSlot, true);
+            new dr.summit.files.backup.Archiver(repo, FilesTestSupport.options()).backup(List.of(after), null);
+            result = new Reencryptor(repo).run();
+        }
+        assertThat(result.blockers()).isEmpty();
+        assertThat(result.retiredEpochs()).hasSize(1);
+        assertThat(result.destroyedEpochs()).isEqualTo(result.retiredEpochs());
+        assertThat(result.packsRewritten()).isPositive();
+        assertThat(result.sealedObjectsRewritten()).as("the first snapshot").isPositive();
+
+        Map<String, Snapshot> byPath;
+        try (Repository repo = FilesTestSupport.open(repoDir)) {
+            assertThat(repo.keyring().epochs()).hasSize(1);
+            assertThat(repo.keyring().destroyed()).containsOnlyKeys(result.retiredEpochs());
+            assertThat(new Verifier(repo, 2).verify(1.0).errors()).isEmpty();
+            byPath = Map.of("before", repo.listSnapshots().get(0), "after", repo.listSnapshots().get(1));
+        }
+        for (var e : byPath.entrySet()) {
+            Path target = tmp.resolve("restore-" + e.getKey());
+            FilesTestSupport.restore(repoDir, e.getValue(), target, List.of());
+            Path source = e.getKey().equals("before") ? before : after;
+            assertThat(TreeFingerprint.differences(TreeFingerprint.of(source), TreeFingerprint.of(target.resolve(e.getKey())))).isEmpty();
+        }
+
+        // The attacker combines the stolen keys/ with today's data.
+        deleteTree(repoDir.resolve("keys"));
+        copyTree(stolenKeys, repoDir.resolve("keys"));
+        try (Repository attacker = Repository.openWithoutIndex(new LocalDirectoryStore(repoDir),
+                Credentials.age(AgeIdentities.parse(leaked.identity().clone())))) {
+            Set<Integer> known = attacker.keyring().epochs().keySet();
+            assertThatThrownBy(attacker::loadIndex).isInstanceOf(RepositoryException.class).hasMessageContaining("not in the keyring");
+            for (String name : EpochUsage.sealedObjectNames(attacker)) {
+                int epoch = SealedObject.header(attacker.store().getRange(name, 0, SealedObject.HEADER_BYTES), name).epoch();
+                assertThat(known).as(name).doesNotContain(epoch);
+            }
+            for (String name : attacker.store().list("data/")) {
+                long size = attacker.store().size(name);
+                int epoch = PackReader.footer(attacker.store().getRange(name, size - PackFormat.FOOTER_BYTES, PackFormat.FOOTER_BYTES),
+                        name, size).epoch();
+                assertThat(known).as(name).doesNotContain(epoch);
+            }
+            for (Snapshot s : List.copyOf(byPath.values())) {
+                assertThatThrownBy(() -> attacker.loadSnapshot(s.id())).isInstanceOf(RepositoryException.class);
+            }
+        }
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> paths = Files.walk(from)) {
+            for (Path p : paths.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target);
+                }
+            }
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}
