@@ -37,6 +37,7 @@ public final class Main implements Runnable {
     /** Runs a command line with the given output streams; used by main and by tests. */
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
         CommandLine cli = new CommandLine(new Main());
+        addHelpOptions(cli);
         cli.setOut(out);
         cli.setErr(err);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
@@ -79,5 +80,14 @@ public final class Main implements Runnable {
         public String[] getVersion() {
             return new String[]{"summit-dr " + VERSION + " (repository format 1, Java " + System.getProperty("java.version") + ")"};
         }
+    }
+
+    /** Every subcommand answers -h/--help (operators type "summit-dr backup --help"). */
+    private static void addHelpOptions(CommandLine command) {
+        if (command.getCommandSpec().optionsMap().get("--help") == null) {
+            command.getCommandSpec().addOption(picocli.CommandLine.Model.OptionSpec.builder("-h", "--help")
+                    .usageHelp(true).description("Show this help message and exit.").build());
+        }
+        command.getSubcommands().values().forEach(Main::addHelpOptions);
     }
 }
