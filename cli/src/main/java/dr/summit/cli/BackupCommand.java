@@ -30,7 +30,9 @@ final class BackupCommand implements Callable<Integer> {
     @Mixin OutputOptions output;
     @Spec CommandSpec spec;
 
-    @Parameters(arity = "1..*", paramLabel = "PATH", description = "Files or directories to back up.")
+    @Parameters(arity = "1..*", paramLabel = "PATH", description = "Files or directories to back up, or one bucket: "
+            + "s3://BUCKET[/PREFIX] (AWS) or s3:https://HOST[:PORT]/BUCKET[/PREFIX].")
+    List<String> sources;
     List<Path> paths;
     @Option(names = "--tag", description = "Tag the snapshot (repeatable).")
     List<String> tags = new ArrayList<>();
@@ -49,6 +51,13 @@ final class BackupCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        if (sources.stream().anyMatch(dr.summit.repository.store.s3.S3Location::isS3)) {
+            if (sources.size() != 1) {
+                throw new CommandFailure("a bucket is backed up on its own: give one s3: location and no other path", ExitCodes.USAGE);
+            }
+            return backupBucket(out, sources.get(0));
+        }
+        paths = sources.stream().map(Path::of).toList();
         try (Repository repo = repository.open()) {
             int adopted = repo.indexUnindexedPacks();
             String hostName = host != null ? host : hostName();
@@ -78,6 +87,55 @@ final class BackupCommand implements Callable<Integer> {
             requests = repo.store().stats().snapshot();
             report(out, result, parentSnapshot, adopted);
             return result.warningCount() > 0 ? ExitCodes.PARTIAL : ExitCodes.OK;
+        }
+    }
+
+    /** {@code backup s3://bucket/prefix}: the objects of a bucket as a snapshot of kind "s3". */
+    private int backupBucket(PrintWriter out, String location) throws InterruptedException {
+        dr.summit.repository.store.s3.S3Location source;
+        try {
+            source = dr.summit.repository.store.s3.S3Location.parse(location);
+        } catch (IllegalArgumentException e) {
+            throw new CommandFailure(e.getMessage(), ExitCodes.USAGE);
+        }
+        try (Repository repo = repository.open();
+             dr.summit.repository.store.s3.S3Bucket bucket = dr.summit.repository.store.s3.S3Bucket.open(source)) {
+            repo.indexUnindexedPacks();
+            String hostName = host != null ? host : hostName();
+            Archiver.Options options = Archiver.Options.defaults(hostName, System.getProperty("user.name"), "summit-dr " + Main.VERSION)
+                    .withTags(tags);
+            Snapshot parentSnapshot = null;
+            if (parent != null) {
+                parentSnapshot = repo.findSnapshot(parent);
+            } else if (!force) {
+                List<Snapshot> all = repo.listSnapshots();
+                for (int i = all.size() - 1; i >= 0 && parentSnapshot == null; i--) {
+                    if (dr.summit.files.bucket.BucketArchiver.KIND.equals(all.get(i).kind())
+                            && all.get(i).paths().equals(List.of(source.toString()))) {
+                        parentSnapshot = all.get(i);
+                    }
+                }
+            }
+            dr.summit.files.bucket.BucketArchiver archiver = new dr.summit.files.bucket.BucketArchiver(repo, options);
+            Snapshot s = archiver.backup(bucket, parentSnapshot);
+            requests = repo.store().stats().snapshot();
+            Snapshot.Summary m = s.summary();
+            if (output.json) {
+                Map<String, Object> json = new LinkedHashMap<>();
+                json.put("snapshot", s.id());
+                json.put("parent", parentSnapshot == null ? null : parentSnapshot.id());
+                json.put("summary", m);
+                json.put("warnings", List.of());
+                json.put("warningCount", 0);
+                json.put("requests", requests);
+                json.put("sourceRequests", bucket.stats().snapshot());
+                OutputOptions.printJson(out, json);
+            } else {
+                out.printf("snapshot %s of %s saved: %d objects (%d new, %d changed, %d unchanged), %s, %s new stored%n", s.shortId(),
+                        source, m.files(), m.newFiles(), m.changedFiles(), m.unchangedFiles(), Sizes.bytes(m.totalBytes()),
+                        Sizes.bytes(m.newPackedBytes()));
+            }
+            return ExitCodes.OK;
         }
     }
 

@@ -27,7 +27,9 @@ final class RestoreCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "SNAPSHOT", description = "Snapshot id, prefix or 'latest'.")
     String snapshotRef;
-    @Option(names = {"-t", "--target"}, required = true, paramLabel = "DIR", description = "Empty or new directory to restore into.")
+    @Option(names = {"-t", "--target"}, required = true, paramLabel = "DIR",
+            description = "Empty or new directory to restore into; for a bucket snapshot also s3://BUCKET[/PREFIX] or s3:https://HOST/BUCKET[/PREFIX].")
+    String targetName;
     Path target;
     @Option(names = "--include", paramLabel = "P", description = "Restore only paths under P or matching glob P (repeatable).")
     List<String> includes = new ArrayList<>();
@@ -37,6 +39,10 @@ final class RestoreCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        if (dr.summit.repository.store.s3.S3Location.isS3(targetName)) {
+            return restoreToBucket(out);
+        }
+        target = Path.of(targetName);
         try (Repository repo = repository.open()) {
             Snapshot s = repo.findSnapshot(snapshotRef);
             Restorer restorer = new Restorer(repo, Restorer.Options.defaults().withIncludes(includes).withVerify(verify));
@@ -74,6 +80,40 @@ final class RestoreCommand implements Callable<Integer> {
                     spec.commandLine().getErr().println("summit-dr: " + r.failureCount() + " entries could not be restored");
                 }
                 return ExitCodes.ERROR;
+            }
+            return ExitCodes.OK;
+        }
+    }
+
+    private int restoreToBucket(PrintWriter out) throws InterruptedException {
+        if (!includes.isEmpty() || verify) {
+            throw new CommandFailure("--include and --verify apply to directory targets only", ExitCodes.USAGE);
+        }
+        dr.summit.repository.store.s3.S3Location location;
+        try {
+            location = dr.summit.repository.store.s3.S3Location.parse(targetName);
+        } catch (IllegalArgumentException e) {
+            throw new CommandFailure(e.getMessage(), ExitCodes.USAGE);
+        }
+        try (Repository repo = repository.open();
+             dr.summit.repository.store.s3.S3Bucket bucket = dr.summit.repository.store.s3.S3Bucket.open(location)) {
+            Snapshot s = repo.findSnapshot(snapshotRef);
+            long started = System.nanoTime();
+            dr.summit.files.bucket.BucketRestorer.Result r = new dr.summit.files.bucket.BucketRestorer(repo, 4).restore(s, bucket);
+            long millis = (System.nanoTime() - started) / 1_000_000;
+            if (output.json) {
+                Map<String, Object> json = new LinkedHashMap<>();
+                json.put("snapshot", s.id());
+                json.put("target", location.toString());
+                json.put("files", r.objects());
+                json.put("bytes", r.bytes());
+                json.put("durationMillis", millis);
+                json.put("requests", repo.store().stats().snapshot());
+                json.put("targetRequests", bucket.stats().snapshot());
+                OutputOptions.printJson(out, json);
+            } else {
+                out.printf("restored snapshot %s to %s: %d objects, %s in %s (%s)%n", s.shortId(), location, r.objects(),
+                        Sizes.bytes(r.bytes()), Sizes.duration(millis), Sizes.rate(r.bytes(), millis));
             }
             return ExitCodes.OK;
         }

@@ -48,7 +48,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Archiver {
     /** Tree parts stay well below the 16 MiB object limit; a huge directory becomes several parts. */
-    static final int TREE_PART_LIMIT = 4 * 1024 * 1024;
     private static final int MAX_KEPT_WARNINGS = 1000;
 
     private final Repository repo;
@@ -267,20 +266,7 @@ public final class Archiver {
         }
 
         private List<BlobId> saveTreeParts(List<Node> nodes) {
-            List<BlobId> parts = new ArrayList<>(1);
-            int start = 0;
-            int size = 0;
-            for (int i = 0; i < nodes.size(); i++) {
-                int nodeSize = TreeCodec.encodedSize(nodes.get(i));
-                if (size + nodeSize > TREE_PART_LIMIT && i > start) {
-                    parts.add(saver.save(BlobType.TREE, TreeCodec.encode(nodes.subList(start, i))).id());
-                    start = i;
-                    size = 0;
-                }
-                size += nodeSize;
-            }
-            parts.add(saver.save(BlobType.TREE, TreeCodec.encode(nodes.subList(start, nodes.size()))).id());
-            return parts;
+            return TreeParts.save(saver, nodes);
         }
 
         private CompletableFuture<Node> file(Path path, Node node, Node parentNode) throws InterruptedException {
@@ -345,18 +331,7 @@ public final class Archiver {
 
         /** The node with its content; huge chunk lists go into CHUNK_LIST blobs (see ContentLists). */
         private Node withContent(Node node, FileContentSaver.Content read, int flags) {
-            List<ChunkRef> chunks = read.chunks();
-            if (chunks.size() <= options.maxDirectChunks()) {
-                return node.withContent(chunks, read.size(), flags);
-            }
-            int perList = Math.min(options.maxDirectChunks(), ContentLists.chunksPerList(repo.config().chunkerMax()));
-            List<ChunkRef> lists = new ArrayList<>();
-            for (int from = 0; from < chunks.size(); from += perList) {
-                List<ChunkRef> part = chunks.subList(from, Math.min(chunks.size(), from + perList));
-                BlobId id = saver.save(BlobType.CHUNK_LIST, ContentLists.encode(part)).id();
-                lists.add(new ChunkRef(id, (int) ContentLists.bytes(part)));
-            }
-            return node.withContent(lists, read.size(), flags | Node.INDIRECT_CONTENT);
+            return TreeParts.withContent(saver, repo.config().chunkerMax(), options.maxDirectChunks(), node, read.chunks(), read.size(), flags);
         }
 
         private boolean unchanged(Node now, Node parentNode) {

@@ -23,7 +23,7 @@ import java.util.concurrent.Semaphore;
  * worker pool that hashes, compresses, encrypts and packs it. A semaphore bounds the chunks in
  * flight, so memory stays at a few chunks per worker whatever the file size.
  */
-final class FileContentSaver {
+public final class FileContentSaver {
     private final Chunker chunker;
     private final BlobSaver saver;
     private final ExecutorService workers;
@@ -33,7 +33,7 @@ final class FileContentSaver {
     // cost more than reading small files.
     private final ThreadLocal<byte[]> buffers;
 
-    FileContentSaver(Chunker chunker, BlobSaver saver, ExecutorService workers, int maxChunksInFlight, BackupCounters counters) {
+    public FileContentSaver(Chunker chunker, BlobSaver saver, ExecutorService workers, int maxChunksInFlight, BackupCounters counters) {
         this.chunker = chunker;
         this.saver = saver;
         this.workers = workers;
@@ -43,15 +43,25 @@ final class FileContentSaver {
     }
 
     /** Content of a file as read now: its chunks in order and the number of bytes read. */
-    record Content(List<ChunkRef> chunks, long size) {
+    public record Content(List<ChunkRef> chunks, long size) {
     }
 
     /** Saves a file's content; {@code fixedChunkSize > 0} cuts at fixed offsets instead of by content. */
     Content save(Path file, int fixedChunkSize, Archiver.ChunkInspector inspector) throws IOException, InterruptedException {
+        return save(Files.newInputStream(file), file, fixedChunkSize, inspector);
+    }
+
+    /** Saves a stream's content by content-defined chunks (bucket objects); closes the stream. */
+    public Content save(InputStream stream) throws IOException, InterruptedException {
+        return save(stream, null, 0, null);
+    }
+
+    private Content save(InputStream stream, Path file, int fixedChunkSize, Archiver.ChunkInspector inspector)
+            throws IOException, InterruptedException {
         List<Future<ChunkRef>> pending = new ArrayList<>();
         long size = 0;
         Exception readFailure = null;
-        try (InputStream in = Files.newInputStream(file)) {
+        try (InputStream in = stream) {
             ChunkSource chunks = fixedChunkSize > 0 ? new FixedChunks(in, fixedChunkSize)
                     : new ContentDefinedChunks(new ChunkStream(in, chunker, buffers.get()));
             for (byte[] next = chunks.next(); next != null; next = chunks.next()) {

@@ -153,6 +153,19 @@ public final class S3ObjectStore implements ObjectStore {
         return location;
     }
 
+    /** The SDK client, for {@link S3Bucket} (bucket sources and targets) on the same connection settings. */
+    S3Client client() {
+        return client;
+    }
+
+    S3Errors errors() {
+        return errors;
+    }
+
+    StoreFaults faults() {
+        return faults;
+    }
+
     @Override
     public String location() {
         return location.toString();
