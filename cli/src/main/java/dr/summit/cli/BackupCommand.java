@@ -117,7 +117,7 @@ final class BackupCommand implements Callable<Integer> {
                 }
             }
             dr.summit.files.bucket.BucketArchiver archiver = new dr.summit.files.bucket.BucketArchiver(repo, options);
-            Snapshot s = archiver.backup(bucket, parentSnapshot);
+            Snapshot s = archiver.backup(dr.summit.files.bucket.BucketSource.of(bucket), parentSnapshot);
             requests = repo.store().stats().snapshot();
             Snapshot.Summary m = s.summary();
             if (output.json) {

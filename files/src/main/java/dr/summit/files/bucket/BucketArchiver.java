@@ -76,13 +76,13 @@ public final class BucketArchiver {
         }
     }
 
-    public Snapshot backup(S3Bucket bucket, Snapshot parent) throws InterruptedException {
+    public Snapshot backup(BucketSource bucket, Snapshot parent) throws InterruptedException {
         long started = System.nanoTime();
         Instant startTime = Instant.now();
         ExecutorService workers = Executors.newFixedThreadPool(options.workers(), daemon("summit-worker"));
         ExecutorService readers = Executors.newFixedThreadPool(Math.max(4, options.readers()), daemon("summit-s3-reader"));
         Semaphore inFlight = new Semaphore(Math.max(4, options.readers()) * 4);
-        String rootName = bucket.location().bucket();
+        String rootName = bucket.name();
         try (BlobSaver saver = repo.newBlobSaver(2)) {
             FileContentSaver content = new FileContentSaver(repo.chunker(), saver, workers, options.workers() * 2 + 2, counters);
             Deque<Frame> stack = new ArrayDeque<>();
@@ -90,7 +90,7 @@ public final class BucketArchiver {
             Node parentTop = parentRoot.get(rootName);
             stack.push(new Frame(rootName, parentTop == null ? Map.of() : byName(repo.loadDirectory(parentTop.subtrees()))));
             List<String> openPath = new ArrayList<>();
-            String prefix = bucket.location().keyPrefix();
+            String prefix = bucket.keyPrefix();
             bucket.forEach(object -> {
                 String[] parts = object.key().substring(prefix.length()).split("/", -1);
                 List<String> dirs = new ArrayList<>();
@@ -116,10 +116,15 @@ public final class BucketArchiver {
                 Frame top = stack.peek();
                 String name = BucketNames.escape(parts[parts.length - 1]);
                 Node previous = top.before.get(name);
+                if (previous == null || previous.type() != NodeType.FILE) {
+                    // Stored under the conflict name when the key is also a prefix ("a" beside "a/b").
+                    previous = top.before.get(name + BucketNames.CONFLICT_SUFFIX);
+                }
+                Node found = previous;
                 inFlight.acquire();
                 top.children.add(CompletableFuture.supplyAsync(() -> {
                     try {
-                        return object(bucket, object, name, previous, content, saver);
+                        return object(bucket, object, name, found, content, saver);
                     } finally {
                         inFlight.release();
                     }
@@ -136,11 +141,11 @@ public final class BucketArchiver {
                     counters.bytesRead.get(), saver.newBlobs(), saver.newBytes(), saver.storedBytes(), 0, 0,
                     (System.nanoTime() - started) / 1_000_000);
             Map<String, String> attributes = new LinkedHashMap<>();
-            attributes.put("s3.bucket", bucket.location().bucket());
+            attributes.put("s3.bucket", bucket.name());
             attributes.put("s3.prefix", prefix);
-            attributes.put("s3.endpoint", bucket.location().endpointDescription());
+            attributes.put("s3.endpoint", bucket.endpoint());
             Snapshot snapshot = new Snapshot(null, Snapshot.VERSION, KIND, startTime, options.host(), options.username(),
-                    List.of(bucket.location().toString()), options.tags(), rootTree.hex(), parent == null ? null : parent.id(),
+                    List.of(bucket.location()), options.tags(), rootTree.hex(), parent == null ? null : parent.id(),
                     options.program(), summary, attributes);
             return repo.saveSnapshot(snapshot);
         } finally {
@@ -171,7 +176,7 @@ public final class BucketArchiver {
         return dir.withSubtrees(TreeParts.save(saver, nodes));
     }
 
-    private Node object(S3Bucket bucket, S3Bucket.ObjectInfo object, String name, Node previous, FileContentSaver content,
+    private Node object(BucketSource bucket, S3Bucket.ObjectInfo object, String name, Node previous, FileContentSaver content,
                         BlobSaver saver) {
         counters.files.incrementAndGet();
         counters.totalBytes.addAndGet(object.size());
