@@ -3,33 +3,16 @@ package dr.summit.bench;
 import dr.summit.repository.blob.Compression;
 import dr.summit.repository.blob.PayloadCodec;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Threads;
-import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@link PayloadCodec} over every chunk of the input: encode (compress, or store raw what does
  * not shrink by 1/32, as a backup does) and decode (as a restore does). MB/s are of plaintext.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-XX:+UseParallelGC", "-XX:CompileThresholdScaling=0.05"})
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-@Threads(1)
-public class CompressionBenchmark {
+public class CompressionBenchmark extends OneCoreSettings {
     /** zstd-3 (the repository default) or lz4 (init --compression lz4). */
     @Param({"zstd-3", "lz4"})
     public String codec;

@@ -5,32 +5,15 @@ import dr.summit.repository.blob.BlobType;
 import dr.summit.repository.crypto.AesGcm;
 import dr.summit.repository.pack.PackFormat;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Threads;
-import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
-import java.util.concurrent.TimeUnit;
 
 /**
  * AES-256-GCM ({@link AesGcm}) over every chunk of the input, with a blob's associated data and a
  * fresh nonce per chunk as in a pack: seal into a reused buffer, and open (authenticate + decrypt).
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-XX:+UseParallelGC", "-XX:CompileThresholdScaling=0.05"})
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-@Threads(1)
-public class EncryptionBenchmark {
+public class EncryptionBenchmark extends OneCoreSettings {
     private byte[] key;
     private byte[] aad;
     private byte[] out;

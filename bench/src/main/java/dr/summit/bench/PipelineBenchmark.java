@@ -7,22 +7,12 @@ import dr.summit.repository.blob.PayloadCodec;
 import dr.summit.repository.chunker.ChunkStream;
 import dr.summit.repository.pack.PackBuilder;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Threads;
-import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.util.concurrent.TimeUnit;
 
 /**
  * What one backup worker does per chunk, on one thread (repository/BlobSaver.save): chunk →
@@ -31,14 +21,7 @@ import java.util.concurrent.TimeUnit;
  * of the store. Not included: reading files, the index lookup (every chunk is new here), the
  * upload and the index.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-XX:+UseParallelGC", "-XX:CompileThresholdScaling=0.05"})
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-@Threads(1)
-public class PipelineBenchmark {
+public class PipelineBenchmark extends OneCoreSettings {
     private static final int PACK_SIZE = 16 << 20;
 
     @Param({"zstd-3", "lz4"})

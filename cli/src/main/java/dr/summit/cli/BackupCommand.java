@@ -61,8 +61,7 @@ final class BackupCommand implements Callable<Integer> {
         try (Repository repo = repository.open()) {
             int adopted = repo.indexUnindexedPacks();
             String hostName = host != null ? host : hostName();
-            Archiver.Options options = Archiver.Options.defaults(hostName, System.getProperty("user.name"), "summit-dr " + Main.VERSION)
-                    .withTags(tags);
+            Archiver.Options options = archiverOptions(hostName);
             if (workers != null) {
                 options = options.withThreads(workers, Math.max(2, Math.min(4, workers)));
             }
@@ -90,20 +89,18 @@ final class BackupCommand implements Callable<Integer> {
         }
     }
 
+    private Archiver.Options archiverOptions(String hostName) {
+        return Archiver.Options.defaults(hostName, System.getProperty("user.name"), "summit-dr " + Main.VERSION).withTags(tags);
+    }
+
     /** {@code backup s3://bucket/prefix}: the objects of a bucket as a snapshot of kind "s3". */
     private int backupBucket(PrintWriter out, String location) throws InterruptedException {
-        dr.summit.repository.store.s3.S3Location source;
-        try {
-            source = dr.summit.repository.store.s3.S3Location.parse(location);
-        } catch (IllegalArgumentException e) {
-            throw new CommandFailure(e.getMessage(), ExitCodes.USAGE);
-        }
+        dr.summit.repository.store.s3.S3Location source = RepositoryOptions.parseS3(location);
         try (Repository repo = repository.open();
              dr.summit.repository.store.s3.S3Bucket bucket = dr.summit.repository.store.s3.S3Bucket.open(source)) {
             repo.indexUnindexedPacks();
             String hostName = host != null ? host : hostName();
-            Archiver.Options options = Archiver.Options.defaults(hostName, System.getProperty("user.name"), "summit-dr " + Main.VERSION)
-                    .withTags(tags);
+            Archiver.Options options = archiverOptions(hostName);
             Snapshot parentSnapshot = null;
             if (parent != null) {
                 parentSnapshot = repo.findSnapshot(parent);

@@ -81,6 +81,15 @@ public final class RepositoryOptions {
     @picocli.CommandLine.Spec(picocli.CommandLine.Spec.Target.MIXEE)
     picocli.CommandLine.Model.CommandSpec mixee;
 
+    /** An s3: location given as a backup source or restore target; malformed is a usage error. */
+    static dr.summit.repository.store.s3.S3Location parseS3(String location) {
+        try {
+            return dr.summit.repository.store.s3.S3Location.parse(location);
+        } catch (IllegalArgumentException e) {
+            throw new CommandFailure(e.getMessage(), ExitCodes.USAGE);
+        }
+    }
+
     /** Opens without loading the index but holding a lease (long-running writers such as the agent). */
     Repository openWithLease(String command) {
         Repository repo = openWithoutIndex();

@@ -89,12 +89,7 @@ final class RestoreCommand implements Callable<Integer> {
         if (!includes.isEmpty() || verify) {
             throw new CommandFailure("--include and --verify apply to directory targets only", ExitCodes.USAGE);
         }
-        dr.summit.repository.store.s3.S3Location location;
-        try {
-            location = dr.summit.repository.store.s3.S3Location.parse(targetName);
-        } catch (IllegalArgumentException e) {
-            throw new CommandFailure(e.getMessage(), ExitCodes.USAGE);
-        }
+        dr.summit.repository.store.s3.S3Location location = RepositoryOptions.parseS3(targetName);
         try (Repository repo = repository.open();
              dr.summit.repository.store.s3.S3Bucket bucket = dr.summit.repository.store.s3.S3Bucket.open(location)) {
             Snapshot s = repo.findSnapshot(snapshotRef);

@@ -79,7 +79,7 @@ class PruneFaultTest {
             }
             // A process that failed may not have removed its lease (as after a crash): it expires.
             // Here it is removed instead of waited for.
-            deleteTree(dir.resolve("leases"));
+            FilesTestSupport.deleteTree(dir.resolve("leases"));
             try (Repository repo = FilesTestSupport.open(dir)) {
                 Pruner.Result again = new Pruner(repo).execute(new Pruner(repo).plan(0.0));
                 assertThat(again.sweep().marksWaiting()).as("after failing at call %d: %s", n, again.sweep().waitingOn()).isZero();
@@ -92,33 +92,14 @@ class PruneFaultTest {
                 assertThat(TreeFingerprint.differences(expected, TreeFingerprint.of(target.resolve("kept"))))
                         .as("restore after failing at call %d", n).isEmpty();
             }
-            deleteTree(dir);
+            FilesTestSupport.deleteTree(dir);
         }
     }
 
     private Path copy(Path from, String name) throws IOException {
         Path to = tmp.resolve(name);
-        try (Stream<Path> paths = Files.walk(from)) {
-            for (Path p : paths.toList()) {
-                Path target = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(p, target);
-                }
-            }
-        }
+        FilesTestSupport.copyTree(from, to);
         return to;
     }
 
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
-    }
 }

@@ -61,7 +61,7 @@ class ReencryptionTest {
         Path before = tree("before", 1);
         FilesTestSupport.backup(repoDir, before, null);
         Path stolenKeys = tmp.resolve("stolen");
-        copyTree(repoDir.resolve("keys"), stolenKeys);
+        FilesTestSupport.copyTree(repoDir.resolve("keys"), stolenKeys);
 
         Path after = tree("after", 2);
         Reencryptor.Result result;
@@ -91,8 +91,8 @@ class ReencryptionTest {
         }
 
         // The attacker combines the stolen keys/ with today's data.
-        deleteTree(repoDir.resolve("keys"));
-        copyTree(stolenKeys, repoDir.resolve("keys"));
+        FilesTestSupport.deleteTree(repoDir.resolve("keys"));
+        FilesTestSupport.copyTree(stolenKeys, repoDir.resolve("keys"));
         try (Repository attacker = Repository.openWithoutIndex(new LocalDirectoryStore(repoDir),
                 Credentials.age(AgeIdentities.parse(leaked.identity().clone())))) {
             Set<Integer> known = attacker.keyring().epochs().keySet();
@@ -127,7 +127,7 @@ class ReencryptionTest {
         java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
         boolean[] counting = {false};
         Path probe = tmp.resolve("probe");
-        copyTree(template, probe);
+        FilesTestSupport.copyTree(template, probe);
         try (Repository repo = Repository.open(new LocalDirectoryStore(probe, (call, name) -> {
             if (counting[0]) {
                 calls.incrementAndGet();
@@ -140,7 +140,7 @@ class ReencryptionTest {
         assertThat(total).isGreaterThan(20);
         for (int failAt = 1; failAt <= total; failAt += 2) {
             Path dir = tmp.resolve("fail-" + failAt);
-            copyTree(template, dir);
+            FilesTestSupport.copyTree(template, dir);
             int n = failAt;
             java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
             boolean[] armed = {false};
@@ -154,7 +154,7 @@ class ReencryptionTest {
             } catch (dr.summit.repository.store.StoreException injected) {
                 assertThat(injected.getMessage()).contains("injected");
             }
-            deleteTree(dir.resolve("leases"));   // what a crash leaves expires; here it is removed
+            FilesTestSupport.deleteTree(dir.resolve("leases"));   // what a crash leaves expires; here it is removed
             try (Repository repo = FilesTestSupport.open(dir)) {
                 Reencryptor.Result again = new Reencryptor(repo).run();
                 assertThat(again.blockers()).as("after failing at call %d", n).isEmpty();
@@ -168,31 +168,8 @@ class ReencryptionTest {
                 FilesTestSupport.restore(dir, repo.findSnapshot("latest"), target, List.of());
             }
             assertThat(TreeFingerprint.differences(expected, TreeFingerprint.of(target.resolve("src")))).as("after failing at call %d", n).isEmpty();
-            deleteTree(dir);
+            FilesTestSupport.deleteTree(dir);
         }
     }
 
-    private static void copyTree(Path from, Path to) throws IOException {
-        try (Stream<Path> paths = Files.walk(from)) {
-            for (Path p : paths.toList()) {
-                Path target = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(p, target);
-                }
-            }
-        }
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
-    }
 }

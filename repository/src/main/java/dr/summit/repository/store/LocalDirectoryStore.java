@@ -53,19 +53,9 @@ public final class LocalDirectoryStore implements ObjectStore {
     public void put(String name, byte[] data, int offset, int length) {
         faults.before(StoreFaults.Call.PUT, name);
         Path target = resolve(name);
-        Path dir = target.getParent();
-        byte[] suffix = new byte[8];
-        RANDOM.nextBytes(suffix);
-        Path temp = dir.resolve(TEMP_PREFIX + target.getFileName() + "-" + HexFormat.of().formatHex(suffix));
+        Path temp = null;
         try {
-            Files.createDirectories(dir);
-            try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                ByteBuffer buffer = ByteBuffer.wrap(data, offset, length);
-                while (buffer.hasRemaining()) {
-                    out.write(buffer);
-                }
-                out.force(true);
-            }
+            temp = writeTemporary(target, data, offset, length);
             try {
                 Files.createLink(target, temp);
             } catch (FileAlreadyExistsException e) {
@@ -73,7 +63,7 @@ public final class LocalDirectoryStore implements ObjectStore {
             } finally {
                 Files.deleteIfExists(temp);
             }
-            fsyncDirectory(dir);
+            fsyncDirectory(target.getParent());
         } catch (IOException e) {
             deleteQuietly(temp);
             throw new StoreException("cannot write " + name + " in " + location() + ": " + describe(e), e);
@@ -85,27 +75,37 @@ public final class LocalDirectoryStore implements ObjectStore {
     public void replace(String name, byte[] data) {
         faults.before(StoreFaults.Call.PUT, name);
         Path target = resolve(name);
-        Path dir = target.getParent();
-        byte[] suffix = new byte[8];
-        RANDOM.nextBytes(suffix);
-        Path temp = dir.resolve(TEMP_PREFIX + target.getFileName() + "-" + HexFormat.of().formatHex(suffix));
+        Path temp = null;
         try {
-            Files.createDirectories(dir);
-            try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                ByteBuffer buffer = ByteBuffer.wrap(data);
-                while (buffer.hasRemaining()) {
-                    out.write(buffer);
-                }
-                out.force(true);
-            }
+            temp = writeTemporary(target, data, 0, data.length);
             // rename(2) replaces atomically: a reader opens either the old file or the new one.
             Files.move(temp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            fsyncDirectory(dir);
+            fsyncDirectory(target.getParent());
         } catch (IOException e) {
             deleteQuietly(temp);
             throw new StoreException("cannot replace " + name + " in " + location() + ": " + describe(e), e);
         }
         stats.put(data.length);
+    }
+
+    /** Writes and fsyncs the bytes under a temporary name next to {@code target}; returns that name. */
+    private static Path writeTemporary(Path target, byte[] data, int offset, int length) throws IOException {
+        Path dir = target.getParent();
+        byte[] suffix = new byte[8];
+        RANDOM.nextBytes(suffix);
+        Path temp = dir.resolve(TEMP_PREFIX + target.getFileName() + "-" + HexFormat.of().formatHex(suffix));
+        Files.createDirectories(dir);
+        try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ByteBuffer buffer = ByteBuffer.wrap(data, offset, length);
+            while (buffer.hasRemaining()) {
+                out.write(buffer);
+            }
+            out.force(true);
+        } catch (IOException e) {
+            deleteQuietly(temp);
+            throw e;
+        }
+        return temp;
     }
 
     @Override
@@ -236,6 +236,9 @@ public final class LocalDirectoryStore implements ObjectStore {
     }
 
     private static void deleteQuietly(Path path) {
+        if (path == null) {
+            return;
+        }
         try {
             Files.deleteIfExists(path);
         } catch (IOException ignored) {
