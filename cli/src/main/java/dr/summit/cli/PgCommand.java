@@ -22,6 +22,7 @@ import java.sql.DriverManager;
 import java.time.OffsetDateTime;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -140,6 +141,21 @@ final class PgCommand implements Runnable {
         @Option(names = "--start", description = "Start the server and wait until recovery reached the target (or report why it stopped).") boolean start;
         @Option(names = "--pg-bin", paramLabel = "DIR", defaultValue = "/usr/lib/postgresql/15/bin", description = "PostgreSQL binaries for --start (default ${DEFAULT-VALUE}).") Path pgBin;
         @Option(names = "--timeout", defaultValue = "3600", description = "Seconds --start waits for recovery (default ${DEFAULT-VALUE}).") long timeoutSeconds;
+        @Option(names = "--tablespace-map", paramLabel = "OID|DIR=NEWDIR",
+                description = "Restore a tablespace (by OID or its directory at backup time) into NEWDIR instead of its original directory (repeatable).")
+        List<String> tablespaceMap = new ArrayList<>();
+
+        private Map<String, Path> tablespaceMap() {
+            Map<String, Path> map = new LinkedHashMap<>();
+            for (String entry : tablespaceMap) {
+                int eq = entry.indexOf('=');
+                if (eq <= 0 || eq == entry.length() - 1) {
+                    throw new CommandFailure("--tablespace-map takes OID=DIR or OLD_DIR=NEW_DIR, got '" + entry + "'", ExitCodes.USAGE);
+                }
+                map.put(entry.substring(0, eq), Path.of(entry.substring(eq + 1)));
+            }
+            return map;
+        }
 
         @Override
         public Integer call() throws Exception {
@@ -154,6 +170,7 @@ final class PgCommand implements Runnable {
                 plan.put("backupStopLsn", backup.attribute(BaseBackup.STOP_LSN));
                 plan.put("bytes", backup.summary() == null ? 0 : backup.summary().totalBytes());
                 plan.put("recoverySettings", target.settings());
+                plan.put("tablespaces", BaseBackup.tablespacesOf(backup));
                 dr.summit.postgres.wal.WalContinuity.Report wal = restore.walContinuity(backup);
                 plan.put("walFrom", wal.firstSegment());
                 plan.put("walTo", wal.lastSegment());
@@ -167,7 +184,7 @@ final class PgCommand implements Runnable {
                     spec.commandLine().getErr().println("warning: " + message + "; PostgreSQL refuses a target beyond it");
                 }
                 if (!dryRun) {
-                    RestoreResult r = restore.restore(backup, pgdata, target, restoreCommand());
+                    RestoreResult r = restore.restore(backup, pgdata, target, restoreCommand(), tablespaceMap());
                     plan.put("restoredFiles", r.files());
                     if (start) {
                         long t0 = System.nanoTime();

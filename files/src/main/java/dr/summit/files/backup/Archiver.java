@@ -143,6 +143,15 @@ public final class Archiver {
      */
     public Result backup(List<Path> paths, Snapshot parent, java.util.function.UnaryOperator<Snapshot> beforeCommit)
             throws InterruptedException {
+        return backup(paths, null, parent, beforeCommit);
+    }
+
+    /**
+     * Like {@link #backup(List, Snapshot, java.util.function.UnaryOperator)}, with the name each path
+     * gets at the snapshot root ({@code rootNames}, parallel to {@code paths}; null: base names).
+     */
+    public Result backup(List<Path> paths, List<String> rootNames, Snapshot parent,
+                         java.util.function.UnaryOperator<Snapshot> beforeCommit) throws InterruptedException {
         long started = System.nanoTime();
         // The snapshot is dated when reading began: no file in it is older than that moment.
         Instant startTime = Instant.now();
@@ -156,8 +165,10 @@ public final class Archiver {
             List<Path> absolute = paths.stream().map(p -> p.toAbsolutePath().normalize()).toList();
             List<CompletableFuture<Node>> roots = new ArrayList<>();
             List<String> names = new ArrayList<>();
-            for (Path path : absolute) {
-                byte[] name = path.getFileName() == null ? "root".getBytes() : RawPaths.nameBytes(path);
+            for (int i = 0; i < absolute.size(); i++) {
+                Path path = absolute.get(i);
+                byte[] name = rootNames != null ? rootNames.get(i).getBytes(java.nio.charset.StandardCharsets.UTF_8)
+                        : path.getFileName() == null ? "root".getBytes() : RawPaths.nameBytes(path);
                 Node node;
                 try {
                     node = nodeReader.read(path, name);

@@ -36,6 +36,11 @@ public final class BaseBackup {
     public static final String PAGES_CHECKED = "pg.pagesChecked";
     public static final String CHECKSUM_FAILURES = "pg.checksumFailures";
     public static final String CHECKSUM_FAILED_PAGES = "pg.checksumFailedPages";
+    /** Name of the data directory's entry at the snapshot root (the others are tablespaces). */
+    public static final String DATA_ROOT = "pg.dataRoot";
+    /** One line per tablespace: "OID LOCATION" as at backup time; its files are under "pg_tblspc_OID" at the root. */
+    public static final String TABLESPACES = "pg.tablespaces";
+    public static final String TABLESPACE_ROOT_PREFIX = "pg_tblspc_";
 
     private final Repository repo;
     private final Archiver.Options options;
@@ -78,8 +83,24 @@ public final class BaseBackup {
             checksums = "on".equals(rs.getString(1));
         }
         PageVerifier verifier = checksums ? new PageVerifier(pgdata, PageVerifier.parseLsn(attributes.get(START_LSN))) : null;
-        Archiver archiver = new Archiver(repo, options.withLayout(DataDirectoryLayout.of(pgdata, verifier)));
-        return archiver.backup(List.of(pgdata), parent, snapshot -> {
+        // Tablespaces live outside the data directory (pg_tblspc holds links to them): each is one
+        // more root of the snapshot, named after its OID.
+        Map<String, Path> tablespaces = tablespaces(conn);
+        List<Path> roots = new java.util.ArrayList<>(List.of(pgdata));
+        String dataRoot = pgdata.toAbsolutePath().normalize().getFileName().toString();
+        List<String> names = new java.util.ArrayList<>(List.of(dataRoot));
+        StringBuilder spaces = new StringBuilder();
+        tablespaces.forEach((oid, location) -> {
+            roots.add(location);
+            names.add(TABLESPACE_ROOT_PREFIX + oid);
+            spaces.append(oid).append(' ').append(location).append('\n');
+        });
+        attributes.put(DATA_ROOT, dataRoot);
+        if (!tablespaces.isEmpty()) {
+            attributes.put(TABLESPACES, spaces.toString());
+        }
+        Archiver archiver = new Archiver(repo, options.withLayout(DataDirectoryLayout.of(pgdata, List.copyOf(tablespaces.values()), verifier)));
+        return archiver.backup(roots, names, parent, snapshot -> {
             try (Statement st = conn.createStatement();
                  ResultSet rs = st.executeQuery("SELECT lsn, labelfile, spcmapfile, now() FROM pg_backup_stop(true)")) {
                 rs.next();
@@ -102,6 +123,36 @@ public final class BaseBackup {
             }
             return snapshot.withAttributes(attributes);
         });
+    }
+
+    /** OID → directory of every tablespace outside the data directory. */
+    private static Map<String, Path> tablespaces(Connection conn) throws SQLException {
+        Map<String, Path> found = new java.util.TreeMap<>();
+        try (Statement st = conn.createStatement();
+             ResultSet rs = st.executeQuery("SELECT oid, pg_tablespace_location(oid) FROM pg_tablespace ORDER BY oid")) {
+            while (rs.next()) {
+                String location = rs.getString(2);
+                if (location != null && !location.isEmpty()) {
+                    found.put(rs.getString(1), Path.of(location));
+                }
+            }
+        }
+        return found;
+    }
+
+    /** Parses {@link #TABLESPACES}: OID → location at backup time, in OID order. */
+    public static Map<String, String> tablespacesOf(Snapshot backup) {
+        Map<String, String> map = new java.util.TreeMap<>();
+        String text = backup.attribute(TABLESPACES);
+        if (text != null) {
+            for (String line : text.split("\n")) {
+                int space = line.indexOf(' ');
+                if (space > 0) {
+                    map.put(line.substring(0, space), line.substring(space + 1));
+                }
+            }
+        }
+        return map;
     }
 
     private static void requireArchiving(Statement st) throws SQLException {

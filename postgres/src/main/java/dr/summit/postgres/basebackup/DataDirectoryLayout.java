@@ -29,11 +29,34 @@ public final class DataDirectoryLayout {
 
     /** The layout, verifying page checksums with {@code verifier} when it is not null. */
     public static Archiver.Layout of(Path pgdata, PageVerifier verifier) {
+        return of(pgdata, java.util.List.of(), verifier);
+    }
+
+    /**
+     * The layout of a data directory and its tablespaces' directories (the targets of
+     * pg_tblspc's links): everything in a tablespace directory is relation data, except
+     * temporary files.
+     */
+    public static Archiver.Layout of(Path pgdata, java.util.List<Path> tablespaces, PageVerifier verifier) {
         Path root = pgdata.toAbsolutePath().normalize();
+        java.util.List<Path> spaces = tablespaces.stream().map(t -> t.toAbsolutePath().normalize()).toList();
         // A fuzzy copy: pages change under the reader and tables are dropped during the backup;
         // WAL replay from the backup's start makes the copy consistent.
-        return new Archiver.Layout(KIND, p -> skip(root, p), p -> relationFile(root, p), RELATION_CHUNK, true,
-                verifier == null ? null : verifier::inspect);
+        return new Archiver.Layout(KIND, p -> skip(root, p) || (inAny(spaces, p) && temporary(p)),
+                p -> relationFile(root, p) || inAny(spaces, p), RELATION_CHUNK, true, verifier == null ? null : verifier::inspect);
+    }
+
+    private static boolean inAny(java.util.List<Path> roots, Path p) {
+        for (Path r : roots) {
+            if (p.startsWith(r) && !p.equals(r)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean temporary(Path entry) {
+        return entry.getFileName().toString().startsWith("pgsql_tmp");
     }
 
     static boolean skip(Path root, Path entry) {

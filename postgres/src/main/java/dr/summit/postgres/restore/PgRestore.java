@@ -17,6 +17,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Restores a PostgreSQL data directory for point-in-time recovery: picks the newest base backup
@@ -81,15 +82,32 @@ public final class PgRestore {
      */
     public RestoreResult restore(Snapshot backup, Path pgdata, RecoveryTarget target, String restoreCommand)
             throws IOException, InterruptedException {
+        return restore(backup, pgdata, target, restoreCommand, Map.of());
+    }
+
+    /**
+     * Like {@link #restore(Snapshot, Path, RecoveryTarget, String)}; each tablespace goes to its
+     * directory at backup time unless {@code tablespaceMap} maps its OID or that directory to another.
+     * Every target directory must be absent or empty: nothing is overwritten.
+     */
+    public RestoreResult restore(Snapshot backup, Path pgdata, RecoveryTarget target, String restoreCommand,
+                                 Map<String, Path> tablespaceMap) throws IOException, InterruptedException {
         Path data = pgdata.toAbsolutePath().normalize();
-        if (Files.exists(data)) {
-            try (DirectoryStream<Path> entries = Files.newDirectoryStream(data)) {
-                if (entries.iterator().hasNext()) {
-                    throw new RepositoryException("data directory " + data + " is not empty; restore into an empty or new directory");
-                }
+        Map<String, Path> tablespaceTargets = new java.util.TreeMap<>();
+        BaseBackup.tablespacesOf(backup).forEach((oid, location) -> tablespaceTargets.put(oid,
+                tablespaceMap.getOrDefault(oid, tablespaceMap.getOrDefault(location, Path.of(location))).toAbsolutePath().normalize()));
+        for (String key : tablespaceMap.keySet()) {
+            if (!tablespaceTargets.containsKey(key) && !BaseBackup.tablespacesOf(backup).containsValue(key)) {
+                throw new RepositoryException("--tablespace-map " + key + ": base backup " + backup.shortId()
+                        + " has no such tablespace (it has: " + BaseBackup.tablespacesOf(backup) + ")");
             }
-            Files.delete(data);
         }
+        requireEmpty(data, "data directory " + data);
+        for (Map.Entry<String, Path> t : tablespaceTargets.entrySet()) {
+            requireEmpty(t.getValue(), "tablespace " + t.getKey() + " directory " + t.getValue()
+                    + " (map it elsewhere with --tablespace-map " + t.getKey() + "=DIR)");
+        }
+        deleteIfEmpty(data);
         Path staging = data.resolveSibling(data.getFileName() + ".summit-restore");
         RestoreResult result = new Restorer(repo, Restorer.Options.defaults()).restore(backup, staging);
         if (!result.complete()) {
@@ -97,14 +115,31 @@ public final class PgRestore {
                     + String.join("; ", result.failures().stream().limit(3).toList()));
         }
         Path restoredRoot;
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(staging)) {
-            restoredRoot = entries.iterator().next();
+        if (backup.attribute(BaseBackup.DATA_ROOT) != null) {
+            restoredRoot = staging.resolve(backup.attribute(BaseBackup.DATA_ROOT));
+        } else {
+            try (DirectoryStream<Path> entries = Files.newDirectoryStream(staging)) {
+                restoredRoot = entries.iterator().next();
+            }
         }
         Files.move(restoredRoot, data);
+        StringBuilder map = new StringBuilder();
+        for (Map.Entry<String, Path> t : tablespaceTargets.entrySet()) {
+            deleteIfEmpty(t.getValue());
+            Files.createDirectories(t.getValue().getParent());
+            moveTree(staging.resolve(BaseBackup.TABLESPACE_ROOT_PREFIX + t.getKey()), t.getValue());
+            Path link = data.resolve("pg_tblspc").resolve(t.getKey());
+            Files.deleteIfExists(link);
+            Files.createSymbolicLink(link, t.getValue());
+            map.append(t.getKey()).append(' ').append(t.getValue()).append('\n');
+        }
         Files.delete(staging);
         Files.createDirectories(data.resolve("pg_wal"));
         writeOwnedLike(data, "backup_label", backup.attribute(BaseBackup.BACKUP_LABEL));
-        if (backup.attribute(BaseBackup.TABLESPACE_MAP) != null) {
+        if (!tablespaceTargets.isEmpty()) {
+            // Recovery re-creates pg_tblspc's links from this file: it names the directories restored to.
+            writeOwnedLike(data, "tablespace_map", map.toString());
+        } else if (backup.attribute(BaseBackup.TABLESPACE_MAP) != null) {
             writeOwnedLike(data, "tablespace_map", backup.attribute(BaseBackup.TABLESPACE_MAP));
         }
         writeOwnedLike(data, "recovery.signal", "");
@@ -116,6 +151,49 @@ public final class PgRestore {
         Files.writeString(autoConf, conf, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.WRITE);
         return result;
+    }
+
+    private static void requireEmpty(Path dir, String what) throws IOException {
+        if (Files.isDirectory(dir)) {
+            try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+                if (entries.iterator().hasNext()) {
+                    throw new RepositoryException(what + " is not empty; restore into an empty or new directory");
+                }
+            }
+        } else if (Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            throw new RepositoryException(what + " exists and is not a directory");
+        }
+    }
+
+    private static void deleteIfEmpty(Path dir) throws IOException {
+        if (Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            Files.delete(dir);
+        }
+    }
+
+    /**
+     * Moves a restored tree into place: a rename on one file system; across file systems (a
+     * tablespace on another disk) a copy that keeps modes, times and owners, then the source is deleted.
+     */
+    static void moveTree(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            return;
+        } catch (java.nio.file.AtomicMoveNotSupportedException | java.nio.file.DirectoryNotEmptyException acrossFileSystems) {
+            // fall through to copying
+        }
+        List<Path> all;
+        try (var walk = Files.walk(from)) {
+            all = walk.toList();
+        }
+        for (Path source : all) {
+            Path target = to.resolve(from.relativize(source).toString());
+            Files.copy(source, target, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            Files.setOwner(target, Files.getOwner(source, java.nio.file.LinkOption.NOFOLLOW_LINKS));
+        }
+        for (int i = all.size() - 1; i >= 0; i--) {
+            Files.delete(all.get(i));
+        }
     }
 
     private static final java.util.regex.Pattern RECOVERY_SETTING = java.util.regex.Pattern.compile(
