@@ -37,6 +37,8 @@ final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--dir", defaultValue = "demo", description = "Working directory of the demo (recreated; default ./${DEFAULT-VALUE}).")
     Path dir;
+    @Option(names = "--no-postgres", description = "Skip the PostgreSQL point-in-time recovery part.")
+    boolean skipPostgres;
     @Option(names = "--size-mib", defaultValue = "200", description = "Approximate size of the sample tree (default ${DEFAULT-VALUE} MiB).")
     int sizeMiB;
 
@@ -80,7 +82,15 @@ final class DemoCommand implements Callable<Integer> {
                     Sizes.bytes(stats.logicalBytes()), Sizes.bytes(stats.storedBytes()), stats.dedupRatio(),
                     Sizes.duration((System.nanoTime() - t0) / 1_000_000) + " in all");
         }
-        out.println(ok ? "Demo OK: both snapshots restored identical to what was backed up."
+        String pgResult = "";
+        if (!skipPostgres && DemoPostgres.available()) {
+            boolean pgOk = new DemoPostgres(out).run();
+            ok &= pgOk;
+            pgResult = pgOk ? " PostgreSQL point-in-time recovery returned exactly the rows committed before the target." : "";
+        } else {
+            out.println("9. PostgreSQL point-in-time recovery: skipped (" + (skipPostgres ? "--no-postgres" : "no PostgreSQL 15 server in " + DemoPostgres.BIN) + ")");
+        }
+        out.println(ok ? "Demo OK: both snapshots restored identical to what was backed up." + pgResult
                 : "Demo FAILED: see the differences above.");
         out.printf("Try: SUMMIT_REPOSITORY=%s SUMMIT_PASSWORD_FILE=%s ./summit-dr snapshots%n", repoDir, passwordFile);
         return ok ? ExitCodes.OK : ExitCodes.ERROR;

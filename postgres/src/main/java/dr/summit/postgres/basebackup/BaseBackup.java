@@ -45,6 +45,7 @@ public final class BaseBackup {
     private final Repository repo;
     private final Archiver.Options options;
     private final String cluster;
+    private final long archiveWaitMillis = Long.getLong("summit.pg.archiveWaitSeconds", 600) * 1000;
 
     public BaseBackup(Repository repo, Archiver.Options options, String cluster) {
         this.repo = repo;
@@ -101,6 +102,12 @@ public final class BaseBackup {
         }
         Archiver archiver = new Archiver(repo, options.withLayout(DataDirectoryLayout.of(pgdata, List.copyOf(tablespaces.values()), verifier)));
         return archiver.backup(roots, names, parent, snapshot -> {
+            try (Statement limit = conn.createStatement()) {
+                // pg_backup_stop(true) waits for the archiver without end when archive_command keeps failing.
+                limit.execute("SET statement_timeout = " + archiveWaitMillis);
+            } catch (SQLException e) {
+                throw new RepositoryException("cannot set statement_timeout before pg_backup_stop: " + e.getMessage(), e);
+            }
             try (Statement st = conn.createStatement();
                  ResultSet rs = st.executeQuery("SELECT lsn, labelfile, spcmapfile, now() FROM pg_backup_stop(true)")) {
                 rs.next();
@@ -119,10 +126,27 @@ public final class BaseBackup {
                     }
                 }
             } catch (SQLException e) {
+                if ("57014".equals(e.getSQLState())) {
+                    throw new RepositoryException("the WAL of this backup was not archived within " + archiveWaitMillis / 1000
+                            + " s, no snapshot written: archive_command is failing or too slow" + archiverStatus(conn)
+                            + " (see the server log; -Dsummit.pg.archiveWaitSeconds to wait longer)");
+                }
                 throw new RepositoryException("pg_backup_stop failed, no snapshot written: " + e.getMessage(), e);
             }
             return snapshot.withAttributes(attributes);
         });
+    }
+
+    /** pg_stat_archiver's last failure, for the error message; empty when it cannot be read. */
+    private static String archiverStatus(Connection conn) {
+        try (Statement st = conn.createStatement();
+             ResultSet rs = st.executeQuery("SELECT failed_count, last_failed_wal, last_archived_wal FROM pg_stat_archiver")) {
+            rs.next();
+            return " (pg_stat_archiver: " + rs.getLong(1) + " failures, last failed " + rs.getString(2) + ", last archived "
+                    + rs.getString(3) + ")";
+        } catch (SQLException e) {
+            return "";
+        }
     }
 
     /** OID → directory of every tablespace outside the data directory. */
