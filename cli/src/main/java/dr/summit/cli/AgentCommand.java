@@ -33,7 +33,7 @@ final class AgentCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (Repository repo = repository.openWithLease("agent");
+        try (Repository repo = repository.openWithWriterLease("summit-dr agent");
              WalAgent agent = new WalAgent(new WalArchive(repo, cluster.cluster), pgdata == null ? null : pgdata.resolve("pg_wal"), parallel);
              AgentServer server = new AgentServer(agent, socket)) {
             spec.commandLine().getOut().println("summit-dr agent for cluster " + cluster.cluster + " listening on " + server.socket());

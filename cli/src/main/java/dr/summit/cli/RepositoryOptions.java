@@ -90,10 +90,13 @@ public final class RepositoryOptions {
         }
     }
 
-    /** Opens without loading the index but holding a lease (long-running writers such as the agent). */
-    Repository openWithLease(String command) {
+    /**
+     * Opens without loading the index but holding a lease that prune need not wait for (the WAL
+     * agent writes standalone objects only); re-encryption still waits for it.
+     */
+    Repository openWithWriterLease(String command) {
         Repository repo = openWithoutIndex();
-        repo.takeLease(command);
+        repo.takeLease(command, false);
         return repo;
     }
 

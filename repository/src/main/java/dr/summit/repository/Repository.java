@@ -136,11 +136,19 @@ public final class Repository implements AutoCloseable {
 
     /** Takes this process's lease (once); see {@link LeaseHolder}. */
     public void takeLease(String command) {
+        takeLease(command, true);
+    }
+
+    /**
+     * Takes this process's lease; {@code readsPacks} false for a process that only writes
+     * standalone sealed objects and never reuses blobs (the WAL agent), which prune need not wait for.
+     */
+    public void takeLease(String command, boolean readsPacks) {
         if (lease != null) {
             return;
         }
         try {
-            lease = LeaseHolder.acquire(store, leaseTimes, command);
+            lease = LeaseHolder.acquire(store, leaseTimes, command, readsPacks);
         } catch (dr.summit.repository.store.StoreException e) {
             warnings.add("could not take a lease (" + e.getMessage() + "); a prune running at the same time is not held off");
         }
@@ -346,8 +354,14 @@ public final class Repository implements AutoCloseable {
         if (location == null) {
             throw new CorruptObjectException("blob " + id.hex() + " (" + type.name().toLowerCase() + ") is not in the index; its pack is missing");
         }
-        byte[] ciphertext = store.getRange(PackFormat.objectName(location.packId()), location.offset(), location.length());
-        return decodeBlob(type, id, location, ciphertext, 0);
+        String pack = PackFormat.objectName(location.packId());
+        try {
+            return decodeBlob(type, id, location, store.getRange(pack, location.offset(), location.length()), 0);
+        } catch (CorruptObjectException firstRead) {
+            // Ranged reads carry no transport checksum (S3 verifies whole objects only): a body
+            // damaged on the way fails authentication. Read once more before calling it damage.
+            return decodeBlob(type, id, location, store.getRange(pack, location.offset(), location.length()), 0);
+        }
     }
 
     /** Decrypts, decodes and checks one blob whose ciphertext is at {@code offset} in {@code buf}. */
@@ -610,6 +624,14 @@ public final class Repository implements AutoCloseable {
 
     /** Reads a pack's footer and trailer with two ranged reads. */
     public PackListing readPackTrailer(byte[] packId) {
+        try {
+            return readPackTrailerOnce(packId);
+        } catch (CorruptObjectException firstRead) {
+            return readPackTrailerOnce(packId);   // a ranged read damaged in transit (see loadBlob)
+        }
+    }
+
+    private PackListing readPackTrailerOnce(byte[] packId) {
         String name = PackFormat.objectName(packId);
         long size = store.size(name);
         if (size < PackFormat.FOOTER_BYTES) {

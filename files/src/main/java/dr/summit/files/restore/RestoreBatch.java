@@ -134,8 +134,12 @@ final class RestoreBatch {
                 try {
                     plain = repo.decodeBlob(BlobType.DATA, need.id, need.location, range, need.location.offset() - start);
                 } catch (CorruptObjectException e) {
-                    fail(need, e.getMessage(), done);
-                    continue;
+                    try {
+                        plain = repo.loadBlob(BlobType.DATA, need.id);   // read again: damaged in transit, or in the store?
+                    } catch (RuntimeException again) {
+                        fail(need, again.getMessage(), done);
+                        continue;
+                    }
                 }
                 boolean zeros = allZero(plain);
                 for (Target t : need.targets) {

@@ -110,6 +110,29 @@ class ConcurrentPruneTest {
         }
     }
 
+    /**
+     * The WAL agent holds a lease for days but never reuses blobs: prune must not wait for it (or
+     * nothing would ever be deleted while it runs), while a backup's lease does hold prune back.
+     */
+    @Test
+    void theWalAgentsLeaseDoesNotHoldPruneBack() throws Exception {
+        Path repoDir = tmp.resolve("repo");
+        FilesTestSupport.init(repoDir);
+        Snapshot first = FilesTestSupport.backup(repoDir, tree("a", 4, 4), null).snapshot();
+        try (Repository repo = FilesTestSupport.open(repoDir)) {
+            repo.deleteSnapshot(first.id());
+        }
+        try (Repository agent = Repository.openWithoutIndex(new dr.summit.repository.store.LocalDirectoryStore(repoDir),
+                FilesTestSupport.PASSWORD)) {
+            agent.takeLease("summit-dr agent", false);
+            try (Repository pruner = FilesTestSupport.open(repoDir)) {
+                Pruner.Result result = new Pruner(pruner).execute(new Pruner(pruner).plan(0.0));
+                assertThat(result.packsDeleted()).isPositive().isEqualTo(result.packsMarked());
+                assertThat(result.sweep().marksWaiting()).isZero();
+            }
+        }
+    }
+
     /** Backups in two threads and forget+prune in a third, in a loop; then every snapshot restores. */
     @Test
     void backupsAndPrunesRunningTogetherLoseNothing() throws Exception {

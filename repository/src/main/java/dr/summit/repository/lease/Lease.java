@@ -16,8 +16,11 @@ import java.time.Instant;
  *
  * @param created when the holder took the lease, by the holder's clock — before it loaded the index
  * @param expires until when the holder promises to renew or stop, by the holder's clock
+ * @param readsPacks false for a holder that never reads packs nor reuses blobs (the WAL agent): prune
+ *                   need not wait for it; absent means true
  */
-public record Lease(int version, String id, String host, long pid, String command, Instant created, Instant expires) {
+public record Lease(int version, String id, String host, long pid, String command, Instant created, Instant expires,
+                    Boolean readsPacks) {
     public static final String PREFIX = "leases/";
     private static final ObjectMapper JSON = Json.MAPPER;
 
@@ -39,7 +42,12 @@ public record Lease(int version, String id, String host, long pid, String comman
     }
 
     public Lease renewed(Instant newExpiry) {
-        return new Lease(version, id, host, pid, command, created, newExpiry);
+        return new Lease(version, id, host, pid, command, created, newExpiry, readsPacks);
+    }
+
+    /** Whether prune must wait for this holder (it may reuse blobs of packs prune wants to delete). */
+    public boolean holdsPacks() {
+        return readsPacks == null || readsPacks;
     }
 
     public byte[] toJson() {

@@ -46,11 +46,16 @@ public final class LeaseHolder implements AutoCloseable {
 
     /** Takes a lease for {@code command}; it is in the store when this returns. */
     public static LeaseHolder acquire(ObjectStore store, LeaseTimes times, String command) {
+        return acquire(store, times, command, true);
+    }
+
+    /** Takes a lease; {@code readsPacks} false for a holder that only writes standalone objects (the WAL agent). */
+    public static LeaseHolder acquire(ObjectStore store, LeaseTimes times, String command, boolean readsPacks) {
         byte[] idBytes = new byte[16];
         RANDOM.nextBytes(idBytes);
         Instant now = Instant.now();
         Lease lease = new Lease(1, HexFormat.of().formatHex(idBytes), hostName(), ProcessHandle.current().pid(), command,
-                now, now.plus(times.ttl()));
+                now, now.plus(times.ttl()), readsPacks ? null : Boolean.FALSE);
         store.put(Lease.objectName(lease.id()), lease.toJson());
         return new LeaseHolder(store, times, lease);
     }
@@ -97,7 +102,7 @@ public final class LeaseHolder implements AutoCloseable {
                 // for one lease period, by treating it as created now.
                 Instant now = Instant.now();
                 leases.add(new Lease(1, name.substring(Lease.PREFIX.length()), "?", -1, "damaged lease", now,
-                        now.plus(Duration.ofMinutes(15))));
+                        now.plus(Duration.ofMinutes(15)), null));
             }
         }
         return leases;

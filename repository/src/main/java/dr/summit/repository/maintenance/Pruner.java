@@ -267,7 +267,8 @@ public final class Pruner {
             }
             List<Lease> blockers = new ArrayList<>();
             for (Lease l : leases) {
-                if (!l.id().equals(ownLease) && !l.id().equals(pruneLease.lease().id()) && l.mayBeAlive(now, times.maxClockSkew())
+                if (!l.id().equals(ownLease) && !l.id().equals(pruneLease.lease().id()) && l.holdsPacks()
+                        && l.mayBeAlive(now, times.maxClockSkew())
                         && l.startedBefore(mark.indexRewritten(), times.maxClockSkew())) {
                     blockers.add(l);
                 }

@@ -98,6 +98,12 @@ final class S3Errors {
      * the way, worth sending again (the SDK's standard strategy does not retry a 400 or 403).
      */
     static boolean damagedInTransit(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            // A response body damaged on the way (a listing's XML cut or altered) fails to parse.
+            if (t instanceof javax.xml.stream.XMLStreamException) {
+                return true;
+            }
+        }
         if (e instanceof AwsServiceException s && s.awsErrorDetails() != null) {
             String code = s.awsErrorDetails().errorCode();
             return "BadDigest".equals(code) || "XAmzContentChecksumMismatch".equals(code)
