@@ -45,6 +45,9 @@ final class BackupCommand implements Callable<Integer> {
     @Option(names = "--workers", description = "Threads that hash, compress and encrypt (default: number of cores).")
     Integer workers;
 
+    /** Automatic key rotations this run made (the 90-day policy), for the report. */
+    private List<String> keyNotices = List.of();
+
     /** Store requests of this run, for the JSON report (what the run costs on a metered store). */
     private dr.summit.repository.store.StoreStats.Snapshot requests;
 
@@ -84,6 +87,7 @@ final class BackupCommand implements Callable<Integer> {
                 result = archiver.backup(paths, parentSnapshot);
             }
             requests = repo.store().stats().snapshot();
+            keyNotices = repo.keyNotices();
             report(out, result, parentSnapshot, adopted);
             return result.warningCount() > 0 ? ExitCodes.PARTIAL : ExitCodes.OK;
         }
@@ -166,10 +170,12 @@ final class BackupCommand implements Callable<Integer> {
             json.put("warnings", result.warnings().stream().map(BackupWarning::toString).toList());
             json.put("warningCount", result.warningCount());
             json.put("adoptedPacks", adopted);
+            json.put("keyNotices", keyNotices);
             json.put("requests", requests);
             OutputOptions.printJson(out, json);
             return;
         }
+        keyNotices.forEach(n -> spec.commandLine().getErr().println("note: " + n));
         for (BackupWarning w : result.warnings()) {
             spec.commandLine().getErr().println("warning: " + w);
         }

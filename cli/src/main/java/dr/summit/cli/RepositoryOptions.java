@@ -75,7 +75,12 @@ public final class RepositoryOptions {
 
     Repository open() {
         Credentials credentials = credentials();
-        return Repository.open(store(), credentials, mixee == null ? "summit-dr" : mixee.qualifiedName());
+        Repository repo = Repository.open(store(), credentials, mixee == null ? "summit-dr" : mixee.qualifiedName());
+        if (mixee != null) {
+            // e.g. a read-only store that refused the lease: the command runs, the operator is told.
+            repo.warnings().forEach(w -> mixee.commandLine().getErr().println("warning: " + w));
+        }
+        return repo;
     }
 
     @picocli.CommandLine.Spec(picocli.CommandLine.Spec.Target.MIXEE)

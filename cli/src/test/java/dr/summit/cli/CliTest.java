@@ -227,6 +227,23 @@ class CliTest {
         assertThat(again.get("packsToDelete").asInt()).isZero();
     }
 
+    /** The 90-day policy is applied by the backup itself, which says so. */
+    @Test
+    void aBackupRotatesAnExpiredDataKeyAndReportsIt() throws Exception {
+        init();
+        try (dr.summit.repository.Repository r = dr.summit.repository.Repository.open(
+                new dr.summit.repository.store.LocalDirectoryStore(repo), "cli test password".toCharArray())) {
+            r.keys().rotate(java.time.Instant.now().minus(java.time.Duration.ofDays(120)));
+        }
+        JsonNode backup = ok(repo, pw, "backup", src.toString(), "--json").json();
+        assertThat(backup.get("keyNotices")).singleElement().asString().contains("was 120 days old (rotation period 90 days): started epoch");
+        JsonNode status = ok(repo, pw, "key status", "--json").json();
+        assertThat(status.get("currentEpochAgeDays").asInt()).isZero();
+        assertThat(status.get("daysUntilRotation").asInt()).isEqualTo(90);
+        Run again = ok(repo, pw, "backup", src.toString());
+        assertThat(again.err()).doesNotContain("note:");
+    }
+
     @Test
     void keySlotsCanBeAddedListedRemovedAndTheirPasswordChanged() throws Exception {
         init();
