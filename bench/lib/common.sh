@@ -83,5 +83,6 @@ machine_label() {
 
 # Regular files and their total apparent size under a directory: "FILES BYTES".
 tree_stats() {
-  find "$1" -type f -printf '%s\n' | awk '{ n++; b += $1 } END { printf "%d %d\n", n, b }'
+  # %.0f, not %d: mawk's %d stops at 2^31-1, which would report an 8 GiB tree as 2 GiB
+  find "$1" -type f -printf '%s\n' | awk '{ n++; b += $1 } END { printf "%d %.0f\n", n, b }'
 }
