@@ -18,7 +18,6 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.BufferedInputStream;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -315,11 +314,7 @@ final class CryptCommand implements Runnable {
                     if (AgeIdentities.looksLikeIdentityFile(SecretFiles.chars(bytes))) {
                         throw new CommandFailure("identity file " + file + " is an age identity, but " + name + " is an OpenPGP message");
                     }
-                    rings.addAll(PgpKeys.readSecretKeys(new ByteArrayInputStream(bytes)));
-                } catch (EnvelopeException e) {
-                    throw new CommandFailure("identity file " + file + ": " + e.getMessage());
-                } catch (IOException e) {
-                    throw new CommandFailure("identity file " + file + ": not an OpenPGP secret key (" + e.getMessage() + ")");
+                    rings.addAll(SecretFiles.pgpSecretKeys(bytes, "identity file " + file));
                 } finally {
                     SecretFiles.zero(bytes);
                 }

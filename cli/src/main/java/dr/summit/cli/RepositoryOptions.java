@@ -4,7 +4,6 @@ import dr.summit.repository.Repository;
 import dr.summit.repository.crypto.Credentials;
 import dr.summit.repository.crypto.envelope.AgeIdentities;
 import dr.summit.repository.crypto.envelope.EnvelopeException;
-import dr.summit.repository.crypto.envelope.PgpKeys;
 import org.bouncycastle.openpgp.PGPSecretKeyRing;
 import dr.summit.repository.store.LocalDirectoryStore;
 import dr.summit.repository.store.ObjectStore;
@@ -174,11 +173,7 @@ public final class RepositoryOptions {
     static List<PGPSecretKeyRing> pgpSecretKeys(Path file) {
         byte[] bytes = SecretFiles.readPrivate(file, "OpenPGP secret key file");
         try {
-            return PgpKeys.readSecretKeys(new java.io.ByteArrayInputStream(bytes));
-        } catch (EnvelopeException e) {
-            throw new CommandFailure("OpenPGP secret key file " + file + ": " + e.getMessage());
-        } catch (IOException e) {
-            throw new CommandFailure("OpenPGP secret key file " + file + ": not an OpenPGP secret key (" + e.getMessage() + ")");
+            return SecretFiles.pgpSecretKeys(bytes, "OpenPGP secret key file " + file);
         } finally {
             SecretFiles.zero(bytes);
         }

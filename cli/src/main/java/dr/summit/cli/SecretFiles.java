@@ -87,4 +87,18 @@ final class SecretFiles {
             Arrays.fill(chars, '\0');
         }
     }
+
+    /**
+     * The OpenPGP secret keys in the bytes of a key file; {@code where} names the file in errors
+     * ("identity file /root/key.asc"). The caller zeroes {@code bytes}.
+     */
+    static java.util.List<org.bouncycastle.openpgp.PGPSecretKeyRing> pgpSecretKeys(byte[] bytes, String where) {
+        try {
+            return dr.summit.repository.crypto.envelope.PgpKeys.readSecretKeys(new java.io.ByteArrayInputStream(bytes));
+        } catch (dr.summit.repository.crypto.envelope.EnvelopeException e) {
+            throw new CommandFailure(where + ": " + e.getMessage());
+        } catch (IOException e) {
+            throw new CommandFailure(where + ": not an OpenPGP secret key (" + e.getMessage() + ")");
+        }
+    }
 }

@@ -61,10 +61,10 @@ class CrashSafetyTest {
         RepositoryOptions.env = System::getenv;
     }
 
-    // ---------------------------------------------------------------- (a) a failing PUT at every position
+    // ---------------------------------------------------------------- (a) a failing store call at every position
 
     @Test
-    void backupFailingAtEveryPutLeavesAConsistentRepositoryThatTheNextBackupReuses() throws Exception {
+    void backupFailingAtEveryStoreCallLeavesAConsistentRepositoryThatTheNextBackupReuses() throws Exception {
         Path source = tmp.resolve("source");
         Random random = new Random(11);
         for (int i = 0; i < 7; i++) {
@@ -77,17 +77,25 @@ class CrashSafetyTest {
 
         Path cleanDir = tmp.resolve("clean");
         init(cleanDir);
+        // Every call the backup makes (puts, gets, lists, heads, deletes), counted once the repository is open.
+        AtomicInteger cleanCalls = new AtomicInteger();
         AtomicInteger cleanPuts = new AtomicInteger();
+        boolean[] counting = {false};
         Snapshot.Summary clean;
         try (Repository repo = Repository.open(new LocalDirectoryStore(cleanDir, (call, name) -> {
-            if (call == StoreFaults.Call.PUT && backupObject(name)) {
-                cleanPuts.incrementAndGet();
+            if (counting[0] && backupObject(name)) {
+                cleanCalls.incrementAndGet();
+                if (call == StoreFaults.Call.PUT) {
+                    cleanPuts.incrementAndGet();
+                }
             }
         }), PASSWORD.toCharArray())) {
+            counting[0] = true;
             clean = new Archiver(repo, options).backup(List.of(source), null).snapshot().summary();
         }
-        int puts = cleanPuts.get();
-        assertThat(puts).as("data packs, a tree pack, an index file and the snapshot").isGreaterThanOrEqualTo(6);
+        int puts = cleanCalls.get();
+        assertThat(cleanPuts.get()).as("data packs, a tree pack, an index file and the snapshot").isGreaterThanOrEqualTo(6);
+        assertThat(puts).as("store calls of the backup").isGreaterThan(cleanPuts.get());
 
         List<String> reuse = new ArrayList<>();
         for (int n = 1; n <= puts; n++) {
@@ -95,30 +103,32 @@ class CrashSafetyTest {
             init(dir);
             int failAt = n;
             AtomicInteger count = new AtomicInteger();
+            boolean[] armed = {false};
             StoreFaults faults = (call, name) -> {
-                if (call == StoreFaults.Call.PUT && backupObject(name) && count.incrementAndGet() == failAt) {
-                    throw new StoreException("injected failure at put " + failAt + " (" + name + ")");
+                if (armed[0] && backupObject(name) && count.incrementAndGet() == failAt) {
+                    throw new StoreException("injected failure at call " + failAt + " (" + call + " " + name + ")");
                 }
             };
             try (Repository repo = Repository.open(new LocalDirectoryStore(dir, faults), PASSWORD.toCharArray())) {
+                armed[0] = true;
                 assertThatThrownBy(() -> new Archiver(repo, options).backup(List.of(source), null))
-                        .as("backup failing at put %d of %d", n, puts)
-                        .hasStackTraceContaining("injected failure at put " + n);
+                        .as("backup failing at call %d of %d", n, puts)
+                        .hasStackTraceContaining("injected failure at call " + n + " ");
             }
 
             try (Repository repo = open(dir)) {
-                assertThat(repo.listSnapshots()).as("snapshots after failing at put %d", n).isEmpty();
+                assertThat(repo.listSnapshots()).as("snapshots after failing at call %d", n).isEmpty();
                 Verifier.Report report = new Verifier(repo, 2).verify(1.0);
-                assertThat(report.errors()).as("verify after failing at put %d", n).isEmpty();
+                assertThat(report.errors()).as("verify after failing at call %d", n).isEmpty();
 
                 int packsLeft = repo.store().list("data/").size();
                 int adopted = repo.indexUnindexedPacks();
                 Snapshot.Summary next = new Archiver(repo, options).backup(List.of(source), null).snapshot().summary();
-                reuse.add("put " + n + ": " + packsLeft + " packs left, " + adopted + " adopted, " + next.newBytes() + " of "
+                reuse.add("call " + n + ": " + packsLeft + " packs left, " + adopted + " adopted, " + next.newBytes() + " of "
                         + clean.newBytes() + " bytes stored again");
                 assertThat(adopted).isLessThanOrEqualTo(packsLeft);
                 if (packsLeft > 0) {
-                    assertThat(next.newBytes()).as("the next backup reuses the %d packs of the failed one (put %d)", packsLeft, n)
+                    assertThat(next.newBytes()).as("the next backup reuses the %d packs of the failed one (call %d)", packsLeft, n)
                             .isLessThan(clean.newBytes());
                 }
                 assertThat(new Verifier(repo, 2).verify(1.0).errors()).isEmpty();

@@ -145,9 +145,9 @@ public final class Credentials implements AutoCloseable {
         return parts.isEmpty() ? "no credentials" : String.join(" and ", parts);
     }
 
-    /** Whether a passphrase was offered. */
-    public boolean hasPassphrase() {
-        return passphrase != null;
+    /** Whether a passphrase and nothing else was offered (the error then says "wrong password"). */
+    public boolean onlyPassphrase() {
+        return passphrase != null && ageIdentities == null && pgpKeys.isEmpty();
     }
 
     /** Reasons why matching slots did not open (protected key without passphrase, damaged wrap). */

@@ -13,7 +13,6 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -81,14 +80,6 @@ public final class Keyring implements AutoCloseable {
         int id = newEpochId(Set.of());
         epochs.put(id, new Epoch(id, truncate(now), random32()));
         return new Keyring(1, random32(), random32(), random32(), DEFAULT_ROTATION_DAYS, id, epochs, new TreeMap<>());
-    }
-
-    /** Builds a keyring from known parts (test vectors). */
-    public static Keyring of(long generation, byte[] idKey, byte[] chunkerKey, byte[] configMacKey, int rotationDays,
-                             List<Epoch> epochs, int currentEpoch) {
-        Map<Integer, Epoch> map = new TreeMap<>();
-        epochs.forEach(e -> map.put(e.id(), e));
-        return new Keyring(generation, idKey, chunkerKey, configMacKey, rotationDays, currentEpoch, map, new TreeMap<>());
     }
 
     /** A new keyring whose current epoch is a fresh one; all epochs so far stay readable. */
@@ -294,15 +285,6 @@ public final class Keyring implements AutoCloseable {
 
     public static String epochHex(int epoch) {
         return HexFormat.of().toHexDigits(epoch);
-    }
-
-    /** Summary for reports: epoch id → created, with "current" marked; no key bytes. */
-    public Map<String, Object> describe() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("generation", generation);
-        m.put("currentEpoch", epochHex(currentEpoch));
-        m.put("rotationDays", rotationDays);
-        return m;
     }
 
     private static int newEpochId(Set<Integer> taken) {

@@ -63,10 +63,6 @@ public final class EpochUsage {
         return packs.getOrDefault(epoch, Set.of()).size();
     }
 
-    public Set<String> packIds(int epoch) {
-        return packs.getOrDefault(epoch, Set.of());
-    }
-
     public long packBytes(int epoch) {
         return packBytes.getOrDefault(epoch, 0L);
     }

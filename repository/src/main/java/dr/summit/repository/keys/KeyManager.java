@@ -176,7 +176,7 @@ public final class KeyManager {
         long passphrase = slots.values().stream().filter(s -> s.slot() != null && KeySlot.PASSPHRASE.equals(s.slot().kind())).count();
         long damaged = slots.values().stream().filter(s -> s.damage() != null).count();
         StringBuilder why = new StringBuilder();
-        if (credentials.hasPassphrase() && credentials.describe().equals("the password")) {
+        if (credentials.onlyPassphrase()) {
             why.append("wrong password: none of the ").append(passphrase).append(" passphrase key slots of ")
                     .append(store.location()).append(" opens with it");
         } else {
@@ -321,12 +321,19 @@ public final class KeyManager {
             store.put(name, SealedObject.seal(keyringKey, 0, SealedObject.Kind.KEYRING, name, keyring.encode()));
             // List slots twice: a slot added while we wrapped (by a process that did not see this
             // generation yet) is wrapped on the second pass.
-            Set<String> wrapped = new HashSet<>();
+            Set<String> seen = new HashSet<>();
             for (int pass = 0; pass < 2; pass++) {
-                for (SlotInfo info : readSlots().values()) {
-                    if (info.slot() != null && wrapped.add(info.slot().id())) {
-                        store.put(wrapName(name, info.slot().id()), info.slot().wrap(keyringKey));
+                for (String slotName : store.list(SLOTS)) {
+                    if (!seen.add(slotName)) {
+                        continue;   // wrapped in the first pass: only new slots are read again
                     }
+                    KeySlot slot;
+                    try {
+                        slot = KeySlot.fromJson(store.get(slotName), slotName);
+                    } catch (CorruptObjectException | ObjectNotFoundException unusable) {
+                        continue;   // a damaged or just-removed slot gets no wrap
+                    }
+                    store.put(wrapName(name, slot.id()), slot.wrap(keyringKey));
                 }
             }
         } finally {

@@ -46,7 +46,7 @@ public final class Reencryptor {
         }
     }
 
-    /** Re-encrypts the data of every retired epoch; {@code rotatedAt} is when the current epoch started. */
+    /** Re-encrypts the data of every retired epoch under the current one, then destroys their keys if nothing holds them. */
     public Result run() throws InterruptedException {
         long start = System.nanoTime();
         Keyring keyring = repo.keyring();

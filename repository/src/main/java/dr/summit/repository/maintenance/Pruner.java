@@ -165,14 +165,6 @@ public final class Pruner {
         }
     }
 
-    /** Only phase two: deletes what earlier prunes marked, where the leases allow. */
-    public Sweep sweepOnly() {
-        try (LeaseHolder pruneLease = LeaseHolder.acquire(repo.store(), repo.leaseTimes(), PRUNE_LEASE)) {
-            refuseConcurrentPrune(pruneLease, repo.leaseTimes());
-            return sweep(pruneLease);
-        }
-    }
-
     static final String PRUNE_LEASE = "prune";
 
     private void refuseConcurrentPrune(LeaseHolder mine, LeaseTimes times) {
