@@ -3,8 +3,11 @@ package dr.summit.cli;
 import dr.summit.files.backup.Archiver;
 import dr.summit.files.restore.RestoreResult;
 import dr.summit.postgres.basebackup.BaseBackup;
+import dr.summit.postgres.restore.PgCatalogue;
 import dr.summit.postgres.restore.PgRestore;
 import dr.summit.postgres.restore.RecoveryTarget;
+import dr.summit.postgres.wal.ArchiveMap;
+import dr.summit.postgres.wal.Lsn;
 import dr.summit.postgres.wal.WalArchive;
 import dr.summit.repository.Repository;
 import dr.summit.repository.snapshot.Snapshot;
@@ -183,6 +186,9 @@ final class PgCommand implements Runnable {
                     }
                     spec.commandLine().getErr().println("warning: " + message + "; PostgreSQL refuses a target beyond it");
                 }
+                if (target.time() != null) {
+                    refuseTimeBeyondArchive(repo, backup, target.time());
+                }
                 if (!dryRun) {
                     RestoreResult r = restore.restore(backup, pgdata, target, restoreCommand(), tablespaceMap());
                     plan.put("restoredFiles", r.files());
@@ -211,6 +217,20 @@ final class PgCommand implements Runnable {
             return ExitCodes.OK;
         }
 
+        /**
+         * PostgreSQL stops a time-targeted recovery at the first transaction end after the target;
+         * past the last archived one it gives up at the end of the WAL. Say so before restoring.
+         */
+        private void refuseTimeBeyondArchive(Repository repo, Snapshot backup, java.time.Instant targetTime) {
+            PgCatalogue.BackupWindow window = new PgCatalogue(repo, cluster.cluster).window(backup);
+            if (window.lastTransactionLsn() != null && targetTime.isAfter(window.to())) {
+                throw new CommandFailure("target time " + targetTime + " is after the last archived transaction of cluster '"
+                        + cluster.cluster + "' (" + window.to() + " at " + window.lastTransactionLsn() + " in WAL up to "
+                        + window.reach().lastSegment() + "): recovery cannot reach it; if the server is running, its newest WAL"
+                        + " is not archived yet (wait for archive_timeout or run SELECT pg_switch_wal())");
+            }
+        }
+
         /** restore_command for PostgreSQL: this launcher with this repository and password file. */
         private String restoreCommand() {
             String launcher = RepositoryOptions.env.apply("SUMMIT_LAUNCHER");
@@ -228,7 +248,7 @@ final class PgCommand implements Runnable {
         }
     }
 
-    @Command(name = "list", description = "List base backups and the archived WAL of a cluster.")
+    @Command(name = "list", description = "List base backups, the archived WAL per timeline and the recoverable window of a cluster.")
     static final class ListBackups implements Callable<Integer> {
         @Mixin RepositoryOptions repository;
         @Mixin OutputOptions output;
@@ -239,26 +259,55 @@ final class PgCommand implements Runnable {
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
             try (Repository repo = repository.openWithoutIndex()) {
-                List<Snapshot> backups = new PgRestore(repo, cluster.cluster).backups();
-                List<String> wal = new WalArchive(repo, cluster.cluster).list();
+                PgCatalogue.Catalogue c = new PgCatalogue(repo, cluster.cluster).read();
+                List<String> wal = c.walFiles();
                 if (output.json) {
                     Map<String, Object> m = new LinkedHashMap<>();
                     m.put("cluster", cluster.cluster);
-                    m.put("backups", backups.stream().map(SnapshotsCommand::json).toList());
+                    m.put("backups", c.backupWindows().stream().map(ListBackups::json).toList());
                     m.put("walFiles", wal.size());
                     m.put("firstWal", wal.isEmpty() ? null : wal.get(0));
                     m.put("lastWal", wal.isEmpty() ? null : wal.get(wal.size() - 1));
+                    m.put("timelines", c.timelines());
+                    m.put("recoverable", c.windows());
                     OutputOptions.printJson(out, m);
-                } else {
-                    for (Snapshot s : backups) {
-                        out.printf("%s  stop %s  %s..%s  timeline %s%n", s.shortId(), s.attribute(BaseBackup.STOP_TIME),
-                                s.attribute(BaseBackup.START_LSN), s.attribute(BaseBackup.STOP_LSN), s.attribute(BaseBackup.TIMELINE));
-                    }
-                    out.printf("%d base backups, %d archived WAL files%s%n", backups.size(), wal.size(),
-                            wal.isEmpty() ? "" : " (" + wal.get(0) + " .. " + wal.get(wal.size() - 1) + ")");
+                    return ExitCodes.OK;
                 }
+                for (PgCatalogue.BackupWindow w : c.backupWindows()) {
+                    Snapshot s = w.backup();
+                    out.printf("%s  stop %s  %s..%s  timeline %s  %s%n", s.shortId(), s.attribute(BaseBackup.STOP_TIME),
+                            s.attribute(BaseBackup.START_LSN), s.attribute(BaseBackup.STOP_LSN), s.attribute(BaseBackup.TIMELINE),
+                            w.from() == null ? "NOT RESTORABLE: WAL " + w.reach().firstMissing() + " missing"
+                                    : "recoverable to " + w.to() + (w.reach().firstMissing() == null ? ""
+                                    : " (WAL " + w.reach().firstMissing() + " missing)"));
+                }
+                for (ArchiveMap.Timeline t : c.timelines()) {
+                    out.printf("timeline %d%s: %s%s%n", t.id(), t.parent() == null ? "" : " (from " + t.parent() + " at " + t.branchLsn() + ")",
+                            t.archived().isEmpty() ? "no segments" : t.archived().stream()
+                                    .map(r -> r.first() + ".." + r.last().substring(16)).collect(java.util.stream.Collectors.joining(", ")),
+                            t.missing().isEmpty() ? "" : "  MISSING " + t.missing().stream()
+                                    .map(r -> r.count() == 1 ? r.first() : r.first() + ".." + r.last().substring(16))
+                                    .collect(java.util.stream.Collectors.joining(", ")));
+                }
+                out.printf("%d base backups, %d archived WAL files; recoverable: %s%n", c.backups().size(), wal.size(),
+                        c.windows().isEmpty() ? "nothing" : c.windows().stream().map(w -> w.from() + " .. " + w.to())
+                                .collect(java.util.stream.Collectors.joining(", ")));
             }
             return ExitCodes.OK;
+        }
+
+        private static Map<String, Object> json(PgCatalogue.BackupWindow w) {
+            Map<String, Object> m = SnapshotsCommand.json(w.backup());
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("from", w.from());
+            r.put("to", w.to());
+            r.put("lastTransactionLsn", w.lastTransactionLsn());
+            r.put("timelines", w.reach().path());
+            r.put("lastSegment", w.reach().lastSegment());
+            r.put("endLsn", w.reach().endLsn() == null ? null : Lsn.format(w.reach().endLsn()));
+            r.put("walMissing", w.reach().firstMissing());
+            m.put("recoverable", r);
+            return m;
         }
     }
 

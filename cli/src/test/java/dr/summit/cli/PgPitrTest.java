@@ -43,6 +43,26 @@ class PgPitrTest {
             }
             primary.stop();
 
+            // The catalogue reads the last commit from the archived WAL: row 8's, after row 7 returned.
+            var list = ws.ok("pg list", "--cluster", ws.cluster, "--json").json();
+            assertThat(list.get("backups")).hasSize(1);
+            var recoverable = list.get("backups").get(0).get("recoverable");
+            Instant lastCommit = Instant.parse(recoverable.get("to").asText());
+            assertThat(lastCommit).isAfter(commits.get(6)).isBeforeOrEqualTo(commits.get(7));
+            assertThat(recoverable.get("from").asText()).isEqualTo(list.get("backups").get(0).get("attributes").get("pg.stopTime").asText());
+            assertThat(recoverable.get("walMissing").isNull()).isTrue();
+            assertThat(list.get("recoverable")).hasSize(1);
+            assertThat(list.get("timelines")).hasSize(1);
+            assertThat(list.get("timelines").get(0).get("missing")).isEmpty();
+            assertThat(list.get("timelines").get(0).get("archived").get(0).get("last").asText())
+                    .isEqualTo(recoverable.get("lastSegment").asText());
+
+            // A target after it cannot be reached: refused before anything is written.
+            Path tooLate = ws.work.resolve("too-late");
+            CliTestSupport.assertOneLineError(ws.run("pg restore", "--cluster", ws.cluster, "--pgdata", tooLate.toString(),
+                    "--target-time", lastCommit.plusSeconds(30).toString()), 1, "is after the last archived transaction");
+            assertThat(tooLate).doesNotExist();
+
             // Halfway between the commits of rows 6 and 7.
             Instant target = commits.get(5).plusMillis((commits.get(6).toEpochMilli() - commits.get(5).toEpochMilli()) / 2);
             Path restoredData = ws.work.resolve("restored");
@@ -57,9 +77,7 @@ class PgPitrTest {
                         .as("rows committed before %s; server log:\n%s", target, restored.log()).containsExactly(1, 2, 3, 4, 5, 6);
                 assertThat(PgTestCluster.scalar(st, "SELECT count(*) FROM filler")).isEqualTo(50000);
             }
-            CliTestSupport.Run list = ws.ok("pg list", "--cluster", ws.cluster, "--json");
-            assertThat(list.json().get("backups")).hasSize(1);
-            assertThat(list.json().get("walFiles").asInt()).isGreaterThan(1);
+            assertThat(ws.ok("pg list", "--cluster", ws.cluster, "--json").json().get("walFiles").asInt()).isGreaterThan(1);
         }
     }
 

@@ -56,6 +56,12 @@ class PgTimelineTest {
             var list = ws.ok("pg list", "--cluster", ws.cluster, "--json").json();
             assertThat(list.get("backups")).hasSize(2);
             assertThat(list.get("backups").get(1).get("attributes").get("pg.timeline").asText()).isEqualTo("2");
+            // Timeline 2 branched off 1; recovery from the first backup follows it (the latest timeline).
+            assertThat(list.get("timelines")).hasSize(2);
+            assertThat(list.get("timelines").get(1).get("parent").asInt()).isEqualTo(1);
+            assertThat(list.get("backups").get(0).get("recoverable").get("timelines").toString()).isEqualTo("[1,2]");
+            assertThat(list.get("backups").get(0).get("recoverable").get("lastSegment").asText()).startsWith("00000002");
+            assertThat(list.get("backups").get(1).get("recoverable").get("timelines").toString()).isEqualTo("[2]");
         }
     }
 

@@ -83,7 +83,7 @@ public final class BaseBackup {
             rs.next();
             checksums = "on".equals(rs.getString(1));
         }
-        PageVerifier verifier = checksums ? new PageVerifier(pgdata, PageVerifier.parseLsn(attributes.get(START_LSN))) : null;
+        PageVerifier verifier = checksums ? new PageVerifier(pgdata, dr.summit.postgres.wal.Lsn.parse(attributes.get(START_LSN))) : null;
         // Tablespaces live outside the data directory (pg_tblspc holds links to them): each is one
         // more root of the snapshot, named after its OID.
         Map<String, Path> tablespaces = tablespaces(conn);

@@ -28,12 +28,6 @@ public final class PageVerifier {
         this.startLsn = startLsn;
     }
 
-    /** Parses an LSN "X/Y". */
-    public static long parseLsn(String lsn) {
-        String[] parts = lsn.split("/");
-        return (Long.parseLong(parts[0], 16) << 32) | Long.parseLong(parts[1], 16);
-    }
-
     /** Checks the whole pages of a chunk read at {@code offset} of {@code file}. */
     public void inspect(Path file, long offset, byte[] chunk) {
         Matcher m = RELATION_FILE.matcher(file.getFileName().toString());

@@ -57,8 +57,7 @@ public final class PgExpire {
         List<String> wal = new ArrayList<>();
         if (!keep.isEmpty()) {
             Snapshot oldest = keep.get(0);
-            long segmentSize = oldest.attribute(BaseBackup.WAL_SEGMENT_SIZE) == null ? 16L << 20
-                    : Long.parseLong(oldest.attribute(BaseBackup.WAL_SEGMENT_SIZE));
+            long segmentSize = PgRestore.segmentSize(oldest);
             long perFile = WalContinuity.segmentsPerLogicalFile(segmentSize);
             long startSegment = WalContinuity.segmentOf(oldest.attribute(BaseBackup.START_LSN), segmentSize);
             for (String name : new WalArchive(repo, cluster).list()) {

@@ -65,10 +65,15 @@ public final class PgRestore {
         return all.get(all.size() - 1);
     }
 
+    /** The WAL segment size of the cluster a backup was taken of (16 MiB when not recorded). */
+    static long segmentSize(Snapshot backup) {
+        String recorded = backup.attribute(BaseBackup.WAL_SEGMENT_SIZE);
+        return recorded == null ? 16L << 20 : Long.parseLong(recorded);
+    }
+
     /** WAL continuity from a backup's start to the newest archived segment of its timeline. */
     public dr.summit.postgres.wal.WalContinuity.Report walContinuity(Snapshot backup) {
-        long segmentSize = backup.attribute(BaseBackup.WAL_SEGMENT_SIZE) == null ? 16L << 20
-                : Long.parseLong(backup.attribute(BaseBackup.WAL_SEGMENT_SIZE));
+        long segmentSize = segmentSize(backup);
         int timeline = Integer.parseInt(backup.attribute(BaseBackup.TIMELINE));
         long start = dr.summit.postgres.wal.WalContinuity.segmentOf(backup.attribute(BaseBackup.START_LSN), segmentSize);
         return dr.summit.postgres.wal.WalContinuity.check(new dr.summit.postgres.wal.WalArchive(repo, cluster).list(),

@@ -15,9 +15,7 @@ public final class WalContinuity {
 
     /** Segment number containing {@code lsn} ("X/Y"). */
     public static long segmentOf(String lsn, long segmentSize) {
-        String[] parts = lsn.split("/");
-        long value = (Long.parseLong(parts[0], 16) << 32) | Long.parseLong(parts[1], 16);
-        return value / segmentSize;
+        return Lsn.parse(lsn) / segmentSize;
     }
 
     public static long segmentsPerLogicalFile(long segmentSize) {

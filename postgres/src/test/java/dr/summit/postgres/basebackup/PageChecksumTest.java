@@ -45,7 +45,7 @@ class PageChecksumTest {
         chunk[8] = (byte) ~PageChecksum.compute(chunk, 0, 0);
         chunk[PageChecksum.PAGE_SIZE + 8] = (byte) ~PageChecksum.compute(chunk, PageChecksum.PAGE_SIZE, 1);
         java.nio.file.Path data = java.nio.file.Path.of("/data");
-        PageVerifier verifier = new PageVerifier(data, PageVerifier.parseLsn("0/9000000"));
+        PageVerifier verifier = new PageVerifier(data, dr.summit.postgres.wal.Lsn.parse("0/9000000"));
         verifier.inspect(data.resolve("base/5/16384"), 0, chunk);
         assertThat(verifier.pagesChecked()).isEqualTo(2);
         assertThat(verifier.failures()).isEqualTo(1);

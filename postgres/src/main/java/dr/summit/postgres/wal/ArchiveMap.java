@@ -1,0 +1,160 @@
+package dr.summit.postgres.wal;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * What a WAL archive holds, timeline by timeline, and how far recovery from a base backup can go
+ * in it. Pure: works on archived file names and parsed history files.
+ *
+ * <p>Recovery from a backup replays its timeline from the backup's start segment for as long as
+ * segments follow without a hole. Where a newer timeline branched off (its history file says at
+ * which LSN), recovery with {@code recovery_target_timeline = latest} switches to it — provided
+ * the old timeline's WAL reaches the branch point — reading the branch segment under the new
+ * timeline's name. Among several branches it follows the one leading to the highest timeline.
+ */
+public final class ArchiveMap {
+    private final long segmentSize;
+    private final long perFile;
+    private final Map<Integer, TreeSet<Long>> segments = new TreeMap<>();
+    private final Map<Integer, TimelineHistory> histories = new TreeMap<>();
+
+    /**
+     * @param archivedNames file names in the archive (segments, history, backup history, partial)
+     * @param histories     the parsed history files, by timeline
+     */
+    public ArchiveMap(List<String> archivedNames, Map<Integer, TimelineHistory> histories, long segmentSize) {
+        this.segmentSize = segmentSize;
+        this.perFile = WalContinuity.segmentsPerLogicalFile(segmentSize);
+        this.histories.putAll(histories);
+        for (String name : archivedNames) {
+            WalFileName parsed;
+            try {
+                parsed = WalFileName.parse(name);
+            } catch (IllegalArgumentException e) {
+                continue;
+            }
+            if (parsed.kind() == WalFileName.Kind.SEGMENT) {
+                segments.computeIfAbsent(parsed.timeline(), t -> new TreeSet<>()).add(parsed.segmentNumber(perFile));
+            }
+        }
+    }
+
+    /** A run of consecutive segments (or of missing ones). */
+    public record Range(String first, String last, long count) {
+    }
+
+    /** One timeline: where it came from, the runs of segments archived and the holes between them. */
+    public record Timeline(int id, Integer parent, String branchLsn, List<Range> archived, List<Range> missing) {
+    }
+
+    /** Every timeline with segments or a history file, in order. */
+    public List<Timeline> timelines() {
+        TreeSet<Integer> ids = new TreeSet<>(segments.keySet());
+        ids.addAll(histories.keySet());
+        List<Timeline> out = new ArrayList<>();
+        for (int id : ids) {
+            TimelineHistory h = histories.get(id);
+            List<Range> archived = new ArrayList<>();
+            List<Range> missing = new ArrayList<>();
+            Long runStart = null;
+            long previous = 0;
+            for (long seg : segments.getOrDefault(id, new TreeSet<>())) {
+                if (runStart == null) {
+                    runStart = seg;
+                } else if (seg != previous + 1) {
+                    archived.add(range(id, runStart, previous));
+                    missing.add(range(id, previous + 1, seg - 1));
+                    runStart = seg;
+                }
+                previous = seg;
+            }
+            if (runStart != null) {
+                archived.add(range(id, runStart, previous));
+            }
+            out.add(new Timeline(id, h == null ? null : h.parent(), h == null ? null : Lsn.format(h.branchLsn()), archived, missing));
+        }
+        return out;
+    }
+
+    /**
+     * How far recovery from a backup goes. {@code path}: the timelines followed; {@code lastSegment}:
+     * the name of the last segment it can read (null if not even the backup's own WAL is there);
+     * {@code endLsn}: the end of that segment; {@code firstMissing}: the hole where it stops while
+     * newer WAL of that timeline is archived (null if it reaches the newest segment);
+     * {@code consistent}: whether the WAL up to the backup's stop point is there at all.
+     */
+    public record Reach(List<Integer> path, String lastSegment, Long endLsn, String firstMissing, boolean consistent) {
+    }
+
+    public Reach reach(int timeline, long startLsn, long stopLsn) {
+        List<Integer> path = new ArrayList<>();
+        int tl = timeline;
+        long from = startLsn / segmentSize;
+        long end;
+        while (true) {
+            path.add(tl);
+            NavigableSet<Long> present = segments.getOrDefault(tl, new TreeSet<>());
+            end = from - 1;
+            while (present.contains(end + 1)) {
+                end++;
+            }
+            Integer next = null;
+            long nextFrom = 0;
+            int bestLeaf = -1;
+            for (TimelineHistory child : histories.values()) {
+                long branchSegment = child.branchLsn() / segmentSize;
+                boolean reachable = child.parent() == tl && child.branchLsn() >= stopLsn
+                        && branchSegment >= from && branchSegment <= end + 1
+                        && segments.getOrDefault(child.timeline(), new TreeSet<>()).contains(branchSegment);
+                if (reachable && highestDescendant(child.timeline()) > bestLeaf) {
+                    bestLeaf = highestDescendant(child.timeline());
+                    next = child.timeline();
+                    nextFrom = branchSegment;
+                }
+            }
+            if (next == null) {
+                break;
+            }
+            tl = next;
+            from = nextFrom;
+        }
+        NavigableSet<Long> last = segments.getOrDefault(tl, new TreeSet<>());
+        String firstMissing = !last.isEmpty() && last.last() > end ? WalFileName.segmentName(tl, end + 1, perFile) : null;
+        boolean consistent = path.size() > 1 || end >= stopLsn / segmentSize;
+        if (end < from) {
+            return new Reach(path, null, null, WalFileName.segmentName(tl, from, perFile), false);
+        }
+        return new Reach(path, WalFileName.segmentName(tl, end, perFile), (end + 1) * segmentSize, firstMissing, consistent);
+    }
+
+    private int highestDescendant(int timeline) {
+        Map<Integer, Integer> memo = new HashMap<>();
+        return highestDescendant(timeline, memo);
+    }
+
+    private int highestDescendant(int timeline, Map<Integer, Integer> memo) {
+        Integer known = memo.get(timeline);
+        if (known != null) {
+            return known;
+        }
+        int best = timeline;
+        for (TimelineHistory h : histories.values()) {
+            if (h.parent() == timeline && h.timeline() > timeline) {
+                best = Math.max(best, highestDescendant(h.timeline(), memo));
+            }
+        }
+        memo.put(timeline, best);
+        return best;
+    }
+
+    private Range range(int timeline, long first, long last) {
+        return new Range(WalFileName.segmentName(timeline, first, perFile), WalFileName.segmentName(timeline, last, perFile),
+                last - first + 1);
+    }
+}
