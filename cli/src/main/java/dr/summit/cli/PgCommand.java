@@ -10,6 +10,7 @@ import dr.summit.postgres.wal.ArchiveMap;
 import dr.summit.postgres.wal.Lsn;
 import dr.summit.postgres.wal.WalArchive;
 import dr.summit.repository.Repository;
+import dr.summit.repository.maintenance.SnapshotCheck;
 import dr.summit.repository.snapshot.Snapshot;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -174,20 +175,30 @@ final class PgCommand implements Runnable {
                 plan.put("bytes", backup.summary() == null ? 0 : backup.summary().totalBytes());
                 plan.put("recoverySettings", target.settings());
                 plan.put("tablespaces", BaseBackup.tablespacesOf(backup));
-                dr.summit.postgres.wal.WalContinuity.Report wal = restore.walContinuity(backup);
+                PgCatalogue.BackupWindow window = new PgCatalogue(repo, cluster.cluster).window(backup, target);
+                ArchiveMap.Reach wal = window.reach();
                 plan.put("walFrom", wal.firstSegment());
                 plan.put("walTo", wal.lastSegment());
-                plan.put("walMissing", wal.missing());
-                if (!wal.complete()) {
-                    String message = "WAL segment " + wal.missing().get(0) + " is missing from the archive of cluster '"
-                            + cluster.cluster + "': recovery from backup " + backup.shortId() + " cannot replay past it";
-                    if (target.isLatest()) {
-                        throw new CommandFailure(message + " (refusing a --latest restore that would stop there silently)");
+                plan.put("walTimelines", wal.path());
+                plan.put("walMissing", wal.firstMissing());
+                Integer wanted = target.timelineFrom(Integer.parseInt(backup.attribute(BaseBackup.TIMELINE)));
+                if (wanted != null && wal.path().get(wal.path().size() - 1) != wanted.intValue()) {
+                    throw new CommandFailure("timeline " + wanted + " cannot be reached from backup " + backup.shortId()
+                            + " of cluster '" + cluster.cluster + "' (timeline " + backup.attribute(BaseBackup.TIMELINE)
+                            + "): no archived history leads there, or its WAL stops at " + wal.lastSegment());
+                }
+                if (!wal.consistent() || wal.firstMissing() != null) {
+                    String message = "WAL segment " + wal.firstMissing() + " is missing from the archive of cluster '"
+                            + cluster.cluster + "': recovery from backup " + backup.shortId() + " cannot replay past it"
+                            + (wal.consistent() ? " (last reachable: segment " + wal.lastSegment() + ", last transaction "
+                            + window.to() + ")" : " and never reaches a consistent state");
+                    if (target.isLatest() || !wal.consistent()) {
+                        throw new CommandFailure(message + (wal.consistent() ? " (refusing a --latest restore that would stop there silently)" : ""));
                     }
                     spec.commandLine().getErr().println("warning: " + message + "; PostgreSQL refuses a target beyond it");
                 }
                 if (target.time() != null) {
-                    refuseTimeBeyondArchive(repo, backup, target.time());
+                    refuseTimeBeyondArchive(backup, target.time(), window);
                 }
                 if (!dryRun) {
                     RestoreResult r = restore.restore(backup, pgdata, target, restoreCommand(), tablespaceMap());
@@ -221,8 +232,7 @@ final class PgCommand implements Runnable {
          * PostgreSQL stops a time-targeted recovery at the first transaction end after the target;
          * past the last archived one it gives up at the end of the WAL. Say so before restoring.
          */
-        private void refuseTimeBeyondArchive(Repository repo, Snapshot backup, java.time.Instant targetTime) {
-            PgCatalogue.BackupWindow window = new PgCatalogue(repo, cluster.cluster).window(backup);
+        private void refuseTimeBeyondArchive(Snapshot backup, java.time.Instant targetTime, PgCatalogue.BackupWindow window) {
             if (window.lastTransactionLsn() != null && targetTime.isAfter(window.to())) {
                 throw new CommandFailure("target time " + targetTime + " is after the last archived transaction of cluster '"
                         + cluster.cluster + "' (" + window.to() + " at " + window.lastTransactionLsn() + " in WAL up to "
@@ -311,42 +321,60 @@ final class PgCommand implements Runnable {
         }
     }
 
-    @Command(name = "verify", description = "Check that every base backup can be recovered: WAL continuity from its start to the newest archived segment.")
+    @Command(name = "verify", description = "Check that every base backup can be recovered: its files are all in the repository (--read-data: and intact), and WAL follows it without a hole to the newest segment.")
     static final class Verify implements Callable<Integer> {
         @Mixin RepositoryOptions repository;
         @Mixin OutputOptions output;
         @Mixin ClusterOption cluster;
         @Spec CommandSpec spec;
+        @Option(names = "--read-data", description = "Also read, decrypt and hash every block of each backup's files, as a restore would.") boolean readData;
 
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
             boolean ok = true;
-            List<Map<String, Object>> json = new java.util.ArrayList<>();
-            try (Repository repo = repository.openWithoutIndex()) {
-                PgRestore restore = new PgRestore(repo, cluster.cluster);
-                List<Snapshot> backups = restore.backups();
-                if (backups.isEmpty()) {
+            List<Map<String, Object>> json = new ArrayList<>();
+            try (Repository repo = repository.open()) {
+                PgCatalogue.Catalogue catalogue = new PgCatalogue(repo, cluster.cluster).read();
+                if (catalogue.backups().isEmpty()) {
                     throw new CommandFailure("no base backup of cluster '" + cluster.cluster + "' in " + repo.store().location());
                 }
-                for (Snapshot b : backups) {
-                    dr.summit.postgres.wal.WalContinuity.Report r = restore.walContinuity(b);
-                    ok &= r.complete();
+                SnapshotCheck files = new SnapshotCheck(repo, readData);
+                for (PgCatalogue.BackupWindow w : catalogue.backupWindows()) {
+                    Snapshot b = w.backup();
+                    ArchiveMap.Reach r = w.reach();
+                    SnapshotCheck.Result checked = files.check(b);
+                    boolean walOk = r.consistent() && r.firstMissing() == null;
+                    ok &= walOk && checked.ok();
                     Map<String, Object> m = new LinkedHashMap<>();
                     m.put("backup", b.id());
+                    m.put("filesOk", checked.ok());
+                    m.put("fileProblems", checked.problems());
+                    m.put("blobsChecked", checked.blobs());
+                    m.put("bytesRead", checked.bytesRead());
+                    m.put("checksumFailures", b.attribute(BaseBackup.CHECKSUM_FAILURES));
                     m.put("walFrom", r.firstSegment());
                     m.put("walTo", r.lastSegment());
-                    m.put("missing", r.missing());
+                    m.put("walTimelines", r.path());
+                    m.put("missing", r.firstMissing() == null ? List.of() : List.of(r.firstMissing()));
+                    m.put("recoverableTo", w.to());
                     json.add(m);
                     if (!output.json) {
-                        out.printf("%s  WAL %s .. %s  %s%n", b.shortId(), r.firstSegment(), r.lastSegment(),
-                                r.complete() ? "complete" : "MISSING " + String.join(" ", r.missing().stream().limit(5).toList())
-                                        + (r.missing().size() > 5 ? " …" : ""));
+                        out.printf("%s  files %s  WAL %s .. %s  %s%n", b.shortId(),
+                                checked.ok() ? "ok" : "DAMAGED (" + checked.problemCount() + " problems: " + checked.problems().get(0) + ")",
+                                r.firstSegment(), r.lastSegment(),
+                                walOk ? "complete" : "MISSING " + r.firstMissing() + (r.consistent() ? "" : " (never consistent)"));
                     }
                 }
-            }
-            if (output.json) {
-                OutputOptions.printJson(out, Map.of("cluster", cluster.cluster, "ok", ok, "backups", json));
+                List<String> holes = new ArrayList<>();
+                for (ArchiveMap.Timeline t : catalogue.timelines()) {
+                    t.missing().forEach(range -> holes.add(range.count() == 1 ? range.first() : range.first() + ".." + range.last()));
+                }
+                if (output.json) {
+                    OutputOptions.printJson(out, Map.of("cluster", cluster.cluster, "ok", ok, "backups", json, "walHoles", holes));
+                } else if (!holes.isEmpty()) {
+                    out.println("holes in the WAL archive (recovery cannot pass them on their timeline): " + String.join(", ", holes));
+                }
             }
             return ok ? ExitCodes.OK : ExitCodes.ERROR;
         }

@@ -63,21 +63,25 @@ public final class PgCatalogue {
         ArchiveMap map = new ArchiveMap(names, histories(names), segmentSize);
         List<BackupWindow> windows = new ArrayList<>();
         for (Snapshot b : backups) {
-            windows.add(window(map, b, segmentSize));
+            windows.add(window(map, b, segmentSize, null));
         }
         return new Catalogue(backups, names, map.timelines(), windows, merge(windows));
     }
 
-    /** The window of one backup (reads and scans WAL as needed). */
-    public BackupWindow window(Snapshot backup) {
+    /**
+     * The window of one backup when recovery follows {@code target}'s timeline (reads and scans
+     * WAL as needed).
+     */
+    public BackupWindow window(Snapshot backup, RecoveryTarget target) {
         List<String> names = archive.list();
         long segmentSize = PgRestore.segmentSize(backup);
-        return window(new ArchiveMap(names, histories(names), segmentSize), backup, segmentSize);
+        Integer timeline = target.timelineFrom(Integer.parseInt(backup.attribute(BaseBackup.TIMELINE)));
+        return window(new ArchiveMap(names, histories(names), segmentSize), backup, segmentSize, timeline);
     }
 
-    private BackupWindow window(ArchiveMap map, Snapshot b, long segmentSize) {
+    private BackupWindow window(ArchiveMap map, Snapshot b, long segmentSize, Integer timeline) {
         ArchiveMap.Reach reach = map.reach(Integer.parseInt(b.attribute(BaseBackup.TIMELINE)),
-                Lsn.parse(b.attribute(BaseBackup.START_LSN)), Lsn.parse(b.attribute(BaseBackup.STOP_LSN)));
+                Lsn.parse(b.attribute(BaseBackup.START_LSN)), Lsn.parse(b.attribute(BaseBackup.STOP_LSN)), timeline);
         Instant stop = Instant.parse(b.attribute(BaseBackup.STOP_TIME));
         if (!reach.consistent()) {
             return new BackupWindow(b, reach, null, null, null);

@@ -2,7 +2,7 @@ package dr.summit.postgres.restore;
 
 import dr.summit.postgres.basebackup.BaseBackup;
 import dr.summit.postgres.wal.WalArchive;
-import dr.summit.postgres.wal.WalContinuity;
+import dr.summit.postgres.wal.WalSegments;
 import dr.summit.postgres.wal.WalFileName;
 import dr.summit.repository.Repository;
 import dr.summit.repository.snapshot.Snapshot;
@@ -58,8 +58,8 @@ public final class PgExpire {
         if (!keep.isEmpty()) {
             Snapshot oldest = keep.get(0);
             long segmentSize = PgRestore.segmentSize(oldest);
-            long perFile = WalContinuity.segmentsPerLogicalFile(segmentSize);
-            long startSegment = WalContinuity.segmentOf(oldest.attribute(BaseBackup.START_LSN), segmentSize);
+            long perFile = WalSegments.segmentsPerLogicalFile(segmentSize);
+            long startSegment = WalSegments.segmentOf(oldest.attribute(BaseBackup.START_LSN), segmentSize);
             for (String name : new WalArchive(repo, cluster).list()) {
                 WalFileName parsed = WalFileName.parse(name);
                 boolean segmentLike = parsed.kind() != WalFileName.Kind.HISTORY;

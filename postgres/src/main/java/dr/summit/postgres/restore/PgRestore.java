@@ -71,15 +71,6 @@ public final class PgRestore {
         return recorded == null ? 16L << 20 : Long.parseLong(recorded);
     }
 
-    /** WAL continuity from a backup's start to the newest archived segment of its timeline. */
-    public dr.summit.postgres.wal.WalContinuity.Report walContinuity(Snapshot backup) {
-        long segmentSize = segmentSize(backup);
-        int timeline = Integer.parseInt(backup.attribute(BaseBackup.TIMELINE));
-        long start = dr.summit.postgres.wal.WalContinuity.segmentOf(backup.attribute(BaseBackup.START_LSN), segmentSize);
-        return dr.summit.postgres.wal.WalContinuity.check(new dr.summit.postgres.wal.WalArchive(repo, cluster).list(),
-                timeline, start, segmentSize);
-    }
-
     /**
      * Restores {@code backup} into {@code pgdata} (absent or empty) and configures recovery.
      *

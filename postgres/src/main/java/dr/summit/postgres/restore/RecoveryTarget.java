@@ -22,9 +22,20 @@ public record RecoveryTarget(Instant time, String lsn, String xid, String name, 
         if (xid != null && !xid.matches("\\d+")) {
             throw new IllegalArgumentException("invalid transaction id '" + xid + "'");
         }
+        if (timeline != null && !timeline.matches("latest|current|[1-9]\\d{0,9}")) {
+            throw new IllegalArgumentException("--target-timeline must be latest, current or a timeline number, got '" + timeline + "'");
+        }
         if (action != null && !List.of("promote", "pause", "shutdown").contains(action)) {
             throw new IllegalArgumentException("--target-action must be promote, pause or shutdown");
         }
+    }
+
+    /** The timeline recovery follows, given the backup's: null for the latest one. */
+    public Integer timelineFrom(int backupTimeline) {
+        if (timeline == null || timeline.equals("latest")) {
+            return null;
+        }
+        return timeline.equals("current") ? backupTimeline : Integer.valueOf(timeline);
     }
 
     public static RecoveryTarget latest() {

@@ -30,7 +30,7 @@ public final class ArchiveMap {
      */
     public ArchiveMap(List<String> archivedNames, Map<Integer, TimelineHistory> histories, long segmentSize) {
         this.segmentSize = segmentSize;
-        this.perFile = WalContinuity.segmentsPerLogicalFile(segmentSize);
+        this.perFile = WalSegments.segmentsPerLogicalFile(segmentSize);
         this.histories.putAll(histories);
         for (String name : archivedNames) {
             WalFileName parsed;
@@ -83,16 +83,26 @@ public final class ArchiveMap {
     }
 
     /**
-     * How far recovery from a backup goes. {@code path}: the timelines followed; {@code lastSegment}:
+     * How far recovery from a backup goes. {@code path}: the timelines followed; {@code firstSegment}:
+     * the backup's start segment; {@code lastSegment}:
      * the name of the last segment it can read (null if not even the backup's own WAL is there);
      * {@code endLsn}: the end of that segment; {@code firstMissing}: the hole where it stops while
      * newer WAL of that timeline is archived (null if it reaches the newest segment);
      * {@code consistent}: whether the WAL up to the backup's stop point is there at all.
      */
-    public record Reach(List<Integer> path, String lastSegment, Long endLsn, String firstMissing, boolean consistent) {
+    public record Reach(List<Integer> path, String firstSegment, String lastSegment, Long endLsn, String firstMissing, boolean consistent) {
     }
 
+    /** Recovery along the latest timeline (PostgreSQL's default recovery_target_timeline). */
     public Reach reach(int timeline, long startLsn, long stopLsn) {
+        return reach(timeline, startLsn, stopLsn, null);
+    }
+
+    /**
+     * Recovery from a backup that started at {@code startLsn} and ended at {@code stopLsn} on
+     * {@code timeline}, towards timeline {@code wanted} (null: the latest one reachable).
+     */
+    public Reach reach(int timeline, long startLsn, long stopLsn, Integer wanted) {
         List<Integer> path = new ArrayList<>();
         int tl = timeline;
         long from = startLsn / segmentSize;
@@ -109,7 +119,7 @@ public final class ArchiveMap {
             int bestLeaf = -1;
             for (TimelineHistory child : histories.values()) {
                 long branchSegment = child.branchLsn() / segmentSize;
-                boolean reachable = child.parent() == tl && child.branchLsn() >= stopLsn
+                boolean reachable = child.parent() == tl && (wanted == null || leadsTo(child.timeline(), wanted)) && child.branchLsn() >= stopLsn
                         && branchSegment >= from && branchSegment <= end + 1
                         && segments.getOrDefault(child.timeline(), new TreeSet<>()).contains(branchSegment);
                 if (reachable && highestDescendant(child.timeline()) > bestLeaf) {
@@ -127,10 +137,17 @@ public final class ArchiveMap {
         NavigableSet<Long> last = segments.getOrDefault(tl, new TreeSet<>());
         String firstMissing = !last.isEmpty() && last.last() > end ? WalFileName.segmentName(tl, end + 1, perFile) : null;
         boolean consistent = path.size() > 1 || end >= stopLsn / segmentSize;
+        String first = WalFileName.segmentName(timeline, startLsn / segmentSize, perFile);
         if (end < from) {
-            return new Reach(path, null, null, WalFileName.segmentName(tl, from, perFile), false);
+            return new Reach(path, first, null, null, WalFileName.segmentName(tl, from, perFile), false);
         }
-        return new Reach(path, WalFileName.segmentName(tl, end, perFile), (end + 1) * segmentSize, firstMissing, consistent);
+        return new Reach(path, first, WalFileName.segmentName(tl, end, perFile), (end + 1) * segmentSize, firstMissing, consistent);
+    }
+
+    /** Whether {@code timeline} is {@code wanted} or one of its ancestors. */
+    private boolean leadsTo(int timeline, int wanted) {
+        TimelineHistory h = histories.get(wanted);
+        return timeline == wanted || h != null && h.ancestors().stream().anyMatch(b -> b.parent() == timeline);
     }
 
     private int highestDescendant(int timeline) {

@@ -13,7 +13,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class ArchiveMapTest {
     private static final long SEG = 16L << 20;
-    private static final long PER_FILE = WalContinuity.segmentsPerLogicalFile(SEG);
+    private static final long PER_FILE = WalSegments.segmentsPerLogicalFile(SEG);
 
     private static String seg(int timeline, long number) {
         return WalFileName.segmentName(timeline, number, PER_FILE);
