@@ -72,15 +72,15 @@ final class DemoCommand implements Callable<Integer> {
 
         boolean ok = restoreAndCompare(repoDir, password, s1, first, work.resolve("restore-1"), out, "6. restore first ")
                 & restoreAndCompare(repoDir, password, s2, second, work.resolve("restore-2"), out, "7. restore second");
+        String filesReport;
         try (Repository repo = Repository.open(new LocalDirectoryStore(repoDir), password)) {
             Verifier.Report report = new Verifier(repo, Runtime.getRuntime().availableProcessors()).verify(1.0);
             RepositoryStats stats = RepositoryStats.of(repo);
             ok &= report.ok();
             out.printf("8. verify --read-data: %d packs, %s read, %s%n", report.packsRead(), Sizes.bytes(report.bytesRead()),
                     report.ok() ? "no errors" : String.join("; ", report.errors()));
-            out.printf("%nReport: 2 snapshots, %s backed up in total, %s stored (dedup+compression ratio %.2f), %s%n",
-                    Sizes.bytes(stats.logicalBytes()), Sizes.bytes(stats.storedBytes()), stats.dedupRatio(),
-                    Sizes.duration((System.nanoTime() - t0) / 1_000_000) + " in all");
+            filesReport = String.format("Files: 2 snapshots, %s backed up in total, %s stored (dedup+compression ratio %.2f)",
+                    Sizes.bytes(stats.logicalBytes()), Sizes.bytes(stats.storedBytes()), stats.dedupRatio());
         }
         String pgResult = "";
         if (!skipPostgres && DemoPostgres.available()) {
@@ -90,6 +90,7 @@ final class DemoCommand implements Callable<Integer> {
         } else {
             out.println("9. PostgreSQL point-in-time recovery: skipped (" + (skipPostgres ? "--no-postgres" : "no PostgreSQL 15 server in " + DemoPostgres.BIN) + ")");
         }
+        out.printf("%nReport: %s; %s in all%n", filesReport, Sizes.duration((System.nanoTime() - t0) / 1_000_000));
         out.println(ok ? "Demo OK: both snapshots restored identical to what was backed up." + pgResult
                 : "Demo FAILED: see the differences above.");
         out.printf("Try: SUMMIT_REPOSITORY=%s SUMMIT_PASSWORD_FILE=%s ./summit-dr snapshots%n", repoDir, passwordFile);

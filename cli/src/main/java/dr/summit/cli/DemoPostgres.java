@@ -2,6 +2,7 @@ package dr.summit.cli;
 
 import dr.summit.files.backup.Archiver;
 import dr.summit.postgres.basebackup.BaseBackup;
+import dr.summit.postgres.restore.PgCatalogue;
 import dr.summit.postgres.restore.PgRestore;
 import dr.summit.postgres.restore.RecoveryRunner;
 import dr.summit.postgres.restore.RecoveryTarget;
@@ -106,6 +107,9 @@ final class DemoPostgres {
             long t0 = System.nanoTime();
             try (Repository r = Repository.open(new LocalDirectoryStore(repo), "demo-pg-password".toCharArray())) {
                 RecoveryTarget pitr = new RecoveryTarget(target, null, null, null, false, true, null, "promote");
+                PgCatalogue.Catalogue catalogue = new PgCatalogue(r, CLUSTER).read();
+                out.printf("    pg list: recoverable %s (the end is the last commit read from the archived WAL)%n",
+                        catalogue.windows().stream().map(w -> w.from() + " .. " + w.to()).toList());
                 PgRestore restore = new PgRestore(r, CLUSTER);
                 restore.restore(restore.choose(pitr), restored, pitr, cli + " pg wal-fetch %f %p" + repoArgs);
             }
