@@ -6,47 +6,94 @@ import dr.summit.repository.blob.BlobType;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * In-memory blob index: sorted runs of fixed-size records in plain byte arrays — no Java object
- * per entry — searched by binary search. New entries arrive as runs; when there are too many runs
- * they are merged, so lookups stay O(log n) and memory stays at {@value #RECORD_BYTES} bytes per
- * entry plus one small object per pack. Thread-safe: readers see an immutable list of runs.
+ * In-memory blob index: sorted runs of fixed-size {@value #RECORD_BYTES}-byte records in plain
+ * byte arrays — no Java object per entry — searched by binary search.
  *
- * <p>Record: {@code id[32] type u8 pack u24 offset u32 length u32}.
+ * <p>Why a record is 40 bytes and not 45: the first two bytes of the 32-byte id are not stored —
+ * each run keeps, per two-byte prefix, where that prefix's records start (256 KiB per run, nothing
+ * per entry); the pack is a 24-bit ordinal into a pack table; type, offset and length are packed
+ * into 7 bytes (offsets below 256 MiB, lengths below 32 MiB: packs are at most 128 MiB and blobs
+ * at most 16 MiB plus overhead). Record: {@code idSuffix[30] pack u24 (type u2 offset u28 length u25 0 u1)}.
+ *
+ * <p>Runs are merged like a binary counter — a run is merged with the one before it while that
+ * one is at most twice its size — so there are at most log2(n) runs and adding n entries in
+ * batches costs O(n log n), however many index files they come from. Thread-safe: readers see an
+ * immutable list of runs; writers are serialised.
  */
 public final class BlobIndex {
-    public static final int RECORD_BYTES = 44;
-    private static final int MAX_RUNS = 8;
+    public static final int RECORD_BYTES = 40;
+    static final long MAX_OFFSET = (1L << 28) - 1;
+    static final long MAX_LENGTH = (1L << 25) - 1;
+    private static final int SUFFIX = BlobId.BYTES - 2;
+    private static final int BUCKETS = 1 << 16;
     private static final int MAX_PACKS = 1 << 24;
 
-    private final List<byte[]> packIds = new ArrayList<>();
-    private final List<Integer> packEpochs = new ArrayList<>();
-    private final Map<String, Integer> packOrdinals = new HashMap<>();
-    private volatile List<byte[]> runs = List.of();
+    private final PackTable packs = new PackTable();
+    private volatile List<Run> runs = List.of();
+
+    /** Records sorted by id, and for every two-byte id prefix the index of its first record. */
+    private record Run(byte[] records, int[] starts) {
+        int count() {
+            return records.length / RECORD_BYTES;
+        }
+    }
+
+    /** Appends records in id order and builds the prefix table as it goes. */
+    private static final class RunBuilder {
+        final byte[] records;
+        final int[] starts = new int[BUCKETS + 1];
+        int count;
+        int nextBucket;
+
+        RunBuilder(int capacity) {
+            records = new byte[capacity * RECORD_BYTES];
+        }
+
+        /** The record at {@code at} of {@code src}, whose id prefix is {@code prefix}. */
+        void copy(int prefix, byte[] src, int at) {
+            open(prefix);
+            System.arraycopy(src, at, records, count * RECORD_BYTES, RECORD_BYTES);
+            count++;
+        }
+
+        int open(int prefix) {
+            while (nextBucket <= prefix) {
+                starts[nextBucket++] = count;
+            }
+            return count * RECORD_BYTES;
+        }
+
+        Run finish() {
+            while (nextBucket <= BUCKETS) {
+                starts[nextBucket++] = count;
+            }
+            return new Run(count * RECORD_BYTES == records.length ? records : Arrays.copyOf(records, count * RECORD_BYTES), starts);
+        }
+    }
 
     /** Adds the entries of a decoded index file. */
     public void addIndexFile(IndexFileCodec.Decoded file) {
-        byte[] run = new byte[file.count() * RECORD_BYTES];
+        RunBuilder run = new RunBuilder(file.count());
         synchronized (this) {
             int[] ordinals = new int[file.packIds().size()];
             for (int i = 0; i < ordinals.length; i++) {
-                ordinals[i] = packOrdinal(file.packIds().get(i), file.epochs()[i]);
+                ordinals[i] = packs.ordinal(file.packIds().get(i), file.epochs()[i]);
             }
             byte[] src = file.records();
             for (int i = 0; i < file.count(); i++) {
                 int from = i * IndexFileCodec.FILE_ENTRY_BYTES;
-                int to = i * RECORD_BYTES;
-                System.arraycopy(src, from, run, to, BlobId.BYTES + 1);
+                int to = run.open(prefix(src, from));
+                System.arraycopy(src, from + 2, run.records, to, SUFFIX);
                 int pack = ordinals[(int) IndexFileCodec.readU32(src, from + BlobId.BYTES + 1)];
-                writeU24(run, to + 33, pack);
-                System.arraycopy(src, from + BlobId.BYTES + 5, run, to + 36, 8);
+                writeLocation(run.records, to, pack, src[from + BlobId.BYTES] & 0xFF,
+                        IndexFileCodec.readU32(src, from + BlobId.BYTES + 5), IndexFileCodec.readU32(src, from + BlobId.BYTES + 9));
+                run.count++;
             }
-            addRun(run);
+            addRun(run.finish());
         }
     }
 
@@ -57,18 +104,18 @@ public final class BlobIndex {
         }
         List<IndexEntry> sorted = new ArrayList<>(entries);
         sorted.sort(Comparator.comparing(IndexEntry::id));
-        byte[] run = new byte[sorted.size() * RECORD_BYTES];
+        RunBuilder run = new RunBuilder(sorted.size());
+        byte[] id = new byte[BlobId.BYTES];
         synchronized (this) {
-            for (int i = 0; i < sorted.size(); i++) {
-                IndexEntry e = sorted.get(i);
-                int at = i * RECORD_BYTES;
-                e.id().copyTo(run, at);
-                run[at + 32] = (byte) e.type().code();
-                writeU24(run, at + 33, packOrdinal(e.packId(), e.epoch()));
-                writeU32(run, at + 36, e.offset());
-                writeU32(run, at + 40, e.length());
+            for (IndexEntry e : sorted) {
+                e.id().copyTo(id, 0);
+                int to = run.open(prefix(id, 0));
+                System.arraycopy(id, 2, run.records, to, SUFFIX);
+                writeLocation(run.records, to, packs.ordinal(e.packId(), e.epoch()), e.type().code(),
+                        Integer.toUnsignedLong(e.offset()), Integer.toUnsignedLong(e.length()));
+                run.count++;
             }
-            addRun(run);
+            addRun(run.finish());
         }
     }
 
@@ -82,21 +129,28 @@ public final class BlobIndex {
         if (hit == null) {
             return null;
         }
-        byte[] run = (byte[]) hit[0];
-        int at = (Integer) hit[1];
-        int pack = readU24(run, at + 33);
+        byte[] records = (byte[]) hit[0];
+        return location(records, (Integer) hit[1]);
+    }
+
+    private BlobLocation location(byte[] records, int at) {
+        int pack = readU24(records, at + SUFFIX);
+        long packed = readU56(records, at + SUFFIX + 3);
+        BlobType type = BlobType.ofCode((int) (packed >>> 54), "index");
+        byte[] packId;
+        int epoch;
         synchronized (this) {
-            return new BlobLocation(packIds.get(pack).clone(), packEpochs.get(pack),
-                    BlobType.ofCode(run[at + 32] & 0xFF, "index"), (int) IndexFileCodec.readU32(run, at + 36),
-                    (int) IndexFileCodec.readU32(run, at + 40));
+            packId = packs.id(pack);
+            epoch = packs.epoch(pack);
         }
+        return new BlobLocation(packId, epoch, type, (int) ((packed >>> 25) & MAX_OFFSET), (int) (packed & MAX_LENGTH));
     }
 
     /** Number of records, counting a blob stored in two packs twice. */
     public long size() {
         long n = 0;
-        for (byte[] run : runs) {
-            n += run.length / RECORD_BYTES;
+        for (Run run : runs) {
+            n += run.count();
         }
         return n;
     }
@@ -104,115 +158,145 @@ public final class BlobIndex {
     /** Bytes of record storage, for memory reports. */
     public long recordBytes() {
         long n = 0;
-        for (byte[] run : runs) {
-            n += run.length;
+        for (Run run : runs) {
+            n += run.records().length;
+        }
+        return n;
+    }
+
+    /** Bytes held in all: records, prefix tables and the pack table (arrays' contents, not headers). */
+    public synchronized long memoryBytes() {
+        long n = packs.memoryBytes();
+        for (Run run : runs) {
+            n += run.records().length + 4L * run.starts().length;
         }
         return n;
     }
 
     /** Visits every record (allocates one value per call; for verify, prune, stats — not hot paths). */
     public void forEach(Consumer<IndexEntry> visitor) {
-        for (byte[] run : runs) {
-            for (int at = 0; at < run.length; at += RECORD_BYTES) {
-                int pack = readU24(run, at + 33);
-                byte[] packId;
-                int epoch;
-                synchronized (this) {
-                    packId = packIds.get(pack);
-                    epoch = packEpochs.get(pack);
+        byte[] id = new byte[BlobId.BYTES];
+        for (Run run : runs) {
+            for (int prefix = 0; prefix < BUCKETS; prefix++) {
+                id[0] = (byte) (prefix >>> 8);
+                id[1] = (byte) prefix;
+                for (int i = run.starts()[prefix]; i < run.starts()[prefix + 1]; i++) {
+                    int at = i * RECORD_BYTES;
+                    System.arraycopy(run.records(), at, id, 2, SUFFIX);
+                    BlobLocation l = location(run.records(), at);
+                    visitor.accept(new IndexEntry(BlobId.of(id), l.type(), l.packId(), l.epoch(), l.offset(), l.length()));
                 }
-                visitor.accept(new IndexEntry(BlobId.of(run, at), BlobType.ofCode(run[at + 32] & 0xFF, "index"), packId,
-                        epoch, (int) IndexFileCodec.readU32(run, at + 36), (int) IndexFileCodec.readU32(run, at + 40)));
             }
         }
     }
 
     public synchronized int packCount() {
-        return packIds.size();
+        return packs.count();
     }
 
     public synchronized boolean containsPack(byte[] packId) {
-        return packOrdinals.containsKey(Arrays.toString(packId));
+        return packs.find(packId) >= 0;
     }
 
-    private static Object[] locate(byte[] id, List<byte[]> snapshot) {
+    private static int prefix(byte[] id, int at) {
+        return ((id[at] & 0xFF) << 8) | (id[at + 1] & 0xFF);
+    }
+
+    private static Object[] locate(byte[] id, List<Run> snapshot) {
+        int prefix = prefix(id, 0);
         for (int r = snapshot.size() - 1; r >= 0; r--) {
-            byte[] run = snapshot.get(r);
-            int lo = 0;
-            int hi = run.length / RECORD_BYTES - 1;
+            Run run = snapshot.get(r);
+            byte[] records = run.records();
+            int lo = run.starts()[prefix];
+            int hi = run.starts()[prefix + 1] - 1;
             while (lo <= hi) {
                 int mid = (lo + hi) >>> 1;
                 int at = mid * RECORD_BYTES;
-                int c = Arrays.compareUnsigned(run, at, at + BlobId.BYTES, id, 0, BlobId.BYTES);
+                int c = Arrays.compareUnsigned(records, at, at + SUFFIX, id, 2, BlobId.BYTES);
                 if (c < 0) {
                     lo = mid + 1;
                 } else if (c > 0) {
                     hi = mid - 1;
                 } else {
-                    return new Object[]{run, at};
+                    return new Object[]{records, at};
                 }
             }
         }
         return null;
     }
 
-    private int packOrdinal(byte[] packId, int epoch) {
-        String key = Arrays.toString(packId);
-        Integer ordinal = packOrdinals.get(key);
-        if (ordinal == null) {
-            if (packIds.size() >= MAX_PACKS) {
-                throw new IllegalStateException("more than " + MAX_PACKS + " packs in one index");
-            }
-            ordinal = packIds.size();
-            packIds.add(packId.clone());
-            packEpochs.add(epoch);
-            packOrdinals.put(key, ordinal);
-        }
-        return ordinal;
+    /** Number of sorted runs (at most about log2 of the entry count). */
+    int runCount() {
+        return runs.size();
     }
 
-    private void addRun(byte[] run) {
-        List<byte[]> next = new ArrayList<>(runs);
+    /** Adds a run, then merges while the run before the newest is at most twice its size. */
+    private void addRun(Run run) {
+        List<Run> next = new ArrayList<>(runs);
         next.add(run);
-        if (next.size() > MAX_RUNS) {
-            next = List.of(mergeAll(next));
+        while (next.size() >= 2 && next.get(next.size() - 2).count() <= 2L * next.get(next.size() - 1).count()) {
+            Run newer = next.remove(next.size() - 1);
+            Run older = next.remove(next.size() - 1);
+            next.add(merge(older, newer));
         }
         runs = List.copyOf(next);
     }
 
-    /** Merges sorted runs into one, dropping records that are identical in id and pack. */
-    private static byte[] mergeAll(List<byte[]> all) {
-        byte[] acc = all.get(0);
-        for (int i = 1; i < all.size(); i++) {
-            acc = merge(acc, all.get(i));
+    /** Merges two runs prefix by prefix, dropping records that are identical in id and pack. */
+    private static Run merge(Run a, Run b) {
+        RunBuilder out = new RunBuilder(a.count() + b.count());
+        byte[] ra = a.records();
+        byte[] rb = b.records();
+        int compared = SUFFIX + 3;
+        for (int prefix = 0; prefix < BUCKETS; prefix++) {
+            int i = a.starts()[prefix] * RECORD_BYTES;
+            int iEnd = a.starts()[prefix + 1] * RECORD_BYTES;
+            int j = b.starts()[prefix] * RECORD_BYTES;
+            int jEnd = b.starts()[prefix + 1] * RECORD_BYTES;
+            int first = out.count;
+            while (i < iEnd || j < jEnd) {
+                byte[] src;
+                int at;
+                if (j >= jEnd || (i < iEnd && Arrays.compareUnsigned(ra, i, i + compared, rb, j, j + compared) <= 0)) {
+                    src = ra;
+                    at = i;
+                    i += RECORD_BYTES;
+                } else {
+                    src = rb;
+                    at = j;
+                    j += RECORD_BYTES;
+                }
+                int last = (out.count - 1) * RECORD_BYTES;
+                if (out.count > first && Arrays.equals(out.records, last, last + compared, src, at, at + compared)) {
+                    continue;
+                }
+                out.copy(prefix, src, at);
+            }
         }
-        return acc;
+        return out.finish();
     }
 
-    private static byte[] merge(byte[] a, byte[] b) {
-        byte[] out = new byte[a.length + b.length];
-        int i = 0;
-        int j = 0;
-        int o = 0;
-        while (i < a.length || j < b.length) {
-            byte[] src;
-            int at;
-            if (j >= b.length || (i < a.length && Arrays.compareUnsigned(a, i, i + 36, b, j, j + 36) <= 0)) {
-                src = a;
-                at = i;
-                i += RECORD_BYTES;
-            } else {
-                src = b;
-                at = j;
-                j += RECORD_BYTES;
-            }
-            if (o > 0 && Arrays.equals(out, o - RECORD_BYTES, o - RECORD_BYTES + 36, src, at, at + 36)) {
-                continue;
-            }
-            System.arraycopy(src, at, out, o, RECORD_BYTES);
-            o += RECORD_BYTES;
+    private static void writeLocation(byte[] b, int at, int pack, int type, long offset, long length) {
+        if (type < 0 || type > 3) {
+            throw new IllegalArgumentException("blob type code " + type + " does not fit the index record");
         }
-        return o == out.length ? out : Arrays.copyOf(out, o);
+        if (offset > MAX_OFFSET || length > MAX_LENGTH) {
+            throw new IllegalArgumentException("blob at offset " + offset + ", length " + length
+                    + " is beyond what the index holds (offsets below 256 MiB, lengths below 32 MiB)");
+        }
+        writeU24(b, at + SUFFIX, pack);
+        long packed = ((long) type << 54) | (offset << 25) | length;
+        for (int k = 0; k < 7; k++) {
+            b[at + SUFFIX + 3 + k] = (byte) (packed >>> (8 * (6 - k)));
+        }
+    }
+
+    private static long readU56(byte[] b, int at) {
+        long v = 0;
+        for (int k = 0; k < 7; k++) {
+            v = (v << 8) | (b[at + k] & 0xFF);
+        }
+        return v;
     }
 
     private static void writeU24(byte[] b, int at, int v) {
@@ -225,10 +309,89 @@ public final class BlobIndex {
         return ((b[at] & 0xFF) << 16) | ((b[at + 1] & 0xFF) << 8) | (b[at + 2] & 0xFF);
     }
 
-    private static void writeU32(byte[] b, int at, int v) {
-        b[at] = (byte) (v >>> 24);
-        b[at + 1] = (byte) (v >>> 16);
-        b[at + 2] = (byte) (v >>> 8);
-        b[at + 3] = (byte) v;
+    /**
+     * Pack ids and epochs by ordinal, in flat arrays, with an open-addressing hash table from id
+     * to ordinal: about 44 bytes per pack and no object per pack. Not thread-safe (the index
+     * synchronises).
+     */
+    private static final class PackTable {
+        private byte[] ids = new byte[BlobId.BYTES * 16];
+        private int[] epochs = new int[16];
+        private int[] slots = new int[32]; // ordinal + 1; 0 = empty
+        private int count;
+
+        int count() {
+            return count;
+        }
+
+        byte[] id(int ordinal) {
+            return Arrays.copyOfRange(ids, ordinal * BlobId.BYTES, (ordinal + 1) * BlobId.BYTES);
+        }
+
+        int epoch(int ordinal) {
+            return epochs[ordinal];
+        }
+
+        long memoryBytes() {
+            return ids.length + 4L * epochs.length + 4L * slots.length;
+        }
+
+        /** The ordinal of a pack, or -1. */
+        int find(byte[] packId) {
+            int mask = slots.length - 1;
+            for (int s = hash(packId, 0) & mask; ; s = (s + 1) & mask) {
+                int entry = slots[s];
+                if (entry == 0) {
+                    return -1;
+                }
+                if (Arrays.equals(ids, (entry - 1) * BlobId.BYTES, entry * BlobId.BYTES, packId, 0, BlobId.BYTES)) {
+                    return entry - 1;
+                }
+            }
+        }
+
+        /** The ordinal of a pack, registering it (with its epoch) on first sight. */
+        int ordinal(byte[] packId, int epoch) {
+            if (packId.length != BlobId.BYTES) {
+                throw new IllegalArgumentException("pack id of " + packId.length + " bytes");
+            }
+            int known = find(packId);
+            if (known >= 0) {
+                return known;
+            }
+            if (count >= MAX_PACKS) {
+                throw new IllegalStateException("more than " + MAX_PACKS + " packs in one index");
+            }
+            if (count == epochs.length) {
+                ids = Arrays.copyOf(ids, ids.length * 2);
+                epochs = Arrays.copyOf(epochs, epochs.length * 2);
+            }
+            System.arraycopy(packId, 0, ids, count * BlobId.BYTES, BlobId.BYTES);
+            epochs[count] = epoch;
+            count++;
+            if (2 * count > slots.length) {
+                slots = new int[slots.length * 2];
+                for (int o = 0; o < count; o++) {
+                    insert(o);
+                }
+            } else {
+                insert(count - 1);
+            }
+            return count - 1;
+        }
+
+        private void insert(int ordinal) {
+            int mask = slots.length - 1;
+            int s = hash(ids, ordinal * BlobId.BYTES) & mask;
+            while (slots[s] != 0) {
+                s = (s + 1) & mask;
+            }
+            slots[s] = ordinal + 1;
+        }
+
+        /** Pack ids are random (hashes): their first four bytes spread well. */
+        private static int hash(byte[] b, int at) {
+            return (b[at] & 0xFF) << 24 | (b[at + 1] & 0xFF) << 16 | (b[at + 2] & 0xFF) << 8 | (b[at + 3] & 0xFF);
+        }
     }
 }

@@ -149,4 +149,58 @@ class BlobIndexTest {
         assertFindsAll(index, batches.stream().flatMap(List::stream).toList());
         assertThat(index.size()).isEqualTo(4_000);
     }
+
+    @Test
+    void idsAtTheEdgesOfThePrefixTableAndLargestLocationsRoundTrip() {
+        Random random = new Random(87);
+        BlobIndex index = new BlobIndex();
+        List<IndexEntry> entries = new ArrayList<>();
+        byte[] pack = TestBytes.random(random, 32);
+        for (int prefix : new int[]{0x0000, 0x0001, 0x00FF, 0x0100, 0x7FFF, 0x8000, 0xFFFE, 0xFFFF}) {
+            for (int k = 0; k < 3; k++) {
+                byte[] id = TestBytes.random(random, 32);
+                id[0] = (byte) (prefix >>> 8);
+                id[1] = (byte) prefix;
+                entries.add(new IndexEntry(BlobId.of(id), dr.summit.repository.blob.BlobType.values()[k], pack, 7,
+                        (int) BlobIndex.MAX_OFFSET - k, (int) BlobIndex.MAX_LENGTH - k));
+            }
+        }
+        index.add(entries.subList(0, 12));
+        index.addIndexFile(IndexFileCodec.decode(IndexFileCodec.encode(entries.subList(12, 24)), "index/edge"));
+        assertFindsAll(index, entries);
+        Set<String> seen = new HashSet<>();
+        index.forEach(e -> seen.add(describe(e)));
+        assertThat(seen).containsExactlyInAnyOrderElementsOf(entries.stream().map(IndexTestData::describe).toList());
+    }
+
+    @Test
+    void aLocationBeyondTheRecordIsRefusedNotTruncated() {
+        Random random = new Random(88);
+        IndexEntry e = randomEntries(random, 1, 1).get(0);
+        BlobIndex index = new BlobIndex();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> index.add(List.of(
+                new IndexEntry(e.id(), e.type(), e.packId(), 1, (int) BlobIndex.MAX_OFFSET + 1, 10))))
+                .hasMessageContaining("beyond what the index holds");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> index.add(List.of(
+                new IndexEntry(e.id(), e.type(), e.packId(), 1, 0, (int) BlobIndex.MAX_LENGTH + 1))))
+                .hasMessageContaining("beyond what the index holds");
+        assertThat(index.size()).isZero();
+    }
+
+    @Test
+    void runsStayLogarithmicInTheNumberOfBatches() {
+        Random random = new Random(89);
+        BlobIndex index = new BlobIndex();
+        List<IndexEntry> all = new ArrayList<>();
+        for (int batch = 0; batch < 400; batch++) {
+            List<IndexEntry> entries = randomEntries(random, 1 + random.nextInt(60), 3);
+            index.add(entries);
+            all.addAll(entries);
+            int bound = 2 + (int) Math.ceil(Math.log(all.size()) / Math.log(2));
+            assertThat(index.runCount()).isLessThanOrEqualTo(bound);
+        }
+        assertFindsAll(index, all);
+        assertThat(index.size()).isEqualTo(all.size());
+        assertThat(index.packCount()).isEqualTo((int) all.stream().map(e -> java.util.Arrays.toString(e.packId())).distinct().count());
+    }
 }

@@ -24,7 +24,7 @@ final class IndexTestData {
         for (int i = 0; i < count; i++) {
             int p = random.nextInt(packIds.size());
             entries.add(new IndexEntry(TestBytes.randomId(random), random.nextBoolean() ? BlobType.DATA : BlobType.TREE,
-                    packIds.get(p), epochs.get(p), random.nextInt(Integer.MAX_VALUE), random.nextInt(Integer.MAX_VALUE)));
+                    packIds.get(p), epochs.get(p), random.nextInt((int) BlobIndex.MAX_OFFSET + 1), random.nextInt((int) BlobIndex.MAX_LENGTH + 1)));
         }
         return entries;
     }
