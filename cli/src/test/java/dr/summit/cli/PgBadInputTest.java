@@ -6,15 +6,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
-import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * What operators get wrong with PostgreSQL backups, each answered with one line naming what and
  * where, a non-zero exit, and nothing written or overwritten: an unreachable server, a wrong
- * password, WAL of another cluster pushed into this cluster's archive, a target before the first
- * backup, a data directory that is not empty.
+ * password, WAL of another cluster pushed into this cluster's archive, a backup into a cluster the
+ * server does not archive into, a target before the first backup, a data directory that is not
+ * empty, a pack lost after the backup.
  */
 class PgBadInputTest {
 
@@ -48,10 +48,14 @@ class PgBadInputTest {
             Path segment = Path.of(other.data.toString(), "pg_wal", "000000010000000000000001");
             Path renamed = Files.createDirectories(ws.work.resolve("foreign")).resolve("000000010000000000000099");
             Files.copy(segment, renamed);
-            List<String> archivedBefore = ws.ok("pg list", "--cluster", ws.cluster, "--json").json().findValuesAsText("lastWal");
             CliTestSupport.assertOneLineError(ws.run("pg wal-push", renamed.toString(), "--cluster", ws.cluster),
                     ExitCodes.ERROR, "belongs to database system", "cluster 'bad'");
-            assertThat(ws.ok("pg list", "--cluster", ws.cluster, "--json").json().findValuesAsText("lastWal")).isEqualTo(archivedBefore);
+            assertThat(ws.repo.resolve("pg/bad/wal/000000010000000000000099")).doesNotExist();
+
+            // A backup into a cluster name the server does not archive into: refused, not left unrecoverable.
+            CliTestSupport.assertOneLineError(ws.run("pg backup", "--cluster", "elsewhere", "--pgdata", pgdata, "--dsn", ws.dsn(primary)),
+                    ExitCodes.ERROR, "archive_command archives somewhere else", "cluster 'elsewhere'");
+            assertThat(ws.ok("pg list", "--cluster", "elsewhere", "--json").json().get("backups")).isEmpty();
 
             // A target before the first backup ended.
             Path early = ws.work.resolve("early");

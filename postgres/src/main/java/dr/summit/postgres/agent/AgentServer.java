@@ -77,7 +77,7 @@ public final class AgentServer implements AutoCloseable {
                 }
                 try {
                     agent.push(Path.of(file));
-                    respond(client, 200, "ok\n");
+                    respond(client, 200, ""); // empty: the launcher passes the body to stderr
                 } catch (IOException | RuntimeException e) {
                     respond(client, 500, "summit-dr agent: " + e.getMessage() + "\n");
                 }

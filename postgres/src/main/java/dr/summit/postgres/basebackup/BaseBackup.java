@@ -18,8 +18,8 @@ import java.util.Map;
 /**
  * One base backup with PostgreSQL's non-exclusive low-level API, on one connection held for the
  * whole backup: pg_backup_start, a parallel read of the data directory into a snapshot, then
- * pg_backup_stop(wait_for_archive) — which returns only once the WAL needed to make the copy
- * consistent is archived — and only then the snapshot is committed, carrying backup_label,
+ * pg_backup_stop, a wait until this repository holds the WAL needed to make the copy consistent
+ * ({@link ArchiveWait}) — and only then the snapshot is committed, carrying backup_label,
  * tablespace_map and the LSNs as attributes. A failure anywhere leaves no snapshot, and closing
  * the connection aborts the backup on the server.
  */
@@ -102,14 +102,8 @@ public final class BaseBackup {
         }
         Archiver archiver = new Archiver(repo, options.withLayout(DataDirectoryLayout.of(pgdata, List.copyOf(tablespaces.values()), verifier)));
         return archiver.backup(roots, names, parent, snapshot -> {
-            try (Statement limit = conn.createStatement()) {
-                // pg_backup_stop(true) waits for the archiver without end when archive_command keeps failing.
-                limit.execute("SET statement_timeout = " + archiveWaitMillis);
-            } catch (SQLException e) {
-                throw new RepositoryException("cannot set statement_timeout before pg_backup_stop: " + e.getMessage(), e);
-            }
             try (Statement st = conn.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT lsn, labelfile, spcmapfile, now() FROM pg_backup_stop(true)")) {
+                 ResultSet rs = st.executeQuery("SELECT lsn, labelfile, spcmapfile, now() FROM pg_backup_stop(false)")) {
                 rs.next();
                 attributes.put(STOP_LSN, rs.getString(1));
                 attributes.put(BACKUP_LABEL, rs.getString(2));
@@ -126,27 +120,17 @@ public final class BaseBackup {
                     }
                 }
             } catch (SQLException e) {
-                if ("57014".equals(e.getSQLState())) {
-                    throw new RepositoryException("the WAL of this backup was not archived within " + archiveWaitMillis / 1000
-                            + " s, no snapshot written: archive_command is failing or too slow" + archiverStatus(conn)
-                            + " (see the server log; -Dsummit.pg.archiveWaitSeconds to wait longer)");
-                }
                 throw new RepositoryException("pg_backup_stop failed, no snapshot written: " + e.getMessage(), e);
+            }
+            try {
+                new ArchiveWait(repo, cluster, conn, archiveWaitMillis).await(Integer.parseInt(attributes.get(TIMELINE)),
+                        attributes.get(START_LSN), attributes.get(STOP_LSN), Long.parseLong(attributes.get(WAL_SEGMENT_SIZE)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new RepositoryException("interrupted while waiting for the backup's WAL to be archived; no snapshot written");
             }
             return snapshot.withAttributes(attributes);
         });
-    }
-
-    /** pg_stat_archiver's last failure, for the error message; empty when it cannot be read. */
-    private static String archiverStatus(Connection conn) {
-        try (Statement st = conn.createStatement();
-             ResultSet rs = st.executeQuery("SELECT failed_count, last_failed_wal, last_archived_wal FROM pg_stat_archiver")) {
-            rs.next();
-            return " (pg_stat_archiver: " + rs.getLong(1) + " failures, last failed " + rs.getString(2) + ", last archived "
-                    + rs.getString(3) + ")";
-        } catch (SQLException e) {
-            return "";
-        }
     }
 
     /** OID → directory of every tablespace outside the data directory. */

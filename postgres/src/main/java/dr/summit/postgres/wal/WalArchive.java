@@ -55,17 +55,26 @@ public final class WalArchive {
             checkSystemIdentifier(name.name(), WalSegmentHeader.systemIdentifier(content));
         }
         String object = objectName(name.name());
+        // PostgreSQL pushes a segment again after a crash or a failed acknowledgement: look before
+        // compressing and encrypting 16 MiB that the store would refuse.
+        if (repo.store().exists(object)) {
+            return compareWithArchived(name, object, content);
+        }
         try {
             repo.putSealed(object, SealedObject.Kind.WAL, content);
             return Pushed.STORED;
         } catch (ObjectExistsException e) {
-            byte[] archived = repo.getSealed(object, SealedObject.Kind.WAL);
-            if (Arrays.equals(archived, content)) {
-                return Pushed.ALREADY_ARCHIVED;
-            }
-            throw new RepositoryException("WAL file " + name.name() + " is already archived in " + repo.store().location()
-                    + " for cluster " + cluster + " with different content; refusing to overwrite (two servers archiving into one cluster name?)");
+            return compareWithArchived(name, object, content);
         }
+    }
+
+    private Pushed compareWithArchived(WalFileName name, String object, byte[] content) {
+        byte[] archived = repo.getSealed(object, SealedObject.Kind.WAL);
+        if (Arrays.equals(archived, content)) {
+            return Pushed.ALREADY_ARCHIVED;
+        }
+        throw new RepositoryException("WAL file " + name.name() + " is already archived in " + repo.store().location()
+                + " for cluster " + cluster + " with different content; refusing to overwrite (two servers archiving into one cluster name?)");
     }
 
     private void checkSystemIdentifier(String segment, long systemId) {
