@@ -8,6 +8,7 @@ import dr.summit.repository.blob.PayloadCodec;
 import dr.summit.repository.chunker.Chunker;
 import dr.summit.repository.chunker.ChunkerParams;
 import dr.summit.repository.chunker.GearTable;
+import dr.summit.repository.crypto.AesGcm;
 import dr.summit.repository.crypto.Argon2Params;
 import dr.summit.repository.crypto.Credentials;
 import dr.summit.repository.crypto.KeySlot;
@@ -191,6 +192,7 @@ public final class Repository implements AutoCloseable {
     }
 
     public static Repository openWithoutIndex(ObjectStore store, Credentials credentials) {
+        AesGcm.warmUp(); // on the other core while the key derivation below runs
         byte[] configBytes;
         try {
             configBytes = store.get(RepositoryConfig.OBJECT_NAME);

@@ -26,7 +26,35 @@ public final class AesGcm {
         }
     });
 
+    private static final java.util.concurrent.atomic.AtomicBoolean WARMING = new java.util.concurrent.atomic.AtomicBoolean();
+
     private AesGcm() {
+    }
+
+    /**
+     * Starts, once per JVM, a background thread that seals and opens many small buffers. Why: the
+     * JDK's GCM runs at interpreter speed (tens of MB/s) until the JIT compiles its callers, which
+     * a command sealing one 256 KiB blob at a time reaches only late or never; a few thousand small
+     * calls get the vectorised GHASH and AES-CTR stubs in place within the first second.
+     */
+    public static void warmUp() {
+        if (!WARMING.compareAndSet(false, true)) {
+            return;
+        }
+        Thread t = new Thread(() -> {
+            byte[] key = new byte[KEY_BYTES];
+            byte[] plain = new byte[512];
+            byte[] out = new byte[plain.length + TAG_BYTES];
+            byte[] aad = new byte[8];
+            for (int i = 0; i < 12_000; i++) {
+                byte[] nonce = nonce(i);
+                seal(key, nonce, aad, plain, 0, plain.length, out, 0);
+                open(key, nonce, aad, out, 0, out.length, "warm-up");
+            }
+        }, "summit-gcm-warmup");
+        t.setDaemon(true);
+        t.setPriority(Thread.MIN_PRIORITY);
+        t.start();
     }
 
     /** Nonce holding {@code counter} big-endian in its last 8 bytes. */
