@@ -23,7 +23,7 @@
 #
 # Archiving, the same for every tool: one archive_command, WORKDIR/archive.sh, runs for every
 # segment, in sequence,
-#     summit-dr pg wal-push %p --agent SOCKET …           (the resident agent, curl fast path)
+#     summit-dr-wal-push %p --agent SOCKET …              (the resident agent: POSIX sh + one curl)
 #  && pgbackrest --stanza=bench archive-push %p           (a process per segment, as configured by default)
 #  && cp %p WORKDIR/walarchive/                           (plain copy: pg_basebackup's PITR archive)
 # so every tool's archive receives exactly the same WAL while pgbench runs, and a backup that
@@ -208,14 +208,18 @@ if has summit; then
   "$SUMMIT" --version >/dev/null </dev/null   # the launcher builds the jar here if needed, not inside a measurement
   summit_src=$(dirname "$(readlink -f "$SUMMIT")")
   SUMMIT_COMMIT=unknown
+  PUSH_ARGV=("$SUMMIT_PG" pg wal-push)   # archive_command's client, replaced below by summit-dr-wal-push when present
   if [ "$(basename "$SUMMIT")" = summit-dr ] && [ -f "$summit_src/cli/target/summit-dr.jar" ]; then
     # A copy of the launcher and its jar the postgres user can read; the copy never rebuilds (no
     # sources beside it) and is what archive_command and restore_command name.
     mkdir -p "$WORK/summit/cli/target"
     cp "$summit_src/summit-dr" "$WORK/summit/summit-dr"
+    [ -f "$summit_src/summit-dr-wal-push" ] && cp "$summit_src/summit-dr-wal-push" "$WORK/summit/summit-dr-wal-push"
     cp "$summit_src/cli/target/summit-dr.jar" "$WORK/summit/cli/target/"
     chmod -R a+rX "$WORK/summit"
     SUMMIT_PG=$WORK/summit/summit-dr
+    # archive_command's client: the POSIX-sh summit-dr-wal-push beside the launcher when there is one
+    [ -x "$WORK/summit/summit-dr-wal-push" ] && PUSH_ARGV=("$WORK/summit/summit-dr-wal-push")
     SUMMIT_COMMIT=$(git -C "$summit_src" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$summit_src" diff --quiet HEAD -- . 2>/dev/null || echo +dirty)
   fi
   if ! "${AS_PG[@]}" "$SUMMIT_PG" --version >/dev/null 2>&1 </dev/null; then
@@ -318,7 +322,7 @@ write_archive_script() {
     echo '# A restored copy of the cluster (another data directory) archives nothing.'
     echo "[ \"\$(pwd -P)\" = '$real_src' ] || exit 0"
     echo 'f=$(basename "$1")'
-    has summit && echo "'$SUMMIT_PG' pg wal-push \"\$1\" --agent '$S_AGENT' --cluster main --repo '$S_REPO' --password-file '$S_PASS' || exit 1"
+    has summit && echo "$(printf "'%s' " "${PUSH_ARGV[@]}")\"\$1\" --agent '$S_AGENT' --cluster main --repo '$S_REPO' --password-file '$S_PASS' || exit 1"
     has pgbackrest && echo "pgbackrest --config='$BR_CONF' --stanza=bench archive-push \"\$1\" || exit 1"
     echo "cp \"\$1\" '$WAL_COPY'/\"\$f.tmp\" && mv '$WAL_COPY'/\"\$f.tmp\" '$WAL_COPY'/\"\$f\""
   } > "$WORK/archive.sh"
@@ -477,7 +481,7 @@ walpush() {
     # new, then repeat: an agent without --pgdata uploads a segment when it is asked to.
     start_agent "$d/new.sock" walpush-new "$LOGS/walpush-agent-new.log"
     local pid_new=$AGENT_PID
-    local cmd=("$SUMMIT_PG" pg wal-push @SEG@ --agent "$d/new.sock" --cluster walpush-new --repo "$AGENT_REPO" --password-file "$S_PASS")
+    local cmd=("${PUSH_ARGV[@]}" @SEG@ --agent "$d/new.sock" --cluster walpush-new --repo "$AGENT_REPO" --password-file "$S_PASS")
     PUSH_FILES=("${warm[@]}")
     push_loop "$LOGS/walpush-summit-warmup-run$run.log" 0 - "${cmd[@]}"
     PUSH_FILES=("${SEGMENTS[@]}")
@@ -504,7 +508,7 @@ walpush() {
     done
     [ "$(agent_status "$d/ahead.sock" | json_field preUploaded)" = "$total" ] \
       || { echo "summit: the agent did not upload the ready segments ahead" >&2; agent_status "$d/ahead.sock" >&2; return 1; }
-    cmd=("$SUMMIT_PG" pg wal-push @SEG@ --agent "$d/ahead.sock" --cluster walpush-ahead --repo "$AGENT_REPO" --password-file "$S_PASS")
+    cmd=("${PUSH_ARGV[@]}" @SEG@ --agent "$d/ahead.sock" --cluster walpush-ahead --repo "$AGENT_REPO" --password-file "$S_PASS")
     PUSH_FILES=()
     for f in "${warm[@]}"; do PUSH_FILES+=("$wal/${f##*/}"); done
     push_loop "$LOGS/walpush-summit-warmup-ahead-run$run.log" 1 "$wal/archive_status" "${cmd[@]}"

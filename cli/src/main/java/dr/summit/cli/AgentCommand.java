@@ -15,7 +15,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 @Command(name = "agent", description = {"Run the resident WAL archive agent of one PostgreSQL cluster (one per database host).",
-        "archive_command = 'summit-dr pg wal-push %p --agent SOCKET …' then starts no JVM; see deploy/systemd/summit-dr-agent.service."})
+        "archive_command = 'summit-dr-wal-push %p --agent SOCKET …' (or 'summit-dr pg wal-push %p --agent SOCKET …') then starts no JVM; see deploy/systemd/summit-dr-agent.service."})
 final class AgentCommand implements Callable<Integer> {
     @Mixin RepositoryOptions repository;
     @Mixin PgCommand.ClusterOption cluster;

@@ -17,7 +17,7 @@ class PgChecksumTest {
     void aDamagedPageIsReportedWithItsFileAndBlock() throws Exception {
         try (PgWorkspace ws = PgWorkspace.create("sum")) {
             Path data = ws.work.resolve("pgdata");
-            PgTestCluster primary = ws.startCluster("pgdata", ws.agentArchiveCommand(data));
+            PgTestCluster primary = ws.startCluster("pgdata", ws.agentArchiveCommand(data, true));
             String relation;
             try (Connection c = primary.connect(); Statement st = c.createStatement()) {
                 st.execute("CREATE TABLE c AS SELECT g, md5(g::text) AS h FROM generate_series(1, 20000) g");

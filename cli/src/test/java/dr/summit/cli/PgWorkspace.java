@@ -55,18 +55,26 @@ final class PgWorkspace implements AutoCloseable {
     }
 
     /**
-     * Archiving through the resident agent (started here, in this JVM) and the real launcher's curl
-     * fast path. The launcher copy has no jar and the password file named does not exist, so a
-     * fallback to a JVM would fail: every push provably went through the agent.
+     * Archiving through the resident agent (started here, in this JVM) and the real archive_command
+     * client, summit-dr-wal-push (POSIX sh + curl). The launcher copy beside it has no jar and the
+     * password file named does not exist, so a fallback to a JVM would fail: every push provably
+     * went through the agent.
      */
     String agentArchiveCommand(Path pgdata) throws Exception {
+        return agentArchiveCommand(pgdata, false);
+    }
+
+    /** The same, through the launcher's own fast path ('summit-dr pg wal-push --agent') when {@code viaLauncher}. */
+    String agentArchiveCommand(Path pgdata, boolean viaLauncher) throws Exception {
         Path launcher = work.resolve("summit-dr");
+        Path client = work.resolve("summit-dr-wal-push");
         Files.copy(Path.of("..", "summit-dr").toAbsolutePath().normalize(), launcher);
-        PgTestCluster.sh("chmod", "755", launcher.toString(), work.toString());
+        Files.copy(Path.of("..", "summit-dr-wal-push").toAbsolutePath().normalize(), client);
+        PgTestCluster.sh("chmod", "755", launcher.toString(), client.toString(), work.toString());
         socket = work.resolve("agent.sock");
         agent = PgTestCluster.startAgent(repo, password, socket, cluster, pgdata);
         RepositoryOptions.env = name -> name.equals("SUMMIT_LAUNCHER") ? launcher.toString() : savedEnv.apply(name);
-        return launcher + " pg wal-push %p --agent " + socket + " --cluster " + cluster + " --repo " + repo
+        return (viaLauncher ? launcher + " pg wal-push" : client.toString()) + " %p --agent " + socket + " --cluster " + cluster + " --repo " + repo
                 + " --password-file /nonexistent";
     }
 
