@@ -181,6 +181,9 @@ final class PgCommand implements Runnable {
                 plan.put("walTo", wal.lastSegment());
                 plan.put("walTimelines", wal.path());
                 plan.put("walMissing", wal.firstMissing());
+                long walBytes = wal.endLsn() == null ? 0 : Math.max(0, wal.endLsn() - Lsn.parse(backup.attribute(BaseBackup.START_LSN)));
+                plan.put("walBytesAtMost", walBytes);
+                plan.put("estimatedSeconds", RestoreEstimate.seconds((Long) plan.get("bytes"), walBytes));
                 Integer wanted = target.timelineFrom(Integer.parseInt(backup.attribute(BaseBackup.TIMELINE)));
                 if (wanted != null && wal.path().get(wal.path().size() - 1) != wanted.intValue()) {
                     throw new CommandFailure("timeline " + wanted + " cannot be reached from backup " + backup.shortId()
@@ -218,6 +221,9 @@ final class PgCommand implements Runnable {
                             backup.shortId(), backup.attribute(BaseBackup.STOP_TIME), backup.attribute(BaseBackup.STOP_LSN),
                             Sizes.bytes((Long) plan.get("bytes")), pgdata);
                     target.settings().forEach(s -> out.println("  " + s));
+                    out.printf("  WAL %s .. %s (timelines %s, at most %s to replay); estimated %s%n", wal.firstSegment(),
+                            wal.lastSegment(), wal.path(), Sizes.bytes(walBytes),
+                            Sizes.duration(1000L * (Long) plan.get("estimatedSeconds")));
                     if (!dryRun && !start) {
                         out.println("start the server to replay WAL: pg_ctl -D " + pgdata + " start");
                     } else if (start) {

@@ -63,6 +63,16 @@ class PgPitrTest {
                     "--target-time", lastCommit.plusSeconds(30).toString()), 1, "is after the last archived transaction");
             assertThat(tooLate).doesNotExist();
 
+            // --dry-run: the plan (backup, WAL range, bytes, an estimate) and nothing written.
+            Path planned = ws.work.resolve("planned");
+            var plan = ws.ok("pg restore", "--cluster", ws.cluster, "--pgdata", planned.toString(), "--dry-run", "--json").json();
+            assertThat(plan.get("backup").asText()).isEqualTo(list.get("backups").get(0).get("id").asText());
+            assertThat(plan.get("walTo").asText()).isEqualTo(recoverable.get("lastSegment").asText());
+            assertThat(plan.get("walBytesAtMost").asLong()).isPositive();
+            assertThat(plan.get("bytes").asLong()).isPositive();
+            assertThat(plan.get("estimatedSeconds").asLong()).isGreaterThanOrEqualTo(5);
+            assertThat(planned).doesNotExist();
+
             // Halfway between the commits of rows 6 and 7.
             Instant target = commits.get(5).plusMillis((commits.get(6).toEpochMilli() - commits.get(5).toEpochMilli()) / 2);
             Path restoredData = ws.work.resolve("restored");
