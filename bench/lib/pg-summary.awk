@@ -4,20 +4,6 @@
 # WAL push latencies per segment; then the issue's targets. Variable: tools (space-separated).
 # Fields: 6 tool, 8 op, 10 wall_s, 11 cpu_s, 12 machine_cpu_s, 13 max_rss_kib, 14 repo_bytes,
 # 15 repo_growth_bytes, 16 segments, 17 detail.
-function sort(a, n,    i, j, v) {
-  for (i = 2; i <= n; i++) { v = a[i]; for (j = i - 1; j >= 1 && a[j] > v; j--) a[j + 1] = a[j]; a[j + 1] = v }
-}
-function median(key,    n, i, a) {
-  n = count[key]; for (i = 1; i <= n; i++) a[i] = val[key, i] + 0
-  sort(a, n); lo[key] = a[1]; hi[key] = a[n]
-  return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-}
-function num(v, d) { return sprintf("%." d "f", v) }
-function cell(key, d,    m) {
-  if (!(key in count)) return "–"
-  m = median(key)
-  return count[key] > 1 ? num(m, d) " (" num(lo[key], d) "–" num(hi[key], d) ")" : num(m, d)
-}
 function has(t, op, metric) { return (t SUBSEP op SUBSEP metric) in count }
 function med(t, op, metric) { return median(t SUBSEP op SUBSEP metric) }
 function ratio(t, op, metric, ref_op,    b) {
