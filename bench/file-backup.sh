@@ -204,7 +204,7 @@ echo "Data: $DATA ($(tree_stats "$DATA" | awk '{ printf "%d files, %.0f MB", $1,
   "changed: $BENCH_CHANGE_CMD. Machine: $MACHINE. $(date -u +%F). Caches: $CACHE_MODE. Runs: $RUNS (median, min–max)."
 for t in $TOOLS; do echo "- $t: ${VERSION[$t]}"; done
 echo
-awk -F'\t' -v tools="$TOOLS" -v ops="$OPS" -f "$ROOT/bench/lib/summary.awk" "$WORK/rows.tsv"
+awk -F'\t' -v tools="$TOOLS" -v ops="$OPS" -f <(cat "$ROOT/bench/lib/stats.awk" "$ROOT/bench/lib/summary.awk") "$WORK/rows.tsv"
 echo
 echo "Raw rows appended to $RESULTS"
 [ "${BENCH_KEEP:-0}" = 1 ] || rm -rf "$WORK"

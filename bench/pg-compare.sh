@@ -696,6 +696,6 @@ done
 for n in "${PGBENCH_NOTES[@]}"; do echo "- pgbench $n"; done
 for n in "${AGENT_NOTES[@]}"; do echo "- summit agent (cluster main, not in the rows) $n"; done
 echo
-awk -F'\t' -v tools="$TOOLS" -f "$ROOT/bench/lib/pg-summary.awk" "$ROWS"
+awk -F'\t' -v tools="$TOOLS" -f <(cat "$ROOT/bench/lib/stats.awk" "$ROOT/bench/lib/pg-summary.awk") "$ROWS"
 echo
 echo "Raw rows appended to $RESULTS"

@@ -1,5 +1,5 @@
-# Shared by the benchmark table scripts (awk -f stats.awk -f TABLE.awk): medians with min–max over
-# runs. Expects the including script to fill count[key] and val[key, i].
+# Shared by the benchmark table scripts, prepended to them (awk -f <(cat stats.awk TABLE.awk): mawk
+# reads only one -f): medians with min–max over runs. Expects the including script to fill count[key] and val[key, i].
 function sort(a, n,    i, j, v) {
   for (i = 2; i <= n; i++) { v = a[i]; for (j = i - 1; j >= 1 && a[j] > v; j--) a[j + 1] = a[j]; a[j + 1] = v }
 }
