@@ -188,7 +188,7 @@ final class PgCommand implements Runnable {
                 if (wanted != null && wal.path().get(wal.path().size() - 1) != wanted.intValue()) {
                     throw new CommandFailure("timeline " + wanted + " cannot be reached from backup " + backup.shortId()
                             + " of cluster '" + cluster.cluster + "' (timeline " + backup.attribute(BaseBackup.TIMELINE)
-                            + "): no archived history leads there, or its WAL stops at " + wal.lastSegment());
+                            + "): no archived history leads there" + (wal.lastSegment() == null ? "" : ", or its WAL stops at " + wal.lastSegment()));
                 }
                 if (!wal.consistent() || wal.firstMissing() != null) {
                     String message = "WAL segment " + wal.firstMissing() + " is missing from the archive of cluster '"
@@ -201,7 +201,13 @@ final class PgCommand implements Runnable {
                     spec.commandLine().getErr().println("warning: " + message + "; PostgreSQL refuses a target beyond it");
                 }
                 if (target.time() != null) {
-                    refuseTimeBeyondArchive(backup, target.time(), window);
+                    refuseTimeBeyondArchive(backup, target.time(), window, target.inclusive());
+                }
+                if (wanted == null) {
+                    // PostgreSQL's "latest" takes the highest timeline with a history file, reachable
+                    // or not; name the one whose WAL was just checked instead.
+                    target = target.withTimeline(Integer.toString(wal.path().get(wal.path().size() - 1)));
+                    plan.put("recoverySettings", target.settings());
                 }
                 if (!dryRun) {
                     RestoreResult r = restore.restore(backup, pgdata, target, restoreCommand(), tablespaceMap());
@@ -238,8 +244,12 @@ final class PgCommand implements Runnable {
          * PostgreSQL stops a time-targeted recovery at the first transaction end after the target;
          * past the last archived one it gives up at the end of the WAL. Say so before restoring.
          */
-        private void refuseTimeBeyondArchive(Snapshot backup, java.time.Instant targetTime, PgCatalogue.BackupWindow window) {
-            if (window.lastTransactionLsn() != null && targetTime.isAfter(window.to())) {
+        private void refuseTimeBeyondArchive(Snapshot backup, java.time.Instant targetTime, PgCatalogue.BackupWindow window,
+                                             boolean inclusive) {
+            // Inclusive recovery stops at the first transaction end after the target: a target equal
+            // to the last one is as unreachable as a later one.
+            boolean beyond = inclusive ? !targetTime.isBefore(window.to()) : targetTime.isAfter(window.to());
+            if (window.lastTransactionLsn() != null && beyond) {
                 throw new CommandFailure("target time " + targetTime + " is after the last archived transaction of cluster '"
                         + cluster.cluster + "' (" + window.to() + " at " + window.lastTransactionLsn() + " in WAL up to "
                         + window.reach().lastSegment() + "): recovery cannot reach it; if the server is running, its newest WAL"

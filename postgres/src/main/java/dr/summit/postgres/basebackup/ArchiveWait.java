@@ -81,7 +81,8 @@ final class ArchiveWait {
                     } else if (elapsed - reportedArchivedAt >= ELSEWHERE_GRACE_MILLIS) {
                         throw new RepositoryException("PostgreSQL reports WAL segment " + lastArchived + " archived, but cluster '"
                                 + cluster + "' in " + repo.store().location() + " does not have " + missing.peekFirst()
-                                + ": archive_command archives somewhere else (check its --repo and --cluster); no snapshot written");
+                                + ": archive_command archives somewhere else (check its --repo and --cluster, or with --agent the agent's own"
+                                + " --repo and --cluster); no snapshot written");
                     }
                 }
             }

@@ -38,6 +38,11 @@ public record RecoveryTarget(Instant time, String lsn, String xid, String name, 
         return timeline.equals("current") ? backupTimeline : Integer.valueOf(timeline);
     }
 
+    /** The same target along timeline {@code timeline}. */
+    public RecoveryTarget withTimeline(String timeline) {
+        return new RecoveryTarget(time, lsn, xid, name, immediate, inclusive, timeline, action);
+    }
+
     public static RecoveryTarget latest() {
         return new RecoveryTarget(null, null, null, null, false, true, null, null);
     }

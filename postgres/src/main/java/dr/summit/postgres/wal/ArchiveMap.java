@@ -119,7 +119,8 @@ public final class ArchiveMap {
             int bestLeaf = -1;
             for (TimelineHistory child : histories.values()) {
                 long branchSegment = child.branchLsn() / segmentSize;
-                boolean reachable = child.parent() == tl && (wanted == null || leadsTo(child.timeline(), wanted)) && child.branchLsn() >= stopLsn
+                boolean reachable = child.parent() == tl && child.timeline() > tl
+                        && (wanted == null || leadsTo(child.timeline(), wanted)) && child.branchLsn() >= stopLsn
                         && branchSegment >= from && branchSegment <= end + 1
                         && segments.getOrDefault(child.timeline(), new TreeSet<>()).contains(branchSegment);
                 if (reachable && highestDescendant(child.timeline()) > bestLeaf) {
@@ -136,12 +137,40 @@ public final class ArchiveMap {
         }
         NavigableSet<Long> last = segments.getOrDefault(tl, new TreeSet<>());
         String firstMissing = !last.isEmpty() && last.last() > end ? WalFileName.segmentName(tl, end + 1, perFile) : null;
-        boolean consistent = path.size() > 1 || end >= stopLsn / segmentSize;
+        if (firstMissing == null) {
+            firstMissing = unreachableBranch(tl, end, stopLsn, wanted);
+        }
+        // The backup is consistent once the segment holding the last byte before its stop point is read.
+        boolean consistent = path.size() > 1 || end >= (stopLsn - 1) / segmentSize;
+        if (!consistent && firstMissing == null) {
+            firstMissing = WalFileName.segmentName(tl, end + 1, perFile);
+        }
         String first = WalFileName.segmentName(timeline, startLsn / segmentSize, perFile);
         if (end < from) {
             return new Reach(path, first, null, null, WalFileName.segmentName(tl, from, perFile), false);
         }
         return new Reach(path, first, WalFileName.segmentName(tl, end, perFile), (end + 1) * segmentSize, firstMissing, consistent);
+    }
+
+    /**
+     * A newer timeline branched off {@code tl} after the backup but cannot be reached — the usual
+     * trace of a failover whose old primary never archived its last segments: recovery would stop
+     * on {@code tl} and silently miss everything written on the new timeline. Returns the first
+     * segment of the gap on {@code tl}, or null.
+     */
+    private String unreachableBranch(int tl, long end, long stopLsn, Integer wanted) {
+        for (TimelineHistory child : histories.values()) {
+            if (child.parent() != tl || child.timeline() <= tl || child.branchLsn() < stopLsn
+                    || (wanted != null && !leadsTo(child.timeline(), wanted))) {
+                continue;
+            }
+            // A child whose first segment is not archived yet (a fresh promotion) is not a hole: its
+            // newest WAL is simply not archived yet, as on any timeline.
+            if (child.branchLsn() / segmentSize > end + 1) {
+                return WalFileName.segmentName(tl, end + 1, perFile);
+            }
+        }
+        return null;
     }
 
     /** Whether {@code timeline} is {@code wanted} or one of its ancestors. */

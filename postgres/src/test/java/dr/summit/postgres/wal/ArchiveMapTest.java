@@ -80,6 +80,29 @@ class ArchiveMapTest {
     }
 
     @Test
+    void aFailoverGapBeforeTheBranchIsAHoleNotTheEndOfTheArchive() {
+        // Timeline 1 archived up to segment 5; 6 never archived; timeline 2 branched in segment 7.
+        List<String> names = new ArrayList<>(run(1, 2, 5));
+        names.addAll(run(2, 7, 12));
+        ArchiveMap map = new ArchiveMap(names, Map.of(2, TimelineHistory.parse(2, "1\t0/7000100\tx\n")), SEG);
+        ArchiveMap.Reach reach = map.reach(1, Lsn.parse("0/2000028"), Lsn.parse("0/2000138"));
+        assertThat(reach.path()).containsExactly(1);
+        assertThat(reach.firstMissing()).isEqualTo(seg(1, 6));
+        // A history whose parent is itself does not send the walk in circles.
+        ArchiveMap selfish = new ArchiveMap(run(1, 2, 5), Map.of(1, TimelineHistory.parse(1, "1\t0/3000000\tx\n")), SEG);
+        assertThat(selfish.reach(1, Lsn.parse("0/2000028"), Lsn.parse("0/2000138")).path()).containsExactly(1);
+    }
+
+    @Test
+    void aStopPointOnASegmentBoundaryNeedsOnlyTheSegmentBefore() {
+        ArchiveMap map = new ArchiveMap(run(1, 2, 2), Map.of(), SEG);
+        assertThat(map.reach(1, Lsn.parse("0/2000028"), Lsn.parse("0/3000000")).consistent()).isTrue();
+        ArchiveMap.Reach short1 = map.reach(1, Lsn.parse("0/2000028"), Lsn.parse("0/3000001"));
+        assertThat(short1.consistent()).isFalse();
+        assertThat(short1.firstMissing()).isEqualTo(seg(1, 3));
+    }
+
+    @Test
     void ofTwoBranchesTheOneLeadingToTheHighestTimelineIsFollowed() {
         // 1 -> 2 at segment 4, 1 -> 3 at segment 6, 2 -> 4 at segment 8: latest is 4, through 2.
         List<String> names = new ArrayList<>(run(1, 1, 7));

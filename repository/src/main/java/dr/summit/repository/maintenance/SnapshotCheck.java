@@ -23,6 +23,7 @@ public final class SnapshotCheck {
     private final Repository repo;
     private final boolean readData;
     private final Set<BlobId> read = new HashSet<>();
+    private final java.util.Map<BlobId, String> failed = new java.util.HashMap<>();
 
     public SnapshotCheck(Repository repo, boolean readData) {
         this.repo = repo;
@@ -45,10 +46,13 @@ public final class SnapshotCheck {
                 String problem = null;
                 if (!repo.index().contains(id)) {
                     problem = path + ": " + type.name().toLowerCase() + " blob " + id.shortHex() + " is not in any pack";
+                } else if (readData && failed.containsKey(id)) {
+                    problem = path + ": " + failed.get(id); // every snapshot that needs a damaged blob is told
                 } else if (readData && read.add(id)) {
                     try {
                         counts[1] += repo.loadBlob(type, id).length;
                     } catch (RepositoryException e) {
+                        failed.put(id, e.getMessage());
                         problem = path + ": " + e.getMessage();
                     }
                 }
