@@ -8,8 +8,9 @@ import java.util.zip.CRC32C;
 /**
  * Walks the records of one archived WAL segment to find the last transaction end (commit or
  * abort) and its timestamp: the newest time a {@code --target-time} recovery can reach with this
- * segment. Only record headers and transaction records are decoded (the layout of PostgreSQL 14–16:
- * XLogPageHeaderData, XLogRecord, block headers); every record's CRC-32C is checked and the walk
+ * segment. Only record headers and transaction records are decoded (XLogPageHeaderData,
+ * XLogRecord, block headers as PostgreSQL 15 and 16 lay them out; 14 numbers the compressed-image
+ * flags differently); every record's CRC-32C is checked and the walk
  * stops at the first record that is absent, torn or not valid, so stale bytes of a recycled
  * segment are never read as records.
  *

@@ -17,7 +17,7 @@ import java.util.function.Consumer;
  * each run keeps, per two-byte prefix, where that prefix's records start (256 KiB per run, nothing
  * per entry); the pack is a 24-bit ordinal into a pack table; type, offset and length are packed
  * into 7 bytes (offsets below 256 MiB, lengths below 32 MiB: packs are at most 128 MiB and blobs
- * at most 16 MiB plus overhead). Record: {@code idSuffix[30] pack u24 (type u2 offset u28 length u25 0 u1)}.
+ * at most 16 MiB plus overhead). Record: {@code idSuffix[30] pack u24 (0 u1 type u2 offset u28 length u25)}, big-endian.
  *
  * <p>Runs are merged like a binary counter — a run is merged with the one before it while that
  * one is at most twice its size — so there are at most log2(n) runs and adding n entries in
