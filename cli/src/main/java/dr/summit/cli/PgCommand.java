@@ -203,6 +203,11 @@ final class PgCommand implements Runnable {
                 if (target.time() != null) {
                     refuseTimeBeyondArchive(backup, target.time(), window, target.inclusive());
                 }
+                if (target.lsn() != null && wal.endLsn() != null && Long.compareUnsigned(Lsn.parse(target.lsn()), wal.endLsn()) >= 0) {
+                    throw new CommandFailure("target LSN " + target.lsn() + " is beyond the archived WAL of cluster '" + cluster.cluster
+                            + "' (it ends at " + Lsn.format(wal.endLsn()) + ", segment " + wal.lastSegment()
+                            + "): recovery cannot reach it; if the server is running, its newest WAL is not archived yet");
+                }
                 if (wanted == null) {
                     // PostgreSQL's "latest" takes the highest timeline with a history file, reachable
                     // or not; name the one whose WAL was just checked instead.

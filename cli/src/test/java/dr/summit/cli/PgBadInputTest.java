@@ -63,6 +63,13 @@ class PgBadInputTest {
                     "--target-time", "2001-01-01T00:00:00Z"), ExitCodes.ERROR, "no base backup of cluster 'bad' ended before");
             assertThat(early).doesNotExist();
 
+            // LSN targets: before the first backup's end, or past the archived WAL.
+            CliTestSupport.assertOneLineError(ws.run("pg restore", "--cluster", ws.cluster, "--pgdata", early.toString(),
+                    "--target-lsn", "0/1"), ExitCodes.ERROR, "no base backup of cluster 'bad' ended before LSN 0/1");
+            CliTestSupport.assertOneLineError(ws.run("pg restore", "--cluster", ws.cluster, "--pgdata", early.toString(),
+                    "--target-lsn", "7F/0"), ExitCodes.ERROR, "target LSN 7F/0 is beyond the archived WAL");
+            assertThat(early).doesNotExist();
+
             // A data directory that is not empty: refused, its file untouched.
             Path occupied = Files.createDirectories(ws.work.resolve("occupied"));
             Files.writeString(occupied.resolve("PG_VERSION"), "keep me");

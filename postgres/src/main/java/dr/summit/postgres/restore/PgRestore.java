@@ -42,12 +42,30 @@ public final class PgRestore {
                 .toList();
     }
 
-    /** The newest base backup that ended before the target (for a time target), else the newest. */
+    /**
+     * The newest base backup that ended before the target (for a time or LSN target), else the
+     * newest. Backups are ordered by stop time; LSNs grow with it on one timeline.
+     */
     public Snapshot choose(RecoveryTarget target) {
         List<Snapshot> all = backups();
         if (all.isEmpty()) {
             throw new RepositoryException("no base backup of cluster '" + cluster + "' in " + repo.store().location()
                     + "; run 'summit-dr pg backup' first");
+        }
+        if (target.lsn() != null) {
+            // Recovery must reach the backup's consistency point before it can stop at an LSN.
+            long lsn = dr.summit.postgres.wal.Lsn.parse(target.lsn());
+            Snapshot best = null;
+            for (Snapshot s : all) {
+                if (Long.compareUnsigned(dr.summit.postgres.wal.Lsn.parse(s.attribute(BaseBackup.STOP_LSN)), lsn) <= 0) {
+                    best = s;
+                }
+            }
+            if (best == null) {
+                throw new RepositoryException("no base backup of cluster '" + cluster + "' ended before LSN " + target.lsn()
+                        + "; the oldest ended at " + all.get(0).attribute(BaseBackup.STOP_LSN));
+            }
+            return best;
         }
         if (target.time() != null) {
             Snapshot best = null;
