@@ -64,7 +64,7 @@ final class PgWorkspace implements AutoCloseable {
         return agentArchiveCommand(pgdata, false);
     }
 
-    /** The same, through the launcher's own fast path ('summit-dr pg wal-push --agent') when {@code viaLauncher}. */
+    /** The same through the launcher ('summit-dr pg wal-push --agent', which hands over to summit-dr-wal-push) when {@code viaLauncher}. */
     String agentArchiveCommand(Path pgdata, boolean viaLauncher) throws Exception {
         Path launcher = work.resolve("summit-dr");
         Path client = work.resolve("summit-dr-wal-push");
