@@ -173,7 +173,6 @@ final class PgCommand implements Runnable {
                 plan.put("backupStopTime", backup.attribute(BaseBackup.STOP_TIME));
                 plan.put("backupStopLsn", backup.attribute(BaseBackup.STOP_LSN));
                 plan.put("bytes", backup.summary() == null ? 0 : backup.summary().totalBytes());
-                plan.put("recoverySettings", target.settings());
                 plan.put("tablespaces", BaseBackup.tablespacesOf(backup));
                 PgCatalogue.BackupWindow window = new PgCatalogue(repo, cluster.cluster).window(backup, target);
                 ArchiveMap.Reach wal = window.reach();
@@ -185,7 +184,7 @@ final class PgCommand implements Runnable {
                 plan.put("walBytesAtMost", walBytes);
                 plan.put("estimatedSeconds", RestoreEstimate.seconds((Long) plan.get("bytes"), walBytes));
                 Integer wanted = target.timelineFrom(Integer.parseInt(backup.attribute(BaseBackup.TIMELINE)));
-                if (wanted != null && wal.path().get(wal.path().size() - 1) != wanted.intValue()) {
+                if (wanted != null && wal.lastTimeline() != wanted) {
                     throw new CommandFailure("timeline " + wanted + " cannot be reached from backup " + backup.shortId()
                             + " of cluster '" + cluster.cluster + "' (timeline " + backup.attribute(BaseBackup.TIMELINE)
                             + "): no archived history leads there" + (wal.lastSegment() == null ? "" : ", or its WAL stops at " + wal.lastSegment()));
@@ -211,9 +210,9 @@ final class PgCommand implements Runnable {
                 if (wanted == null) {
                     // PostgreSQL's "latest" takes the highest timeline with a history file, reachable
                     // or not; name the one whose WAL was just checked instead.
-                    target = target.withTimeline(Integer.toString(wal.path().get(wal.path().size() - 1)));
-                    plan.put("recoverySettings", target.settings());
+                    target = target.withTimeline(Integer.toString(wal.lastTimeline()));
                 }
+                plan.put("recoverySettings", target.settings());
                 if (!dryRun) {
                     RestoreResult r = restore.restore(backup, pgdata, target, restoreCommand(), tablespaceMap());
                     plan.put("restoredFiles", r.files());
@@ -317,7 +316,7 @@ final class PgCommand implements Runnable {
                             t.archived().isEmpty() ? "no segments" : t.archived().stream()
                                     .map(r -> r.first() + ".." + r.last().substring(16)).collect(java.util.stream.Collectors.joining(", ")),
                             t.missing().isEmpty() ? "" : "  MISSING " + t.missing().stream()
-                                    .map(r -> r.count() == 1 ? r.first() : r.first() + ".." + r.last().substring(16))
+                                    .map(ArchiveMap.Range::label)
                                     .collect(java.util.stream.Collectors.joining(", ")));
                 }
                 out.printf("%d base backups, %d archived WAL files; recoverable: %s%n", c.backups().size(), wal.size(),
@@ -389,7 +388,7 @@ final class PgCommand implements Runnable {
                 }
                 List<String> holes = new ArrayList<>();
                 for (ArchiveMap.Timeline t : catalogue.timelines()) {
-                    t.missing().forEach(range -> holes.add(range.count() == 1 ? range.first() : range.first() + ".." + range.last()));
+                    t.missing().forEach(range -> holes.add(range.label()));
                 }
                 if (output.json) {
                     OutputOptions.printJson(out, Map.of("cluster", cluster.cluster, "ok", ok, "backups", json, "walHoles", holes));

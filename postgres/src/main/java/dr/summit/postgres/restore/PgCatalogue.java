@@ -94,7 +94,7 @@ public final class PgCatalogue {
     /** The scan of the newest segment of the chain with a transaction end after {@code after}. */
     private WalRecordScanner.Scan lastTransaction(ArchiveMap.Reach reach, long segmentSize, long after) {
         WalFileName end = WalFileName.parse(reach.lastSegment());
-        long perFile = 0x1_0000_0000L / segmentSize;
+        long perFile = dr.summit.postgres.wal.WalSegments.segmentsPerLogicalFile(segmentSize);
         long number = end.segmentNumber(perFile);
         for (int back = 0; back < SCAN_BACK_SEGMENTS && number - back >= after / segmentSize; back++) {
             String name = WalFileName.segmentName(end.timeline(), number - back, perFile);

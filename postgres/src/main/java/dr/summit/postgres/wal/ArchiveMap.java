@@ -1,7 +1,6 @@
 package dr.summit.postgres.wal;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableSet;
@@ -21,8 +20,9 @@ import java.util.TreeSet;
 public final class ArchiveMap {
     private final long segmentSize;
     private final long perFile;
-    private final Map<Integer, TreeSet<Long>> segments = new TreeMap<>();
+    private final Map<Integer, NavigableSet<Long>> segments = new TreeMap<>();
     private final Map<Integer, TimelineHistory> histories = new TreeMap<>();
+    private static final NavigableSet<Long> EMPTY = java.util.Collections.emptyNavigableSet();
 
     /**
      * @param archivedNames file names in the archive (segments, history, backup history, partial)
@@ -47,6 +47,10 @@ public final class ArchiveMap {
 
     /** A run of consecutive segments (or of missing ones). */
     public record Range(String first, String last, long count) {
+        /** "first" or "first..last", for messages. */
+        public String label() {
+            return count == 1 ? first : first + ".." + last;
+        }
     }
 
     /** One timeline: where it came from, the runs of segments archived and the holes between them. */
@@ -64,7 +68,7 @@ public final class ArchiveMap {
             List<Range> missing = new ArrayList<>();
             Long runStart = null;
             long previous = 0;
-            for (long seg : segments.getOrDefault(id, new TreeSet<>())) {
+            for (long seg : segmentsOf(id)) {
                 if (runStart == null) {
                     runStart = seg;
                 } else if (seg != previous + 1) {
@@ -91,6 +95,10 @@ public final class ArchiveMap {
      * {@code consistent}: whether the WAL up to the backup's stop point is there at all.
      */
     public record Reach(List<Integer> path, String firstSegment, String lastSegment, Long endLsn, String firstMissing, boolean consistent) {
+        /** The timeline recovery ends on. */
+        public int lastTimeline() {
+            return path.get(path.size() - 1);
+        }
     }
 
     /** Recovery along the latest timeline (PostgreSQL's default recovery_target_timeline). */
@@ -109,7 +117,7 @@ public final class ArchiveMap {
         long end;
         while (true) {
             path.add(tl);
-            NavigableSet<Long> present = segments.getOrDefault(tl, new TreeSet<>());
+            NavigableSet<Long> present = segmentsOf(tl);
             end = from - 1;
             while (present.contains(end + 1)) {
                 end++;
@@ -117,12 +125,10 @@ public final class ArchiveMap {
             Integer next = null;
             long nextFrom = 0;
             int bestLeaf = -1;
-            for (TimelineHistory child : histories.values()) {
+            for (TimelineHistory child : branchesAfter(tl, stopLsn, wanted)) {
                 long branchSegment = child.branchLsn() / segmentSize;
-                boolean reachable = child.parent() == tl && child.timeline() > tl
-                        && (wanted == null || leadsTo(child.timeline(), wanted)) && child.branchLsn() >= stopLsn
-                        && branchSegment >= from && branchSegment <= end + 1
-                        && segments.getOrDefault(child.timeline(), new TreeSet<>()).contains(branchSegment);
+                boolean reachable = branchSegment >= from && branchSegment <= end + 1
+                        && segmentsOf(child.timeline()).contains(branchSegment);
                 if (reachable && highestDescendant(child.timeline()) > bestLeaf) {
                     bestLeaf = highestDescendant(child.timeline());
                     next = child.timeline();
@@ -135,7 +141,7 @@ public final class ArchiveMap {
             tl = next;
             from = nextFrom;
         }
-        NavigableSet<Long> last = segments.getOrDefault(tl, new TreeSet<>());
+        NavigableSet<Long> last = segmentsOf(tl);
         String firstMissing = !last.isEmpty() && last.last() > end ? WalFileName.segmentName(tl, end + 1, perFile) : null;
         if (firstMissing == null) {
             firstMissing = unreachableBranch(tl, end, stopLsn, wanted);
@@ -159,11 +165,7 @@ public final class ArchiveMap {
      * segment of the gap on {@code tl}, or null.
      */
     private String unreachableBranch(int tl, long end, long stopLsn, Integer wanted) {
-        for (TimelineHistory child : histories.values()) {
-            if (child.parent() != tl || child.timeline() <= tl || child.branchLsn() < stopLsn
-                    || (wanted != null && !leadsTo(child.timeline(), wanted))) {
-                continue;
-            }
+        for (TimelineHistory child : branchesAfter(tl, stopLsn, wanted)) {
             // A child whose first segment is not archived yet (a fresh promotion) is not a hole: its
             // newest WAL is simply not archived yet, as on any timeline.
             if (child.branchLsn() / segmentSize > end + 1) {
@@ -173,29 +175,39 @@ public final class ArchiveMap {
         return null;
     }
 
+    /**
+     * The newer timelines that branched off {@code tl} at or after {@code stopLsn} (earlier ones
+     * left before the backup was consistent) and lead to {@code wanted} (null: any).
+     */
+    private List<TimelineHistory> branchesAfter(int tl, long stopLsn, Integer wanted) {
+        List<TimelineHistory> out = new ArrayList<>();
+        for (TimelineHistory child : histories.values()) {
+            if (child.parent() == tl && child.timeline() > tl && child.branchLsn() >= stopLsn
+                    && (wanted == null || leadsTo(child.timeline(), wanted))) {
+                out.add(child);
+            }
+        }
+        return out;
+    }
+
+    private NavigableSet<Long> segmentsOf(int timeline) {
+        return segments.getOrDefault(timeline, EMPTY);
+    }
+
     /** Whether {@code timeline} is {@code wanted} or one of its ancestors. */
     private boolean leadsTo(int timeline, int wanted) {
         TimelineHistory h = histories.get(wanted);
         return timeline == wanted || h != null && h.ancestors().stream().anyMatch(b -> b.parent() == timeline);
     }
 
+    /** The highest timeline that descends from {@code timeline} (itself if none). */
     private int highestDescendant(int timeline) {
-        Map<Integer, Integer> memo = new HashMap<>();
-        return highestDescendant(timeline, memo);
-    }
-
-    private int highestDescendant(int timeline, Map<Integer, Integer> memo) {
-        Integer known = memo.get(timeline);
-        if (known != null) {
-            return known;
-        }
         int best = timeline;
         for (TimelineHistory h : histories.values()) {
             if (h.parent() == timeline && h.timeline() > timeline) {
-                best = Math.max(best, highestDescendant(h.timeline(), memo));
+                best = Math.max(best, highestDescendant(h.timeline()));
             }
         }
-        memo.put(timeline, best);
         return best;
     }
 
