@@ -60,6 +60,14 @@ public final class BlobIndex {
             count++;
         }
 
+        /** A new record for the id at {@code at} of {@code id}, which must not sort before the last one. */
+        void append(byte[] id, int at, int pack, int type, long offset, long length) {
+            int to = open(prefix(id, at));
+            System.arraycopy(id, at + 2, records, to, SUFFIX);
+            writeLocation(records, to, pack, type, offset, length);
+            count++;
+        }
+
         int open(int prefix) {
             while (nextBucket <= prefix) {
                 starts[nextBucket++] = count;
@@ -86,12 +94,8 @@ public final class BlobIndex {
             byte[] src = file.records();
             for (int i = 0; i < file.count(); i++) {
                 int from = i * IndexFileCodec.FILE_ENTRY_BYTES;
-                int to = run.open(prefix(src, from));
-                System.arraycopy(src, from + 2, run.records, to, SUFFIX);
-                int pack = ordinals[(int) IndexFileCodec.readU32(src, from + BlobId.BYTES + 1)];
-                writeLocation(run.records, to, pack, src[from + BlobId.BYTES] & 0xFF,
+                run.append(src, from, ordinals[(int) IndexFileCodec.readU32(src, from + BlobId.BYTES + 1)], src[from + BlobId.BYTES] & 0xFF,
                         IndexFileCodec.readU32(src, from + BlobId.BYTES + 5), IndexFileCodec.readU32(src, from + BlobId.BYTES + 9));
-                run.count++;
             }
             addRun(run.finish());
         }
@@ -109,11 +113,8 @@ public final class BlobIndex {
         synchronized (this) {
             for (IndexEntry e : sorted) {
                 e.id().copyTo(id, 0);
-                int to = run.open(prefix(id, 0));
-                System.arraycopy(id, 2, run.records, to, SUFFIX);
-                writeLocation(run.records, to, packs.ordinal(e.packId(), e.epoch()), e.type().code(),
+                run.append(id, 0, packs.ordinal(e.packId(), e.epoch()), e.type().code(),
                         Integer.toUnsignedLong(e.offset()), Integer.toUnsignedLong(e.length()));
-                run.count++;
             }
             addRun(run.finish());
         }
