@@ -124,6 +124,9 @@ public final class Repository implements AutoCloseable {
      * warning: a concurrent prune is then not held off.
      */
     public static Repository open(ObjectStore store, Credentials credentials, String command) {
+        // Commands that load the index read or write blobs: get GCM compiled on the other core
+        // while the key derivation runs (listings and key commands open without the index).
+        AesGcm.warmUp();
         Repository repo = openWithoutIndex(store, credentials);
         try {
             repo.takeLease(command);
@@ -192,7 +195,6 @@ public final class Repository implements AutoCloseable {
     }
 
     public static Repository openWithoutIndex(ObjectStore store, Credentials credentials) {
-        AesGcm.warmUp(); // on the other core while the key derivation below runs
         byte[] configBytes;
         try {
             configBytes = store.get(RepositoryConfig.OBJECT_NAME);
