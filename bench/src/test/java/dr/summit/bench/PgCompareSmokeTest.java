@@ -44,6 +44,10 @@ class PgCompareSmokeTest {
         Files.createDirectories(launcher.resolveSibling("cli").resolve("target"));
         Files.copy(BENCH.resolveSibling("summit-dr"), launcher);
         Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
+        // The launcher's wal-push fast path is its companion script: they are installed together.
+        Path client = launcher.resolveSibling("summit-dr-wal-push");
+        Files.copy(BENCH.resolveSibling("summit-dr-wal-push"), client);
+        Files.setPosixFilePermissions(client, PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.copy(JAR, launcher.resolveSibling("cli").resolve("target").resolve("summit-dr.jar"));
         Path results = tmp.resolve("results/pg-compare.tsv");
         List<String> tools = new ArrayList<>(List.of("summit", "pg_basebackup"));
