@@ -354,9 +354,10 @@ public final class Repository implements AutoCloseable {
      * content does not hash to its id is refused, whatever the pack claims.
      */
     public byte[] loadBlob(BlobType type, BlobId id) {
-        BlobLocation location = index.find(id);
+        BlobLocation location = locate(id);
         if (location == null) {
-            throw new CorruptObjectException("blob " + id.hex() + " (" + type.name().toLowerCase() + ") is not in the index; its pack is missing");
+            throw new CorruptObjectException("blob " + id.hex() + " (" + type.name().toLowerCase()
+                    + ") is in no index and no pack awaiting prune: its pack is lost or its index file damaged (run 'summit-dr verify')");
         }
         String pack = PackFormat.objectName(location.packId());
         try {
@@ -383,6 +384,33 @@ public final class Repository implements AutoCloseable {
         }
         return plain;
     }
+
+    /**
+     * Where to read a blob: the loaded index, else a pack a prune marked but has not deleted yet, or
+     * an index file written since the index was loaded ({@link LateBlobs}); null when nowhere. For
+     * readers only: deduplication asks {@link #index()}, never this.
+     */
+    public BlobLocation locate(BlobId id) {
+        BlobLocation location = index.find(id);
+        if (location != null) {
+            return location;
+        }
+        location = lateBlobs.find(id);
+        if (location == null && lateBlobs.refresh()) {
+            location = index.find(id);
+            if (location == null) {
+                location = lateBlobs.find(id);
+            }
+        }
+        return location;
+    }
+
+    /** Whether a reader can find the blob (see {@link #locate}). */
+    public boolean isReadable(BlobId id) {
+        return locate(id) != null;
+    }
+
+    private final LateBlobs lateBlobs = new LateBlobs(this);
 
     public List<Node> loadTree(BlobId id) {
         return TreeCodec.decode(loadBlob(BlobType.TREE, id), "tree " + id.shortHex());

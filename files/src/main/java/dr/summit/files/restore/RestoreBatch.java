@@ -68,7 +68,7 @@ final class RestoreBatch {
         long offset = 0;
         List<Need> planned = new ArrayList<>();
         for (ChunkRef chunk : job.chunks) {
-            BlobLocation location = repo.index().find(chunk.id());
+            BlobLocation location = repo.locate(chunk.id());
             if (location == null) {
                 return "chunk " + chunk.id().shortHex() + " at offset " + offset + " is missing from the repository";
             }

@@ -76,7 +76,11 @@ class ConcurrentPruneTest {
             // The writer deduplicates everything against the index it loaded before the mark.
             Archiver.Result again = new Archiver(writer, FilesTestSupport.options()).backup(List.of(source), null);
             assertThat(again.snapshot().summary().newBlobs()).as("nothing new stored").isZero();
+            // Committed is restorable at once: no index lists the marked packs now, yet readers find
+            // the snapshot's blobs in them (docs/repository-format.md, "Prune", reader rule).
+            assertRestorable(repoDir, again.snapshot(), source, "restored-before-sweep");
         }
+        assertRestorable(repoDir, null, source, "restored-after-writer");
         try (Repository pruner = FilesTestSupport.open(repoDir)) {
             Pruner.Result result = new Pruner(pruner).execute(new Pruner(pruner).plan(0.0));
             assertThat(result.sweep().packsResurrected()).isPositive();
@@ -87,6 +91,18 @@ class ConcurrentPruneTest {
             Snapshot latest = repo.findSnapshot("latest");
             Path target = tmp.resolve("restored");
             FilesTestSupport.restore(repoDir, latest, target, List.of());
+            assertThat(TreeFingerprint.differences(TreeFingerprint.of(source), TreeFingerprint.of(target.resolve(source.getFileName().toString()))))
+                    .isEmpty();
+        }
+    }
+
+    /** verify finds nothing missing, and the snapshot (latest when null) restores equal to {@code source}. */
+    private void assertRestorable(Path repoDir, Snapshot snapshot, Path source, String targetName) throws Exception {
+        try (Repository repo = FilesTestSupport.open(repoDir)) {
+            assertThat(new Verifier(repo, 2).verify(0.0).errors()).as("verify before the sweep").isEmpty();
+            Snapshot s = snapshot == null ? repo.findSnapshot("latest") : snapshot;
+            Path target = tmp.resolve(targetName);
+            FilesTestSupport.restore(repoDir, s, target, List.of());
             assertThat(TreeFingerprint.differences(TreeFingerprint.of(source), TreeFingerprint.of(target.resolve(source.getFileName().toString()))))
                     .isEmpty();
         }

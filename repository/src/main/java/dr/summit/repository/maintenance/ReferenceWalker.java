@@ -42,7 +42,7 @@ public final class ReferenceWalker {
                 continue;
             }
             sink.blob(snapshot, BlobType.TREE, part, path);
-            if (!repo.index().contains(part)) {
+            if (!repo.isReadable(part)) {
                 continue;
             }
             List<Node> nodes = repo.loadTree(part);
@@ -53,7 +53,7 @@ public final class ReferenceWalker {
                         boolean listsPresent = true;
                         for (ChunkRef list : n.content()) {
                             sink.blob(snapshot, BlobType.CHUNK_LIST, list.id(), child);
-                            listsPresent &= repo.index().contains(list.id());
+                            listsPresent &= repo.isReadable(list.id());
                         }
                         if (!listsPresent) {
                             continue;

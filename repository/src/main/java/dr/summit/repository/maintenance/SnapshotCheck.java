@@ -44,7 +44,7 @@ public final class SnapshotCheck {
             new ReferenceWalker(repo).walk(snapshot, (snap, type, id, path) -> {
                 counts[0]++;
                 String problem = null;
-                if (!repo.index().contains(id)) {
+                if (!repo.isReadable(id)) {
                     problem = path + ": " + type.name().toLowerCase() + " blob " + id.shortHex() + " is not in any pack";
                 } else if (readData && failed.containsKey(id)) {
                     problem = path + ": " + failed.get(id); // every snapshot that needs a damaged blob is told

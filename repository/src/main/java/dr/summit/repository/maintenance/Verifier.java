@@ -79,7 +79,7 @@ public final class Verifier {
             try {
                 walker.walk(s, (snap, type, id, path) -> {
                     referenced[0]++;
-                    if (!repo.index().contains(id) && missing.add(id)) {
+                    if (!repo.isReadable(id) && missing.add(id)) {
                         errors.add("snapshot " + snap.shortId() + ": " + path + ": " + type.name().toLowerCase()
                                 + " blob " + id.shortHex() + " is not in any pack");
                     }
@@ -202,7 +202,7 @@ public final class Verifier {
                         affected.computeIfAbsent("missing blobs", k -> new TreeSet<>()).add(snap.id());
                         return;
                     }
-                    BlobLocation loc = repo.index().find(id);
+                    BlobLocation loc = repo.locate(id);
                     if (loc != null) {
                         String pack = cache.computeIfAbsent(loc.packHex(), k -> k);
                         if (damagedPacks.contains(pack)) {
