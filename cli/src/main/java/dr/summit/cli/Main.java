@@ -13,7 +13,7 @@ import java.io.UncheckedIOException;
         description = "Backup and disaster recovery: one encrypted, deduplicated repository for files, PostgreSQL and Neo4j.",
         subcommands = {InitCommand.class, BackupCommand.class, SnapshotsCommand.class, LsCommand.class,
                 RestoreCommand.class, DiffCommand.class, VerifyCommand.class, ForgetCommand.class, PruneCommand.class,
-                StatsCommand.class, KeyCommand.class, CryptCommand.class, RepairCommand.class, PgCommand.class, AgentCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
+                StatsCommand.class, KeyCommand.class, CryptCommand.class, RepairCommand.class, RepairGroupCommand.class, PgCommand.class, AgentCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 error, 2 usage error, 3 partial (e.g. unreadable source files).",
                 "Repository: --repo or SUMMIT_REPOSITORY. Password: --password-file, SUMMIT_PASSWORD_FILE or SUMMIT_PASSWORD."})
 public final class Main implements Runnable {
@@ -49,6 +49,13 @@ public final class Main implements Runnable {
             }
             err.flush();
             return e instanceof CommandFailure f ? f.exitCode() : ExitCodes.ERROR;
+        });
+        cli.setParameterExceptionHandler((e, arguments) -> {
+            // Picocli's messages quote the offending arguments: never echo a value (it may be a
+            // password typed where it does not belong), only option names.
+            err.println("summit-dr: " + UsageErrors.describe(e) + " (see '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
+            err.flush();
+            return ExitCodes.USAGE;
         });
         int code = cli.execute(args);
         out.flush();

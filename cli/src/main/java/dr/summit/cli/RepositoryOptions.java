@@ -11,6 +11,7 @@ import picocli.CommandLine.Option;
 
 import java.io.Console;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -40,6 +41,10 @@ public final class RepositoryOptions {
     @Option(names = "--pgp-passphrase-file", paramLabel = "FILE",
             description = "Passphrase of a protected OpenPGP secret key. Default: $SUMMIT_PGP_PASSPHRASE_FILE.")
     Path pgpPassphraseFile;
+
+    @Option(names = "--skip-damaged",
+            description = "Go on although some snapshot cannot be read: choose among the readable ones, and let forget and prune run (prune then keeps whatever the unreadable ones might need).")
+    boolean skipDamaged;
 
     /** Environment lookup; tests replace it to avoid touching the real environment. */
     static java.util.function.Function<String, String> env = System::getenv;
@@ -74,10 +79,21 @@ public final class RepositoryOptions {
 
     Repository open() {
         Credentials credentials = credentials();
-        Repository repo = Repository.open(store(), credentials, mixee == null ? "summit-dr" : mixee.qualifiedName());
+        return configure(Repository.open(store(), credentials, mixee == null ? "summit-dr" : mixee.qualifiedName()));
+    }
+
+    /**
+     * Warnings reach stderr as they arise (a read-only store that refused the lease, a damaged or
+     * foreign object skipped): the command runs, the operator is told.
+     */
+    private Repository configure(Repository repo) {
+        repo.skipDamagedSnapshots(skipDamaged);
         if (mixee != null) {
-            // e.g. a read-only store that refused the lease: the command runs, the operator is told.
-            repo.warnings().forEach(w -> mixee.commandLine().getErr().println("warning: " + w));
+            PrintWriter err = mixee.commandLine().getErr();
+            repo.onWarning(w -> {
+                err.println("warning: " + w);
+                err.flush();
+            });
         }
         return repo;
     }
@@ -106,7 +122,7 @@ public final class RepositoryOptions {
 
     Repository openWithoutIndex() {
         Credentials credentials = credentials();
-        return Repository.openWithoutIndex(store(), credentials);
+        return configure(Repository.openWithoutIndex(store(), credentials));
     }
 
     private Path pathOption(Path option, String envName) {
@@ -151,7 +167,7 @@ public final class RepositoryOptions {
             return readSecretFile(file, "password file");
         }
         String fromEnv = env.apply("SUMMIT_PASSWORD");
-        return fromEnv == null ? null : fromEnv.toCharArray();
+        return fromEnv == null ? null : refuseBlank(fromEnv.toCharArray(), "SUMMIT_PASSWORD");
     }
 
     static AgeIdentities ageIdentities(Path file) {
@@ -198,9 +214,16 @@ public final class RepositoryOptions {
         }
         String fromEnv = env.apply("SUMMIT_PASSWORD");
         if (fromEnv != null) {
-            return fromEnv.toCharArray();
+            return refuseBlank(fromEnv.toCharArray(), "SUMMIT_PASSWORD");
         }
         return prompt("Repository password: ", confirm);
+    }
+
+    private static char[] refuseBlank(char[] password, String source) {
+        if (dr.summit.repository.crypto.KeySlot.isBlank(password)) {
+            throw new CommandFailure(source + " is empty or only whitespace; such a password is refused", ExitCodes.USAGE);
+        }
+        return password;
     }
 
     static char[] prompt(String label, boolean confirm) {
@@ -209,8 +232,8 @@ public final class RepositoryOptions {
             throw new CommandFailure("no password given: use --password-file, SUMMIT_PASSWORD_FILE or SUMMIT_PASSWORD (no terminal to prompt on)");
         }
         char[] first = console.readPassword(label);
-        if (first == null || first.length == 0) {
-            throw new CommandFailure("empty password");
+        if (first == null || dr.summit.repository.crypto.KeySlot.isBlank(first)) {
+            throw new CommandFailure("an empty or whitespace-only password is refused");
         }
         if (confirm) {
             char[] second = console.readPassword("Again: ");
@@ -227,15 +250,19 @@ public final class RepositoryOptions {
      */
     static char[] readSecretFile(Path file, String what) {
         try {
-            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS);
+            if (Files.isDirectory(file)) {
+                throw new CommandFailure(what + " " + file + " is a directory; give the file that holds the password");
+            }
+            // Links are followed (Kubernetes mounts Secret files as symlinks); the mode that counts is the target's.
+            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
             if (perms.contains(PosixFilePermission.GROUP_READ) || perms.contains(PosixFilePermission.OTHERS_READ)
                     || perms.contains(PosixFilePermission.GROUP_WRITE) || perms.contains(PosixFilePermission.OTHERS_WRITE)) {
                 throw new CommandFailure(what + " " + file + " is accessible by group or others; run: chmod 600 " + file);
             }
             String text = Files.readString(file, StandardCharsets.UTF_8);
             String firstLine = text.lines().findFirst().orElse("");
-            if (firstLine.isEmpty()) {
-                throw new CommandFailure(what + " " + file + " is empty");
+            if (firstLine.isBlank()) {
+                throw new CommandFailure(what + " " + file + " holds an empty or whitespace-only first line; such a password is refused");
             }
             return firstLine.toCharArray();
         } catch (java.nio.file.NoSuchFileException e) {

@@ -2,6 +2,7 @@ package dr.summit.cli;
 
 import dr.summit.repository.Repository;
 import dr.summit.repository.snapshot.Snapshot;
+import dr.summit.repository.snapshot.UnreadableSnapshot;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -26,10 +27,28 @@ final class SnapshotsCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try (Repository repo = repository.openWithoutIndex()) {
             List<Snapshot> all = repo.listSnapshots();
-            repo.damagedSnapshots().forEach(d -> spec.commandLine().getErr().println("warning: damaged snapshot skipped: " + d));
+            List<UnreadableSnapshot> unreadable = repo.unreadableSnapshots();
+            // Damaged snapshots are listed and fail the command (a script must notice); foreign
+            // objects are listed too but are not this repository's snapshots.
+            boolean damaged = unreadable.stream().anyMatch(u -> !u.foreign()) && !repository.skipDamaged;
+            int exit = damaged ? ExitCodes.ERROR : ExitCodes.OK;
+            if (damaged) {
+                UnreadableSnapshot first = unreadable.stream().filter(u -> !u.foreign()).findFirst().orElseThrow();
+                spec.commandLine().getErr().println("summit-dr: " + unreadable.stream().filter(u -> !u.foreign()).count()
+                        + " snapshot(s) cannot be read, e.g. " + first.describe() + "; run 'summit-dr repair snapshots'");
+            }
             if (output.json) {
-                OutputOptions.printJson(out, all.stream().map(SnapshotsCommand::json).toList());
-                return ExitCodes.OK;
+                List<Object> entries = new java.util.ArrayList<>(all.stream().map(SnapshotsCommand::json).toList());
+                for (UnreadableSnapshot u : unreadable) {
+                    java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+                    m.put("id", u.id());
+                    m.put("object", u.name());
+                    m.put("unreadable", u.foreign() ? "foreign" : "damaged");
+                    m.put("reason", u.reason());
+                    entries.add(m);
+                }
+                OutputOptions.printJson(out, entries);
+                return exit;
             }
             out.printf("%-8s  %-19s  %-15s  %-12s  %10s  %s%n", "ID", "TIME", "HOST", "TAGS", "SIZE", "PATHS");
             for (Snapshot s : all) {
@@ -37,9 +56,13 @@ final class SnapshotsCommand implements Callable<Integer> {
                         String.join(",", s.tags()), s.summary() == null ? "" : Sizes.bytes(s.summary().totalBytes()),
                         String.join(" ", s.paths()));
             }
-            out.println(all.size() + " snapshots");
+            for (UnreadableSnapshot u : unreadable) {
+                out.printf("%-8s  %-19s  %s%n", u.id().substring(0, Math.min(8, u.id().length())),
+                        u.foreign() ? "FOREIGN" : "DAMAGED", u.name() + ": " + u.reason());
+            }
+            out.println(all.size() + " snapshots" + (unreadable.isEmpty() ? "" : ", " + unreadable.size() + " unreadable"));
+            return exit;
         }
-        return ExitCodes.OK;
     }
 
     /** Stable JSON shape of a snapshot listing entry (README, "JSON output"). */

@@ -197,17 +197,22 @@ class CorruptionTest {
         Path object = repo.resolve("snapshots/" + s2.id());
         flipByte(object, Files.size(object) - 20);
 
+        // Listed as damaged, never silently left out; the listing fails so a script notices.
         Run list = run(repo, pw, "snapshots");
-        assertThat(list.exit()).as(list.toString()).isZero();
-        assertThat(list.out()).contains(s1.shortId(), s3.shortId()).doesNotContain(s2.shortId()).endsWith("2 snapshots\n");
-        assertThat(list.errLines()).singleElement().asString().startsWith("warning: ").contains("snapshots/" + s2.id());
+        assertThat(list.exit()).as(list.toString()).isEqualTo(ExitCodes.ERROR);
+        assertThat(list.out()).contains(s1.shortId(), s3.shortId()).contains(s2.shortId() + "  DAMAGED")
+                .endsWith("2 snapshots, 1 unreadable\n");
+        assertThat(list.errLines()).singleElement().asString().startsWith("summit-dr: 1 snapshot(s) cannot be read")
+                .contains("snapshots/" + s2.id());
+        JsonNode json = run(repo, pw, "snapshots", "--json").json();
+        assertThat(json).anySatisfy(e -> assertThat(e.path("unreadable").asText()).isEqualTo("damaged"));
 
         Run verify = run(repo, pw, "verify", "--read-data");
         assertClearError(verify);
         assertThat(verify.out()).contains("error: snapshot object damaged: snapshots/" + s2.id());
 
-        assertOneLineError(run(repo, pw, "restore", s2.shortId(), "--target", tmp.resolve("t").toString()), ExitCodes.ERROR,
-                "snapshot " + s2.shortId() + " is damaged");
+        assertOneLineError(run(repo, pw, "restore", s2.shortId(), "--target", tmp.resolve("t").toString()),
+                ExitCodes.ERROR, s2.shortId(), "snapshots/" + s2.id(), "damaged");
         assertThat(tmp.resolve("t")).doesNotExist();
     }
 
@@ -217,8 +222,14 @@ class CorruptionTest {
         flipByte(object, Files.size(object) - 20);
         Path target = tmp.resolve("restore");
 
-        Run restore = run(repo, pw, "restore", s1.id(), "--target", target.toString());
+        // Without the explicit choice, a selection stops and names the damaged snapshot ...
+        Run refused = run(repo, pw, "restore", s1.id(), "--target", target.toString());
+        assertThat(refused.exit()).as(refused.toString()).isEqualTo(ExitCodes.ERROR);
+        assertThat(refused.err()).contains("snapshots/" + s2.id(), "--skip-damaged");
+        assertThat(target).doesNotExist();
 
+        // ... with it, the intact snapshots restore.
+        Run restore = run(repo, pw, "restore", s1.id(), "--target", target.toString(), "--skip-damaged");
         assertThat(restore.exit()).as("restoring intact snapshot %s by its full id: %s", s1.shortId(), restore).isZero();
         assertRestoredExactly(target.resolve("src"), srcFiles);
     }

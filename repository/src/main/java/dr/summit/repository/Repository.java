@@ -25,6 +25,8 @@ import dr.summit.repository.pack.PackFormat;
 import dr.summit.repository.pack.PackReader;
 import dr.summit.repository.snapshot.Snapshot;
 import dr.summit.repository.snapshot.SnapshotCodec;
+import dr.summit.repository.snapshot.DamagedSnapshotException;
+import dr.summit.repository.snapshot.UnreadableSnapshot;
 import dr.summit.repository.store.ObjectNotFoundException;
 import dr.summit.repository.store.ObjectStore;
 import dr.summit.repository.tree.Node;
@@ -152,6 +154,8 @@ public final class Repository implements AutoCloseable {
             return;
         }
         try {
+            // A lease left by a process of this machine that was killed holds nobody back.
+            LeaseHolder.removeStaleLocal(store).forEach(notice -> warnOnce(notice, notice));
             lease = LeaseHolder.acquire(store, leaseTimes, command, readsPacks);
         } catch (dr.summit.repository.store.StoreException e) {
             warnings.add("could not take a lease (" + e.getMessage() + "); a prune running at the same time is not held off");
@@ -218,7 +222,13 @@ public final class Repository implements AutoCloseable {
         loadedIndexFiles.clear();
         java.util.Set<String> done = java.util.concurrent.ConcurrentHashMap.newKeySet();
         for (int round = 1; ; round++) {
-            List<String> names = store.list("index/").stream().filter(n -> !done.contains(n)).toList();
+            List<String> names = store.list("index/").stream().filter(n -> !done.contains(n)).filter(n -> {
+                if (isObjectName(n, "index/")) {
+                    return true;
+                }
+                warnOnce(n, "ignoring " + store.location() + "/" + n + ": not an index file name (a stray copy?); 'summit-dr repair-index' moves it aside");
+                return false;
+            }).toList();
             boolean replaced = loadIndexFiles(names, done);
             if (!replaced) {
                 return;
@@ -243,11 +253,18 @@ public final class Repository implements AutoCloseable {
                     loadedIndexFiles.add(name);
                 } catch (ObjectNotFoundException e) {
                     vanished.set(true);
-                } catch (CorruptObjectException e) {
+                } catch (dr.summit.repository.store.StoreException e) {
+                    synchronized (errors) {
+                        errors.add(e);
+                    }
+                } catch (RepositoryException e) {
+                    // Damaged, or sealed with another repository's keys: skipped, named, never fatal.
                     synchronized (damagedIndexFiles) {
                         damagedIndexFiles.add(e.getMessage());
                         damagedIndexNames.add(name);
                     }
+                    warnOnce(name, "index file " + store.location() + "/" + name + " skipped: " + e.getMessage()
+                            + " ('summit-dr repair-index' rebuilds the index and moves it aside)");
                 } catch (RuntimeException e) {
                     synchronized (errors) {
                         errors.add(e);
@@ -356,8 +373,10 @@ public final class Repository implements AutoCloseable {
     public byte[] loadBlob(BlobType type, BlobId id) {
         BlobLocation location = locate(id);
         if (location == null) {
-            throw new CorruptObjectException("blob " + id.hex() + " (" + type.name().toLowerCase()
-                    + ") is in no index and no pack awaiting prune: its pack is lost or its index file damaged (run 'summit-dr verify')");
+            List<String> damaged = damagedIndexNames();
+            throw new CorruptObjectException("blob " + id.hex() + " (" + type.name().toLowerCase() + ") is in no readable index: "
+                    + (damaged.isEmpty() ? "its pack is lost (run 'summit-dr verify')"
+                    : damaged.size() + " index file(s) could not be read, e.g. " + damaged.get(0) + " (run 'summit-dr repair-index')"));
         }
         String pack = PackFormat.objectName(location.packId());
         try {
@@ -468,55 +487,135 @@ public final class Repository implements AutoCloseable {
     }
 
     /**
-     * Every readable snapshot, oldest first. A damaged snapshot object is left out (one bad object
-     * must not hide all the others) and listed by {@link #damagedSnapshots()}.
+     * Every readable snapshot, oldest first. An unreadable snapshot object is left out of this list
+     * but never ignored: it is in {@link #unreadableSnapshots()}, and {@link #selectableSnapshots}
+     * refuses to choose while one exists. Store errors (unreachable, permission denied) are thrown.
      */
     public List<Snapshot> listSnapshots() {
         List<Snapshot> all = new ArrayList<>();
-        List<String> damaged = new ArrayList<>();
+        List<UnreadableSnapshot> unreadable = new ArrayList<>();
         for (String name : store.list("snapshots/")) {
+            if (!isObjectName(name, "snapshots/")) {
+                warnOnce(name, "ignoring " + store.location() + "/" + name + ": not a snapshot name (a stray copy?); 'summit-dr repair snapshots' moves it aside");
+                continue;
+            }
             try {
                 all.add(loadSnapshot(name.substring("snapshots/".length())));
-            } catch (CorruptObjectException e) {
-                damaged.add(e.getMessage());
+            } catch (ObjectNotFoundException forgotten) {
+                // deleted by a concurrent forget after the listing
+            } catch (dr.summit.repository.store.StoreException e) {
+                throw e;
+            } catch (RepositoryException e) {
+                UnreadableSnapshot u = new UnreadableSnapshot(name, e.getMessage(), sealedByForeignKey(name));
+                unreadable.add(u);
+                if (u.foreign() || skipDamagedSnapshots) {
+                    // skipped: say so now; a damaged one stops whatever would choose among snapshots instead
+                    warnOnce(name, "snapshot " + u.describe() + " skipped");
+                }
             }
         }
-        synchronized (damagedSnapshots) {
-            damagedSnapshots.clear();
-            damagedSnapshots.addAll(damaged);
+        synchronized (unreadableSnapshots) {
+            unreadableSnapshots.clear();
+            unreadableSnapshots.addAll(unreadable);
         }
         all.sort(Comparator.comparing(Snapshot::time).thenComparing(Snapshot::id));
         return all;
     }
 
-    private final List<String> damagedSnapshots = new ArrayList<>();
+    /**
+     * Whether a sealed object names a data-key epoch that this repository's keyring does not hold
+     * even after re-reading it: written with another repository's keys (a copied-in file), or a
+     * header damaged exactly there. Callers treat both with the same caution.
+     */
+    private boolean sealedByForeignKey(String name) {
+        try {
+            int epoch = SealedObject.header(store.get(name), name).epoch();
+            if (keys.keyring().hasEpoch(epoch)) {
+                return false;
+            }
+            keys.refresh();
+            return !keys.keyring().hasEpoch(epoch) && !keys.keyring().wasDestroyed(epoch);
+        } catch (RepositoryException e) {
+            return false;
+        }
+    }
 
-    /** Snapshot objects the last {@link #listSnapshots()} could not read, with the reason. */
+    private final List<UnreadableSnapshot> unreadableSnapshots = new ArrayList<>();
+
+    /** Snapshot objects the last {@link #listSnapshots()} could not read. */
+    public List<UnreadableSnapshot> unreadableSnapshots() {
+        synchronized (unreadableSnapshots) {
+            return List.copyOf(unreadableSnapshots);
+        }
+    }
+
+    /** Snapshot objects the last {@link #listSnapshots()} could not read, as one line each. */
     public List<String> damagedSnapshots() {
-        synchronized (damagedSnapshots) {
-            return List.copyOf(damagedSnapshots);
+        return unreadableSnapshots().stream().map(UnreadableSnapshot::describe).toList();
+    }
+
+    private volatile boolean skipDamagedSnapshots;
+
+    /**
+     * The operator's explicit choice (--skip-damaged) to choose among the readable snapshots and
+     * to let forget and prune run although some snapshot cannot be read.
+     */
+    public void skipDamagedSnapshots(boolean skip) {
+        this.skipDamagedSnapshots = skip;
+    }
+
+    public boolean skipsDamagedSnapshots() {
+        return skipDamagedSnapshots;
+    }
+
+    /**
+     * The readable snapshots, for a command about to choose among them ({@code action} says what
+     * for, in the error): fails naming every damaged snapshot, since the one it meant may be among
+     * them, unless {@link #skipDamagedSnapshots} was chosen. Foreign objects (sealed by keys this
+     * repository never had) only warn: they are not this repository's snapshots.
+     */
+    public List<Snapshot> selectableSnapshots(String action) {
+        List<Snapshot> all = listSnapshots();
+        List<UnreadableSnapshot> damaged = unreadableSnapshots().stream().filter(u -> !u.foreign()).toList();
+        if (!damaged.isEmpty() && !skipDamagedSnapshots) {
+            throw new DamagedSnapshotException(action, damaged);
+        }
+        return all;
+    }
+
+    /**
+     * Fails before a command deletes anything while any snapshot object is unreadable, foreign ones
+     * included (a damaged header looks foreign: its data must not be deleted on a guess), unless
+     * {@link #skipDamagedSnapshots} was chosen.
+     */
+    public void requireReadableSnapshots(String action) {
+        listSnapshots();
+        List<UnreadableSnapshot> unreadable = unreadableSnapshots();
+        if (!unreadable.isEmpty() && !skipDamagedSnapshots) {
+            throw new DamagedSnapshotException(action, unreadable);
         }
     }
 
     /**
      * Resolves "latest", a full id or a unique id prefix (at least 4 hex digits) to a snapshot.
+     * Fails while some snapshot is unreadable unless the operator chose to skip those.
      */
     public Snapshot findSnapshot(String ref) {
-        List<Snapshot> all = listSnapshots();
+        if (!ref.equals("latest") && (ref.length() < 4 || !ref.matches("[0-9a-f]+"))) {
+            throw new RepositoryException("invalid snapshot id '" + ref + "' (use 'latest' or at least 4 hex digits)");
+        }
+        List<Snapshot> all = selectableSnapshots("choose snapshot '" + ref + "'");
         if (ref.equals("latest")) {
             if (all.isEmpty()) {
                 throw new RepositoryException("repository at " + store.location() + " has no snapshots");
             }
             return all.get(all.size() - 1);
         }
-        if (ref.length() < 4 || !ref.matches("[0-9a-f]+")) {
-            throw new RepositoryException("invalid snapshot id '" + ref + "' (use 'latest' or at least 4 hex digits)");
-        }
         List<Snapshot> matches = all.stream().filter(s -> s.id().startsWith(ref)).toList();
         if (matches.isEmpty()) {
-            for (String damaged : damagedSnapshots()) {
-                if (damaged.startsWith("snapshots/" + ref)) {
-                    throw new CorruptObjectException("snapshot " + ref + " is damaged: " + damaged);
+            for (UnreadableSnapshot damaged : unreadableSnapshots()) {
+                if (damaged.id().startsWith(ref)) {
+                    throw new CorruptObjectException("snapshot " + ref + " cannot be read: " + damaged.describe());
                 }
             }
             throw new RepositoryException("no snapshot " + ref + " in " + store.location());
@@ -527,8 +626,38 @@ public final class Repository implements AutoCloseable {
         return matches.get(0);
     }
 
+    private final java.util.Set<String> warnedAbout = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private volatile java.util.function.Consumer<String> warningSink = w -> { };
+
+    /** Where warnings go the moment they arise (the CLI prints them on stderr); once per object. */
+    public void onWarning(java.util.function.Consumer<String> sink) {
+        this.warningSink = sink;
+        warnings.forEach(sink);
+    }
+
+    void warnOnce(String object, String warning) {
+        if (warnedAbout.add(object)) {
+            warnings.add(warning);
+            warningSink.accept(warning);
+        }
+    }
+
     public void deleteSnapshot(String id) {
         store.delete("snapshots/" + id);
+    }
+
+    /** Whether {@code name} is PREFIX followed by 64 lower-case hex digits, as this format writes. */
+    public static boolean isObjectName(String name, String prefix) {
+        if (!name.startsWith(prefix) || name.length() != prefix.length() + 64) {
+            return false;
+        }
+        for (int i = prefix.length(); i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public static String randomHex() {
@@ -643,11 +772,23 @@ public final class Repository implements AutoCloseable {
                     index.add(entries);
                     adopted++;
                 }
-            } catch (CorruptObjectException e) {
-                // Not ours to fix here: verify reports it, prune removes it.
+            } catch (dr.summit.repository.store.StoreException e) {
+                throw e;
+            } catch (RepositoryException e) {
+                // Damaged, or another repository's pack: not ours to fix here (verify reports it,
+                // repair-index moves it aside), and never a reason to fail a backup.
+                unadoptablePacks.add(name);
+                warnOnce(name, "pack " + store.location() + "/" + name + " not adopted: " + e.getMessage());
             }
         }
         return adopted;
+    }
+
+    private final List<String> unadoptablePacks = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** Unindexed packs whose trailer {@link #indexUnindexedPacks} could not read (damaged or foreign). */
+    public List<String> unadoptablePacks() {
+        return List.copyOf(unadoptablePacks);
     }
 
     /** A pack's key epoch and blob list, as its own trailer states them. */

@@ -39,6 +39,7 @@ public final class PgExpire {
         if (keepFull <= 0 && window == null) {
             throw new IllegalArgumentException("give --keep-full N or --recovery-window DURATION; refusing to expire everything");
         }
+        repo.requireReadableSnapshots("expire base backups");   // an unreadable one may be the backup a window needs
         List<Snapshot> backups = new PgRestore(repo, cluster).backups();
         int firstKept = backups.size();
         if (keepFull > 0) {

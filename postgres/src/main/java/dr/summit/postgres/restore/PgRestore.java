@@ -47,6 +47,7 @@ public final class PgRestore {
      * newest. Backups are ordered by stop time; LSNs grow with it on one timeline.
      */
     public Snapshot choose(RecoveryTarget target) {
+        repo.requireReadableSnapshots("choose a base backup");   // an unreadable one may be the best one
         List<Snapshot> all = backups();
         if (all.isEmpty()) {
             throw new RepositoryException("no base backup of cluster '" + cluster + "' in " + repo.store().location()

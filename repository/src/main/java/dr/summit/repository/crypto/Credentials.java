@@ -93,6 +93,8 @@ public final class Credentials implements AutoCloseable {
                     if (identity == null) {
                         return null;
                     }
+                    // The password opened the slot's own identity: a wrap that then fails is damaged, not a wrong password.
+                    passphraseOpenedSlots.add(slot.id());
                     AgeEnvelope.decrypt(new ByteArrayInputStream(wrapped), out, identity, null);
                 }
                 case KeySlot.AGE -> AgeEnvelope.decrypt(new ByteArrayInputStream(wrapped), out, ageIdentities, null);
@@ -148,6 +150,13 @@ public final class Credentials implements AutoCloseable {
     /** Whether a passphrase and nothing else was offered (the error then says "wrong password"). */
     public boolean onlyPassphrase() {
         return passphrase != null && ageIdentities == null && pgpKeys.isEmpty();
+    }
+
+    private final java.util.Set<String> passphraseOpenedSlots = new java.util.LinkedHashSet<>();
+
+    /** Ids of passphrase slots whose identity this password opened (so the password is right for them). */
+    public java.util.Set<String> passphraseOpenedSlots() {
+        return java.util.Set.copyOf(passphraseOpenedSlots);
     }
 
     /** Reasons why matching slots did not open (protected key without passphrase, damaged wrap). */

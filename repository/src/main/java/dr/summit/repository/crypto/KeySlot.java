@@ -61,7 +61,24 @@ public record KeySlot(int version, String id, String kind, Instant created, Stri
     }
 
     /** A passphrase slot with a fresh slot identity sealed under a key stretched from {@code passphrase}. */
+    /** Whether a password is empty or only whitespace. */
+    public static boolean isBlank(char[] passphrase) {
+        if (passphrase == null) {
+            return true;
+        }
+        for (char c : passphrase) {
+            if (!Character.isWhitespace(c)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     public static KeySlot passphrase(char[] passphrase, Argon2Params params, String label, Instant now) {
+        if (isBlank(passphrase)) {
+            // restic refuses these too: an empty password protects nothing and is never meant.
+            throw new IllegalArgumentException("an empty or whitespace-only password is refused");
+        }
         String id = newId();
         byte[] salt = new byte[16];
         RANDOM.nextBytes(salt);

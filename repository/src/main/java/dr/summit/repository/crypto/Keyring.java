@@ -231,6 +231,11 @@ public final class Keyring implements AutoCloseable {
         return epochs.containsKey(epoch);
     }
 
+    /** Whether the epoch existed here once and its key was destroyed after re-encryption. */
+    public boolean wasDestroyed(int epoch) {
+        return destroyed.containsKey(epoch);
+    }
+
     public byte[] encode() {
         ByteWriter w = new ByteWriter(160 + epochs.size() * 44 + destroyed.size() * 20);
         w.bytes(MAGIC).u8(VERSION).i64(generation).bytes(idKey).bytes(chunkerKey).bytes(configMacKey)

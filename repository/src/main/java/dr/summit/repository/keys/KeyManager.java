@@ -165,6 +165,20 @@ public final class KeyManager {
             if (!damagedKeyrings.isEmpty()) {
                 throw new CorruptObjectException("the keyring of " + store.location() + " is damaged: " + damagedKeyrings.get(0));
             }
+            if (!credentials.passphraseOpenedSlots().isEmpty()) {
+                // The password is right (it opened a slot's identity), so what failed is the wrapped key.
+                String slot = credentials.passphraseOpenedSlots().iterator().next();
+                throw new CorruptObjectException("the password opens key slot " + slot + " of " + store.location()
+                        + ", but its wrapped keyring key is damaged" + (credentials.problems().isEmpty() ? "" : " (" + credentials.problems().get(0) + ")")
+                        + "; open the repository with another key slot, or restore keys/ from a copy");
+            }
+            long readablePassphraseSlots = slots.values().stream().filter(s -> s.slot() != null && KeySlot.PASSPHRASE.equals(s.slot().kind())).count();
+            long damagedSlots = slots.values().stream().filter(s -> s.damage() != null).count();
+            if (credentials.onlyPassphrase() && readablePassphraseSlots == 0 && damagedSlots > 0) {
+                throw new CorruptObjectException("no passphrase key slot of " + store.location() + " can be read: " + damagedSlots
+                        + " damaged (" + slots.values().stream().filter(s -> s.damage() != null).map(SlotInfo::damage).findFirst().orElse("")
+                        + "); open with an age or OpenPGP slot, or restore keys/ from a copy");
+            }
             throw new WrongKeyException(noSlotOpens(slots));
         }
         Keyring merged = Keyring.merge(opened);

@@ -18,9 +18,13 @@ import java.time.Instant;
  * @param expires until when the holder promises to renew or stop, by the holder's clock
  * @param readsPacks false for a holder that never reads packs nor reuses blobs (the WAL agent): prune
  *                   need not wait for it; absent means true
+ * @param scope      boot id and pid namespace of the holder ({@link LocalProcesses#machineScope}); absent
+ *                   in leases of older versions, which are then only ever released by expiry
+ * @param pidStart   the holder process's start time (ms since the epoch), so a reused pid is told apart
  */
+@com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
 public record Lease(int version, String id, String host, long pid, String command, Instant created, Instant expires,
-                    Boolean readsPacks) {
+                    Boolean readsPacks, String scope, Long pidStart) {
     public static final String PREFIX = "leases/";
     private static final ObjectMapper JSON = Json.MAPPER;
 
@@ -42,7 +46,7 @@ public record Lease(int version, String id, String host, long pid, String comman
     }
 
     public Lease renewed(Instant newExpiry) {
-        return new Lease(version, id, host, pid, command, created, newExpiry, readsPacks);
+        return new Lease(version, id, host, pid, command, created, newExpiry, readsPacks, scope, pidStart);
     }
 
     /** Whether prune must wait for this holder (it may reuse blobs of packs prune wants to delete). */

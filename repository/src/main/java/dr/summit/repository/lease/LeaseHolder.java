@@ -54,8 +54,9 @@ public final class LeaseHolder implements AutoCloseable {
         byte[] idBytes = new byte[16];
         RANDOM.nextBytes(idBytes);
         Instant now = Instant.now();
-        Lease lease = new Lease(1, HexFormat.of().formatHex(idBytes), hostName(), ProcessHandle.current().pid(), command,
-                now, now.plus(times.ttl()), readsPacks ? null : Boolean.FALSE);
+        long pid = ProcessHandle.current().pid();
+        Lease lease = new Lease(1, HexFormat.of().formatHex(idBytes), hostName(), pid, command,
+                now, now.plus(times.ttl()), readsPacks ? null : Boolean.FALSE, LocalProcesses.machineScope(), LocalProcesses.startMillis(pid));
         store.put(Lease.objectName(lease.id()), lease.toJson());
         return new LeaseHolder(store, times, lease);
     }
@@ -102,7 +103,7 @@ public final class LeaseHolder implements AutoCloseable {
                 // for one lease period, by treating it as created now.
                 Instant now = Instant.now();
                 leases.add(new Lease(1, name.substring(Lease.PREFIX.length()), "?", -1, "damaged lease", now,
-                        now.plus(Duration.ofMinutes(15)), null));
+                        now.plus(Duration.ofMinutes(15)), null, null, null));
             }
         }
         return leases;
@@ -118,6 +119,31 @@ public final class LeaseHolder implements AutoCloseable {
             }
         }
         return removed;
+    }
+
+    /**
+     * Deletes leases whose holder ran on this machine (same boot, same pid namespace) and is no
+     * longer running — killed, crashed — so the next command need not wait for them to expire.
+     * Returns one notice per lease removed. Leases of other machines are left to expire.
+     */
+    public static List<String> removeStaleLocal(ObjectStore store) {
+        String scope = LocalProcesses.machineScope();
+        List<String> notices = new ArrayList<>();
+        if (scope == null) {
+            return notices;
+        }
+        for (Lease l : list(store)) {
+            if (LocalProcesses.holderIsGone(l, scope)) {
+                try {
+                    store.delete(Lease.objectName(l.id()));
+                    notices.add("released the lease of '" + l.command() + "' (pid " + l.pid() + " on " + l.host() + ", since " + l.created()
+                            + "): that process is no longer running");
+                } catch (ObjectNotFoundException alreadyGone) {
+                    // another command released it first
+                }
+            }
+        }
+        return notices;
     }
 
     @Override

@@ -13,7 +13,9 @@ import java.util.Set;
 /**
  * Rebuilds the index from the packs themselves: indexes every pack no readable index lists (each
  * pack's trailer describes it), drops entries of packs that are gone from the store (e.g. a
- * damaged pack moved to quarantine), and replaces damaged index files. Safe to repeat; deletes no
+ * damaged pack moved to quarantine), and replaces damaged index files. Damaged or foreign index
+ * files, stray names under index/ and unindexed packs whose trailer cannot be read (damaged, or
+ * another repository's) are moved to {@link Quarantine}, not deleted. Safe to repeat; deletes no
  * pack. After it, a backup stores again any content whose only copy was in a dropped pack.
  */
 public final class IndexRepair {
@@ -24,7 +26,7 @@ public final class IndexRepair {
         this.repo = repo;
     }
 
-    public record Result(int packsIndexed, int missingPacksDropped, int damagedIndexFilesRemoved) {
+    public record Result(int packsIndexed, int missingPacksDropped, int damagedIndexFilesRemoved, List<String> quarantined) {
     }
 
     public Result run() {
@@ -47,15 +49,26 @@ public final class IndexRepair {
                 missing.add(pack);
             }
         });
-        int damaged = repo.damagedIndexNames().size();
-        if (damaged > 0 || !missing.isEmpty()) {
+        Set<String> setAside = new HashSet<>(repo.damagedIndexNames());
+        oldIndexFiles.stream().filter(n -> !Repository.isObjectName(n, "index/")).forEach(setAside::add);
+        List<String> quarantined = new ArrayList<>();
+        if (!setAside.isEmpty() || !missing.isEmpty()) {
             // The complete index is written first; only then do the old files go, so at no moment
             // is a stored pack described by nothing but its own trailer.
             for (int from = 0; from < present.size(); from += INDEX_FILE_ENTRIES) {
                 repo.writeIndexFile(present.subList(from, Math.min(present.size(), from + INDEX_FILE_ENTRIES)));
             }
-            oldIndexFiles.forEach(repo.store()::delete);
+            for (String name : oldIndexFiles) {
+                if (setAside.contains(name)) {
+                    quarantined.add(Quarantine.move(repo.store(), name));
+                } else {
+                    repo.store().delete(name);
+                }
+            }
         }
-        return new Result(adopted, missing.size(), damaged);
+        for (String pack : repo.unadoptablePacks()) {
+            quarantined.add(Quarantine.move(repo.store(), pack));
+        }
+        return new Result(adopted, missing.size(), repo.damagedIndexNames().size(), quarantined);
     }
 }

@@ -83,12 +83,18 @@ public final class Pruner {
      * nothing live) whatever their garbage ratio: re-encryption under the current key.
      */
     public Plan plan(double maxUnused, Set<Integer> rewriteEpochs) {
+        // Nothing is decided while a snapshot cannot be read (its blobs are unknown), unless the
+        // operator chose to go on: then whatever it might need is kept (keepWhatUnreadableMayNeed).
+        repo.requireReadableSnapshots("prune");
         Set<BlobId> live = new HashSet<>();
         ReferenceWalker walker = new ReferenceWalker(repo);
         List<String> snapshotIds = new ArrayList<>();
         for (Snapshot s : repo.listSnapshots()) {
             snapshotIds.add(s.id());
             walker.walk(s, (snap, type, id, path) -> live.add(id));
+        }
+        if (!repo.unreadableSnapshots().isEmpty()) {
+            keepWhatUnreadableMayNeed(walker, live);
         }
         Map<String, long[]> perPack = new HashMap<>();   // pack → {live bytes, dead bytes}
         Set<String> forced = new HashSet<>();
@@ -139,10 +145,28 @@ public final class Pruner {
                 delete, repack, live, snapshotIds);
     }
 
+    /**
+     * An unreadable snapshot's root tree is one of the trees no readable snapshot reaches, as the
+     * packs' own trailers (through the index) list them: every such tree, and everything below it,
+     * counts as live. This keeps the data of forgotten-but-unpruned snapshots too; that space comes
+     * back once the unreadable snapshot is repaired or removed.
+     */
+    private void keepWhatUnreadableMayNeed(ReferenceWalker walker, Set<BlobId> live) {
+        List<BlobId> unreached = new ArrayList<>();
+        repo.index().forEach(e -> {
+            if (e.type() == dr.summit.repository.blob.BlobType.TREE && !live.contains(e.id())) {
+                unreached.add(e.id());
+            }
+        });
+        for (BlobId tree : unreached) {
+            walker.walkTree(tree, (snap, type, id, path) -> live.add(id));
+        }
+    }
+
     public Result execute(Plan plan) {
         ObjectStore store = repo.store();
         LeaseTimes times = repo.leaseTimes();
-        int expired = LeaseHolder.removeExpired(store, times, Instant.now());
+        int expired = LeaseHolder.removeExpired(store, times, Instant.now()) + LeaseHolder.removeStaleLocal(store).size();
         try (LeaseHolder pruneLease = LeaseHolder.acquire(store, times, PRUNE_LEASE)) {
             refuseConcurrentPrune(pruneLease, times);
             int packsWritten = repack(plan);
@@ -257,6 +281,13 @@ public final class Pruner {
                 mark.writeReady(store, now);
                 mark = mark.ready(now);
             }
+            List<String> uncounted = unreadableNotCountedBy(mark);
+            if (!uncounted.isEmpty()) {
+                // A snapshot committed after the plan may need these packs, and this one cannot be read to tell.
+                waitingOn.add(mark.packs().size() + " packs wait until snapshot " + uncounted.get(0)
+                        + " can be read (repair or remove it: 'summit-dr repair snapshots')");
+                continue;
+            }
             List<Lease> blockers = new ArrayList<>();
             for (Lease l : leases) {
                 if (!l.id().equals(ownLease) && !l.id().equals(pruneLease.lease().id()) && l.holdsPacks()
@@ -278,6 +309,13 @@ public final class Pruner {
             completed++;
         }
         return new Sweep(completed, deleted, freed, resurrected, marks.size() - completed, waitingOn);
+    }
+
+    private List<String> unreadableNotCountedBy(PruneMark mark) {
+        repo.listSnapshots();
+        Set<String> counted = new HashSet<>(mark.snapshots());
+        return repo.unreadableSnapshots().stream().filter(u -> !counted.contains(u.id()))
+                .map(dr.summit.repository.snapshot.UnreadableSnapshot::name).toList();
     }
 
     private record SweepResult(int deleted, long freed, int resurrected) {

@@ -36,6 +36,11 @@ public final class ReferenceWalker {
         walkTree(snapshot, List.of(root), "/", sink);
     }
 
+    /** Visits a tree that no snapshot may reach (for prune's caution with unreadable snapshots); sinks get a null snapshot. */
+    public void walkTree(BlobId tree, Sink sink) {
+        walkTree(null, List.of(tree), "/", sink);
+    }
+
     private void walkTree(Snapshot snapshot, List<BlobId> parts, String path, Sink sink) {
         for (BlobId part : parts) {
             if (!visitedTrees.add(part)) {

@@ -13,6 +13,10 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * Objects as files under a root directory, the embedded default store.
@@ -21,6 +25,11 @@ import java.util.List;
  * {@code link(2)} — which, unlike rename, fails when the name exists, so nothing is ever
  * overwritten — removes the temporary name and fsyncs the directory. A crash leaves at worst a
  * temporary file ({@value #TEMP_PREFIX}*) that no reader lists and that prune removes.
+ *
+ * <p>Files are created 0600 and directories 0700 whatever the umask: key slots and sealed objects
+ * can be attacked offline by anyone who can copy them. Group access is an explicit choice: when the
+ * repository's {@code config} file is group-readable (chmod g+r, or {@code init --group-access}),
+ * new files are 0640 and directories 0750 (docs/operations.md, "Permissions").
  */
 public final class LocalDirectoryStore implements ObjectStore {
     public static final String TEMP_PREFIX = ".tmp-";
@@ -38,6 +47,33 @@ public final class LocalDirectoryStore implements ObjectStore {
     public LocalDirectoryStore(Path root, StoreFaults faults) {
         this.root = root.toAbsolutePath().normalize();
         this.faults = faults;
+        boolean group = groupReadable(this.root.resolve("config"));
+        this.fileMode = PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(group ? "rw-r-----" : "rw-------"));
+        this.dirMode = PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(group ? "rwxr-x---" : "rwx------"));
+    }
+
+    private final FileAttribute<Set<PosixFilePermission>> fileMode;
+    private final FileAttribute<Set<PosixFilePermission>> dirMode;
+
+    private static boolean groupReadable(Path config) {
+        try {
+            return Files.getPosixFilePermissions(config).contains(PosixFilePermission.GROUP_READ);
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;   // no config yet (init), or no POSIX modes: the private default
+        }
+    }
+
+    /**
+     * Makes the repository's files readable by its directory's group from now on (new files 0640,
+     * directories 0750); existing files keep their mode until an operator changes them.
+     */
+    public static void allowGroupAccess(Path root) {
+        try {
+            Files.setPosixFilePermissions(root.resolve("config"), PosixFilePermissions.fromString("rw-r-----"));
+            Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-x---"));
+        } catch (IOException e) {
+            throw new StoreException("cannot allow group access to " + root + ": " + describe(e), e);
+        }
     }
 
     public Path root() {
@@ -89,13 +125,13 @@ public final class LocalDirectoryStore implements ObjectStore {
     }
 
     /** Writes and fsyncs the bytes under a temporary name next to {@code target}; returns that name. */
-    private static Path writeTemporary(Path target, byte[] data, int offset, int length) throws IOException {
+    private Path writeTemporary(Path target, byte[] data, int offset, int length) throws IOException {
         Path dir = target.getParent();
         byte[] suffix = new byte[8];
         RANDOM.nextBytes(suffix);
         Path temp = dir.resolve(TEMP_PREFIX + target.getFileName() + "-" + HexFormat.of().formatHex(suffix));
-        Files.createDirectories(dir);
-        try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        createDirectories(dir);
+        try (FileChannel out = FileChannel.open(temp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), fileMode)) {
             ByteBuffer buffer = ByteBuffer.wrap(data, offset, length);
             while (buffer.hasRemaining()) {
                 out.write(buffer);
@@ -220,6 +256,28 @@ public final class LocalDirectoryStore implements ObjectStore {
     @Override
     public StoreStats stats() {
         return stats;
+    }
+
+    /** Like Files.createDirectories, but each directory it creates gets this store's mode (the umask can only narrow it). */
+    private void createDirectories(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) {
+            return;
+        }
+        Path parent = dir.getParent();
+        if (dir.equals(root) || parent == null) {
+            if (parent != null) {
+                Files.createDirectories(parent);   // above the repository: not ours to restrict
+            }
+        } else {
+            createDirectories(parent);
+        }
+        try {
+            Files.createDirectory(dir, dirMode);
+        } catch (FileAlreadyExistsException raced) {
+            if (!Files.isDirectory(dir)) {
+                throw raced;
+            }
+        }
     }
 
     private Path resolve(String name) {
