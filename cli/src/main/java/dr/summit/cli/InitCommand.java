@@ -38,6 +38,10 @@ final class InitCommand implements Callable<Integer> {
     @Option(names = "--kdf-iterations", defaultValue = "3", description = "Argon2id iterations (default ${DEFAULT-VALUE}).")
     int kdfIterations;
 
+    @Option(names = "--group-access", description = {"Local repository readable by its directory's group: files 0640, directories 0750",
+            "(default: 0600/0700 whatever the umask, as key slots can be attacked offline by anyone who can copy them)."})
+    boolean groupAccess;
+
     @Override
     public Integer call() {
         char[] password = repository.password(true);
@@ -45,6 +49,12 @@ final class InitCommand implements Callable<Integer> {
                 new ChunkerParams(chunkMin * 1024, chunkAvg * 1024, chunkMax * 1024), packSizeMiB * 1024 * 1024,
                 Compression.parse(compression), zstdLevel, new Argon2Params(kdfMemory, kdfIterations, 2));
         try (Repository repo = Repository.init(repository.store(), password, options)) {
+            if (groupAccess) {
+                if (!(repo.store() instanceof dr.summit.repository.store.LocalDirectoryStore local)) {
+                    throw new CommandFailure("--group-access applies to a local repository; on S3 use the bucket's policies", ExitCodes.USAGE);
+                }
+                dr.summit.repository.store.LocalDirectoryStore.allowGroupAccess(local.root());
+            }
             if (output.json) {
                 Map<String, Object> json = new LinkedHashMap<>();
                 json.put("repositoryId", repo.config().repositoryId());

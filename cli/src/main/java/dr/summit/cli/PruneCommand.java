@@ -27,7 +27,7 @@ final class PruneCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try (Repository repo = repository.open()) {
-            run(repo, VerifyCommand.parsePercent(maxUnused), dryRun, output.json, spec.commandLine().getOut());
+            run(repo, VerifyCommand.parsePercent(maxUnused, "--max-unused", true), dryRun, output.json, spec.commandLine().getOut());
         }
         return ExitCodes.OK;
     }

@@ -67,15 +67,20 @@ final class VerifyCommand implements Callable<Integer> {
     }
 
     static double parsePercent(String s) {
+        return parsePercent(s, "--read-data-subset", false);
+    }
+
+    /** "10%" or "10" → 0.1; {@code zeroAllowed} for limits such as prune's --max-unused 0%. */
+    static double parsePercent(String s, String option, boolean zeroAllowed) {
         String v = s.endsWith("%") ? s.substring(0, s.length() - 1) : s;
         try {
             double d = Double.parseDouble(v);
-            if (d <= 0 || d > 100) {
+            if (d < 0 || d == 0 && !zeroAllowed || d > 100 || Double.isNaN(d)) {
                 throw new NumberFormatException();
             }
             return d / 100.0;
         } catch (NumberFormatException e) {
-            throw new CommandFailure("--read-data-subset wants a percentage in (0, 100], e.g. 10%; got '" + s + "'", ExitCodes.USAGE);
+            throw new CommandFailure(option + " wants a percentage in " + (zeroAllowed ? "[0, 100]" : "(0, 100]") + ", e.g. 10%", ExitCodes.USAGE);
         }
     }
 }

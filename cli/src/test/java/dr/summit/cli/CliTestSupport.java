@@ -111,6 +111,15 @@ final class CliTestSupport {
         return out;
     }
 
+    /** This JVM's java and class path running the CLI's main class in a process of its own, as the launcher would. */
+    static List<String> javaCommand(String... args) {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-opens", "java.base/sun.nio.fs=ALL-UNNAMED", "-Xmx512m",
+                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
     static void deleteRecursively(Path root) throws IOException, InterruptedException {
         // rm copes with paths longer than PATH_MAX, which Files.walk cannot open.
         Process p = new ProcessBuilder("rm", "-rf", "--", root.toString()).inheritIO().start();

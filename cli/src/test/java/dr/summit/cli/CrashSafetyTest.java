@@ -169,7 +169,7 @@ class CrashSafetyTest {
             long delay = 250 + random.nextInt(maxDelay - 250);
             Path output = tmp.resolve("backup-" + i + ".log");
             long started = System.nanoTime();
-            Process p = new ProcessBuilder(javaCommand("backup", "--repo", repo.toString(), "--password-file", pw.toString(),
+            Process p = new ProcessBuilder(CliTestSupport.javaCommand("backup", "--repo", repo.toString(), "--password-file", pw.toString(),
                     "--workers", "1", source.toString()))
                     .redirectErrorStream(true).redirectOutput(output.toFile()).start();
             if (p.waitFor(delay, TimeUnit.MILLISECONDS)) {
@@ -226,14 +226,6 @@ class CrashSafetyTest {
         return new LocalDirectoryStore(repo).list("data/").size();
     }
 
-    /** This JVM's java and class path running the CLI's main class, as the launcher would. */
-    private static List<String> javaCommand(String... args) {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-opens", "java.base/sun.nio.fs=ALL-UNNAMED", "-Xmx512m",
-                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
-        cmd.addAll(List.of(args));
-        return cmd;
-    }
 
     /** The objects a backup writes (not the lease and last-used marker every open writes, whose failure is only a warning). */
     private static boolean backupObject(String name) {

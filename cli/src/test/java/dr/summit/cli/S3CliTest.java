@@ -210,6 +210,14 @@ class S3CliTest {
         return admin.listObjectsV2Paginator(b -> b.bucket(BUCKET).prefix(prefix)).contents().stream().map(S3Object::key).toList();
     }
 
+    /** Issue 21 on S3: backups racing a prune commit only snapshots that restore at once (IntegrityTest's race). */
+    @Test
+    void backupsRacingAPruneOnS3CommitOnlyRestorableSnapshots() throws Exception {
+        String repo = repo("race");
+        ok(repo, pw, "init", FAST_INIT);
+        IntegrityTest.raceBackupsAgainstPrune(repo, pw, tmp, 2);
+    }
+
     @Test
     void theReadmeTourWorksAgainstAnS3Repository() throws Exception {
         String repo = repo("hosts/web1");

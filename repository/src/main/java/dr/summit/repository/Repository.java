@@ -375,7 +375,7 @@ public final class Repository implements AutoCloseable {
         if (location == null) {
             List<String> damaged = damagedIndexNames();
             throw new CorruptObjectException("blob " + id.hex() + " (" + type.name().toLowerCase() + ") is in no readable index: "
-                    + (damaged.isEmpty() ? "its pack is lost (run 'summit-dr verify')"
+                    + (damaged.isEmpty() ? "its pack is lost, or the index file that listed it (run 'summit-dr repair-index', then 'summit-dr verify')"
                     : damaged.size() + " index file(s) could not be read, e.g. " + damaged.get(0) + " (run 'summit-dr repair-index')"));
         }
         String pack = PackFormat.objectName(location.packId());

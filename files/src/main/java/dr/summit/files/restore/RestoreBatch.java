@@ -70,7 +70,10 @@ final class RestoreBatch {
         for (ChunkRef chunk : job.chunks) {
             BlobLocation location = repo.locate(chunk.id());
             if (location == null) {
-                return "chunk " + chunk.id().shortHex() + " at offset " + offset + " is missing from the repository";
+                List<String> damagedIndex = repo.damagedIndexNames();
+                return "chunk " + chunk.id().shortHex() + " at offset " + offset + (damagedIndex.isEmpty()
+                        ? " is in no readable index: its pack is lost, or the index file that listed it (run 'summit-dr repair-index', then 'summit-dr verify')"
+                        : " is in no readable index: index file " + damagedIndex.get(0) + " is damaged (run 'summit-dr repair-index')");
             }
             String packKey = location.packHex();
             PackPlan plan = packs.computeIfAbsent(packKey, k -> new PackPlan(location.packId()));

@@ -28,7 +28,7 @@ import java.nio.file.attribute.PosixFilePermissions;
  *
  * <p>Files are created 0600 and directories 0700 whatever the umask: key slots and sealed objects
  * can be attacked offline by anyone who can copy them. Group access is an explicit choice: when the
- * repository's {@code config} file is group-readable (chmod g+r, or {@code init --group-access}),
+ * repository's {@code config} file is group-readable ({@code init --group-access}, or chmod g+r),
  * new files are 0640 and directories 0750 (docs/operations.md, "Permissions").
  */
 public final class LocalDirectoryStore implements ObjectStore {
@@ -64,13 +64,15 @@ public final class LocalDirectoryStore implements ObjectStore {
     }
 
     /**
-     * Makes the repository's files readable by its directory's group from now on (new files 0640,
-     * directories 0750); existing files keep their mode until an operator changes them.
+     * Makes the repository readable by its directory's group: what exists now, and (through the
+     * mode of {@code config}) what is written from now on: files 0640, directories 0750.
      */
     public static void allowGroupAccess(Path root) {
-        try {
-            Files.setPosixFilePermissions(root.resolve("config"), PosixFilePermissions.fromString("rw-r-----"));
-            Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-x---"));
+        try (var entries = Files.walk(root)) {
+            for (Path p : entries.toList()) {
+                boolean dir = Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(dir ? "rwxr-x---" : "rw-r-----"));
+            }
         } catch (IOException e) {
             throw new StoreException("cannot allow group access to " + root + ": " + describe(e), e);
         }
