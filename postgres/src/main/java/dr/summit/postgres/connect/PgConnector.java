@@ -31,6 +31,17 @@ public final class PgConnector {
             "require_auth", "requireAuth", "gssencmode", "gssEncMode", "krbsrvname", "kerberosServerName",
             "sslnegotiation", "sslNegotiation", "replication", "replication");
 
+    /**
+     * pgjdbc reports through java.util.logging (a SEVERE line on stderr for a certificate that does
+     * not match, say); the failure reaches the operator as our one line instead. Held here so that
+     * the setting is not collected with the logger.
+     */
+    private static final java.util.logging.Logger PGJDBC_LOG = java.util.logging.Logger.getLogger("org.postgresql");
+
+    static {
+        PGJDBC_LOG.setLevel(java.util.logging.Level.OFF);
+    }
+
     private final ConnectionParams params;
 
     public PgConnector(ConnectionParams params) {
@@ -176,12 +187,15 @@ public final class PgConnector {
             }
         }
         String message = String.valueOf(e.getMessage());
-        if (message.contains("password-based authentication") && message.contains("no password was provided")) {
+        if (message.startsWith("The server requested") && message.contains("no password was provided")) {
             return "the server asks for a password and none was found (password in --dsn, PGPASSWORD, or a matching line in "
                     + "the password file, default ~/.pgpass, mode 0600)";
         }
         if (message.startsWith("The hostname ") && message.contains("could not be verified")) {
-            return "the server's certificate does not match the host name (sslmode=verify-full)";
+            List<Endpoint> endpoints = params.endpoints();
+            Endpoint only = endpoints.get(0);
+            return endpoints.size() == 1 ? "the server's certificate does not match host name " + (only.host() != null ? only.host() : only.hostaddr())
+                    + " (sslmode=verify-full)" : "the server's certificate does not match its host name (sslmode=verify-full)";
         }
         if (message.contains("The server does not support SSL")) {
             return "the server does not accept TLS connections (sslmode=" + params.sslmode() + ")";
