@@ -60,16 +60,23 @@ class PgConnectTest {
         Files.writeString(tls.resolve("san.ext"), "subjectAltName=DNS:localhost\n");
         openssl(tls, "x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.crt",
                 "-days", "2", "-extfile", "san.ext");
+        openssl(tls, "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "client.key", "-out", "client.csr", "-subj", "/CN=certuser");
+        openssl(tls, "x509", "-req", "-in", "client.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "client.crt", "-days", "2");
+        PgTestCluster.sh("chmod", "600", tls.resolve("client.key").toString());
+        Files.copy(caCert, tcp.data.resolve("ca.crt"));
         Files.copy(tls.resolve("server.crt"), tcp.data.resolve("server.crt"));
         Files.copy(tls.resolve("server.key"), tcp.data.resolve("server.key"));
-        PgTestCluster.sh("chown", "postgres:postgres", tcp.data.resolve("server.crt").toString(), tcp.data.resolve("server.key").toString());
+        PgTestCluster.sh("chown", "postgres:postgres", tcp.data.resolve("server.crt").toString(), tcp.data.resolve("server.key").toString(),
+                tcp.data.resolve("ca.crt").toString());
         PgTestCluster.sh("chmod", "600", tcp.data.resolve("server.key").toString());
         PgTestCluster.sh("chmod", "a+rX", tls.toString(), caCert.toString());
-        tcp.configure(List.of("ssl = on", "ssl_cert_file = 'server.crt'", "ssl_key_file = 'server.key'"));
-        Files.writeString(tcp.data.resolve("pg_hba.conf"), "local all all trust\nhost all operator 127.0.0.1/32 scram-sha-256\n");
+        tcp.configure(List.of("ssl = on", "ssl_cert_file = 'server.crt'", "ssl_key_file = 'server.key'", "ssl_ca_file = 'ca.crt'"));
+        Files.writeString(tcp.data.resolve("pg_hba.conf"), "local all all trust\nhost all operator 127.0.0.1/32 scram-sha-256\n"
+                + "hostssl all certuser 127.0.0.1/32 cert\n");
         tcp.start();
         try (Connection c = viaSocket(tcp); Statement st = c.createStatement()) {
             st.execute("CREATE ROLE operator LOGIN SUPERUSER PASSWORD '" + PASSWORD + "'");
+            st.execute("CREATE ROLE certuser LOGIN");
         }
         PgTestCluster.sh("chown", "-R", "postgres:postgres", home.toString());
     }
@@ -180,6 +187,16 @@ class PgConnectTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> connector("host=wrong.example hostaddr=127.0.0.1 sslmode=verify-full password="
                         + PASSWORD + common).open()).hasMessageContaining("does not match host name wrong.example")
                 .hasMessageNotContaining(PASSWORD);
+    }
+
+    @Test
+    void clientCertificateAuthentication() throws Exception {
+        Path tls = caCert.getParent();
+        String dsn = "host=localhost port=" + tcp.port + " user=certuser dbname=postgres sslmode=verify-full sslrootcert=" + caCert;
+        assertThat(sslInUse(connector(dsn + " sslcert=" + tls.resolve("client.crt") + " sslkey=" + tls.resolve("client.key")))).isTrue();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> connector(dsn).open())
+                .hasMessage("cannot connect to PostgreSQL on host localhost port " + tcp.port + " as user certuser, database postgres: "
+                        + "connection requires a valid client certificate");
     }
 
     @Test

@@ -83,4 +83,16 @@ class PgConnectorTest {
         assertThatThrownBy(c::open).hasMessage("cannot connect to PostgreSQL on host 127.0.0.1 port " + port
                 + " as user bob, database bob: connection refused");
     }
+
+    @Test
+    void pkcs1AndSec1PemKeysAreRefusedWithTheCommandThatConvertsThem(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path cert = java.nio.file.Files.writeString(dir.resolve("client.crt"), "-----BEGIN CERTIFICATE-----\n");
+        java.nio.file.Path key = java.nio.file.Files.writeString(dir.resolve("client.key"), "-----BEGIN RSA PRIVATE KEY-----\nMII\n");
+        env.file(cert.toString(), "rw-r--r--", "").file(key.toString(), "rw-------", "");
+        PgConnector c = connector("host=127.0.0.1 port=1 sslmode=require sslcert=" + cert + " sslkey=" + key);
+        assertThatThrownBy(c::open).isInstanceOf(ConnectionSettingsException.class)
+                .hasMessage("client key " + key + " is a PEM \"RSA PRIVATE KEY\", which pgjdbc cannot read: convert it with "
+                        + "\"openssl pkcs8 -topk8 -outform DER -in " + key + " -out " + key + ".pk8\" (add -nocrypt for no passphrase) "
+                        + "and set sslkey to the .pk8 file");
+    }
 }
