@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
@@ -73,7 +72,7 @@ public interface ConnectionEnvironment {
 
             @Override
             public boolean exists(Path path) {
-                return Files.exists(path, LinkOption.NOFOLLOW_LINKS) || Files.exists(path);
+                return Files.exists(path);
             }
         };
     }
