@@ -207,7 +207,8 @@ public final class PgConnector {
         String cause = String.valueOf(root.getMessage());
         if (root instanceof javax.net.ssl.SSLException || cause.contains("PKIX") || cause.contains("certification path")) {
             return "TLS handshake failed: " + (cause.contains("PKIX") || cause.contains("certification path")
-                    ? "the server's certificate is not signed by the root certificate " + params.sslrootcert() : cause);
+                    ? "the server's certificate is not signed by " + ("system".equals(params.sslrootcert()) ? "a CA the JVM trusts"
+                    : "the root certificate " + params.sslrootcert()) : cause);
         }
         if (cause.contains("No such file or directory")) {
             return "no such socket (is the server running, and is this directory in its unix_socket_directories?)";
