@@ -184,6 +184,13 @@ class PgConnectTest {
         assertThat(sslInUse(connector("host=localhost hostaddr=127.0.0.1 sslmode=verify-full password=" + PASSWORD + common))).isTrue();
         assertThat(sslInUse(connector("host=127.0.0.1 sslmode=verify-ca password=" + PASSWORD + common))).isTrue();
         assertThat(sslInUse(connector("host=127.0.0.1 sslmode=disable password=" + PASSWORD + common))).isFalse();
+        Path otherCa = caCert.resolveSibling("other-ca.crt");
+        openssl(caCert.getParent(), "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "other-ca.key", "-out", "other-ca.crt",
+                "-days", "2", "-subj", "/CN=another CA");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> connector("host=localhost port=" + tcp.port
+                        + " user=operator dbname=postgres sslmode=verify-ca password=" + PASSWORD + " sslrootcert=" + otherCa).open())
+                .hasMessageEndingWith("as user operator, database postgres: TLS handshake failed: the server's certificate is not signed by "
+                        + "the root certificate " + otherCa);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> connector("host=wrong.example hostaddr=127.0.0.1 sslmode=verify-full password="
                         + PASSWORD + common).open()).hasMessageContaining("does not match host name wrong.example")
                 .hasMessageNotContaining(PASSWORD);
