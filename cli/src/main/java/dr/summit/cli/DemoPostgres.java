@@ -2,6 +2,9 @@ package dr.summit.cli;
 
 import dr.summit.files.backup.Archiver;
 import dr.summit.postgres.basebackup.BaseBackup;
+import dr.summit.postgres.connect.ConnectionEnvironment;
+import dr.summit.postgres.connect.ConnectionResolver;
+import dr.summit.postgres.connect.PgConnector;
 import dr.summit.postgres.restore.PgCatalogue;
 import dr.summit.postgres.restore.PgRestore;
 import dr.summit.postgres.restore.RecoveryRunner;
@@ -19,7 +22,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Instant;
@@ -76,15 +78,18 @@ final class DemoPostgres {
             asOwner(BIN.resolve("initdb").toString(), "-D", data.toString(), "-U", "postgres", "--auth=trust", "--data-checksums",
                     "-E", "UTF8", "--locale=C.UTF-8");
             Files.writeString(data.resolve("postgresql.conf"), String.join("\n", List.of("",
-                    "port = " + port, "listen_addresses = '127.0.0.1'", "unix_socket_directories = '" + work + "'",
+                    "port = " + port, "listen_addresses = ''", "unix_socket_directories = '" + work + "'",
                     "archive_mode = on", "archive_timeout = 60", "wal_level = replica",
                     "archive_command = '" + cli + " pg wal-push %p" + repoArgs + "'")) + "\n", StandardOpenOption.APPEND);
             asOwner(BIN.resolve("pg_ctl").toString(), "-D", data.toString(), "-l", work.resolve("pgdata.log").toString(), "-w", "start");
-            out.printf("9. PostgreSQL 15 cluster on port %d, archive_command = summit-dr pg wal-push%n", port);
+            out.printf("9. PostgreSQL 15 cluster on socket %s/.s.PGSQL.%d only, archive_command = summit-dr pg wal-push%n", work, port);
 
             Instant target;
-            String url = "jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=postgres";
-            try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
+            // The socket only, as on a database host; the PG* variables of whoever runs the demo stay out.
+            PgConnector server = new PgConnector(new ConnectionResolver(ConnectionEnvironment.system(name -> null))
+                    .resolve("host='" + work.toString().replace("\\", "\\\\").replace("'", "\\'") + "' port=" + port
+                            + " user=postgres dbname=postgres"));
+            try (Connection c = server.open(); Statement st = c.createStatement()) {
                 st.execute("CREATE TABLE orders (n int PRIMARY KEY, placed timestamptz DEFAULT clock_timestamp())");
                 st.execute("INSERT INTO orders (n) SELECT generate_series(1, 100)");
                 try (Repository r = Repository.open(new LocalDirectoryStore(repo), "demo-pg-password".toCharArray())) {
@@ -118,7 +123,7 @@ final class DemoPostgres {
             }
             new RecoveryRunner(BIN).startAndWait(restored, "promote", 120_000);
             List<Integer> rows = new ArrayList<>();
-            try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement();
+            try (Connection c = server.open(); Statement st = c.createStatement();
                  ResultSet rs = st.executeQuery("SELECT min(n), max(n), count(*) FROM orders")) {
                 rs.next();
                 rows.add(rs.getInt(1));

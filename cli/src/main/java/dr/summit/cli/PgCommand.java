@@ -3,6 +3,9 @@ package dr.summit.cli;
 import dr.summit.files.backup.Archiver;
 import dr.summit.files.restore.RestoreResult;
 import dr.summit.postgres.basebackup.BaseBackup;
+import dr.summit.postgres.connect.ConnectionFailedException;
+import dr.summit.postgres.connect.ConnectionSettingsException;
+import dr.summit.postgres.connect.PgConnector;
 import dr.summit.postgres.restore.PgCatalogue;
 import dr.summit.postgres.restore.PgRestore;
 import dr.summit.postgres.restore.RecoveryTarget;
@@ -22,7 +25,6 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.time.OffsetDateTime;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeParseException;
@@ -30,7 +32,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 
 @Command(name = "pg", description = "PostgreSQL point-in-time recovery: base backups, WAL archive, restore.",
@@ -57,12 +58,15 @@ final class PgCommand implements Runnable {
         @Mixin ClusterOption cluster;
         @Spec CommandSpec spec;
         @Option(names = "--pgdata", paramLabel = "DIR", description = "Data directory (default: $PGDATA).") Path pgdata;
-        @Option(names = "--dsn", paramLabel = "URI", description = "postgresql://user[:password]@host[:port]/db (default: PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE).") String dsn;
+        @Option(names = "--dsn", paramLabel = "CONNINFO", description = {"Connection string as libpq takes it: 'host=/var/run/postgresql port=5432 "
+                + "user=postgres dbname=postgres' or postgresql://user@host:port/db (socket: postgresql:///db?host=/dir). "
+                + "Unset keywords come from PGSERVICE's service, then PGHOST, PGPORT, PGUSER, PGDATABASE, PGSSLMODE… "
+                + "(default: the socket in /var/run/postgresql as the OS user); passwords from ~/.pgpass or PGPASSFILE."}) String dsn;
 
         @Override
         public Integer call() throws Exception {
             Path dir = pgdata != null ? pgdata : envPath("PGDATA", "--pgdata");
-            try (Repository repo = repository.open(); Connection conn = connect(dsn)) {
+            try (Repository repo = repository.open(); Connection conn = connect(dsn, spec.commandLine().getErr())) {
                 PgRestore catalog = new PgRestore(repo, cluster.cluster);
                 List<Snapshot> previous = catalog.backups();
                 Archiver.Options options = Archiver.Options.defaults(BackupCommand.hostName(), System.getProperty("user.name"),
@@ -462,40 +466,20 @@ final class PgCommand implements Runnable {
         }
     }
 
-    static Connection connect(String dsn) throws java.sql.SQLException {
-        Properties props = new Properties();
-        String url;
-        if (dsn != null) {
-            java.net.URI uri = java.net.URI.create(dsn);
-            if (!"postgresql".equals(uri.getScheme()) && !"postgres".equals(uri.getScheme())) {
-                throw new CommandFailure("--dsn must be a postgresql:// URI, got " + uri.getScheme() + "://…", ExitCodes.USAGE);
-            }
-            String userInfo = uri.getUserInfo();
-            if (userInfo != null) {
-                String[] parts = userInfo.split(":", 2);
-                props.setProperty("user", parts[0]);
-                if (parts.length > 1) {
-                    props.setProperty("password", parts[1]);
-                }
-            }
-            url = "jdbc:postgresql://" + (uri.getHost() == null ? "localhost" : uri.getHost()) + ":"
-                    + (uri.getPort() < 0 ? 5432 : uri.getPort()) + (uri.getPath() == null || uri.getPath().isEmpty() ? "/postgres" : uri.getPath());
-        } else {
-            java.util.function.Function<String, String> env = RepositoryOptions.env;
-            String host = env.apply("PGHOST") == null ? "localhost" : env.apply("PGHOST");
-            String port = env.apply("PGPORT") == null ? "5432" : env.apply("PGPORT");
-            String db = env.apply("PGDATABASE") == null ? "postgres" : env.apply("PGDATABASE");
-            url = "jdbc:postgresql://" + host + ":" + port + "/" + db;
-            props.setProperty("user", env.apply("PGUSER") == null ? "postgres" : env.apply("PGUSER"));
-            if (env.apply("PGPASSWORD") != null) {
-                props.setProperty("password", env.apply("PGPASSWORD"));
-            }
-        }
-        props.setProperty("ApplicationName", "summit-dr");
+    /**
+     * A connection as libpq would make it from {@code dsn} (URI or key=value pairs, or null) and the
+     * PG* variables; what libpq would warn about goes to {@code err}.
+     */
+    static Connection connect(String dsn, PrintWriter err) {
         try {
-            return DriverManager.getConnection(url, props);
-        } catch (java.sql.SQLException e) {
-            throw new CommandFailure("cannot connect to PostgreSQL at " + url + ": " + e.getMessage());
+            PgConnector connector = PgConnector.forDsn(dsn, RepositoryOptions.env);
+            connector.warnings().forEach(w -> err.println("warning: " + w));
+            err.flush();
+            return connector.open();
+        } catch (ConnectionSettingsException e) {
+            throw new CommandFailure(e.getMessage(), ExitCodes.USAGE);
+        } catch (ConnectionFailedException e) {
+            throw new CommandFailure(e.getMessage());
         }
     }
 

@@ -17,7 +17,7 @@ class DemoCommandTest {
         assertThat(r.exit()).as(r.toString()).isZero();
         assertThat(r.out()).contains("6. restore first : ", "compared with the source: identical", "Demo OK");
         if (DemoPostgres.available()) {
-            assertThat(r.out()).contains("orders 1–200 (200 rows)", "exactly the orders committed before the target");
+            assertThat(r.out()).contains("PostgreSQL 15 cluster on socket ", "orders 1–200 (200 rows)", "exactly the orders committed before the target");
         } else {
             assertThat(r.out()).contains("PostgreSQL point-in-time recovery: skipped");
         }

@@ -25,7 +25,7 @@ class PgBadInputTest {
             String pgdata = primary.data.toString();
 
             CliTestSupport.assertOneLineError(ws.run("pg backup", "--cluster", ws.cluster, "--pgdata", pgdata,
-                    "--dsn", "postgresql://postgres@127.0.0.1:1/postgres"), ExitCodes.ERROR, "127.0.0.1:1");
+                    "--dsn", "postgresql://postgres@127.0.0.1:1/postgres"), ExitCodes.ERROR, "host 127.0.0.1 port 1 as user postgres, database postgres: connection refused");
 
             // A role that must log in with a password over TCP.
             try (Connection c = primary.connect(); Statement st = c.createStatement()) {

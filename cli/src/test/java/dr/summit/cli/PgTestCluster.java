@@ -20,7 +20,7 @@ final class PgTestCluster implements AutoCloseable {
     static final Path BIN = Path.of("/usr/lib/postgresql/15/bin");
     final Path data;
     final int port;
-    private final Path socketDir;
+    final Path socketDir;
     private boolean running;
 
     private PgTestCluster(Path data, int port, Path socketDir) {

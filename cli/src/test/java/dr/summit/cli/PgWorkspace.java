@@ -117,8 +117,12 @@ final class PgWorkspace implements AutoCloseable {
         return server;
     }
 
+    /** The server's UNIX socket as a libpq connection string (TCP where the socket directory is unknown), as pg backup takes it. */
     String dsn(PgTestCluster server) {
-        return "postgresql://postgres@127.0.0.1:" + server.port + "/postgres";
+        if (server.socketDir == null) {
+            return "postgresql://postgres@127.0.0.1:" + server.port + "/postgres";
+        }
+        return "host=" + server.socketDir + " port=" + server.port + " user=postgres dbname=postgres";
     }
 
     CliTestSupport.Run ok(String command, String... rest) {
