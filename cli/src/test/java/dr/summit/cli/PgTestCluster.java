@@ -186,10 +186,13 @@ final class PgTestCluster implements AutoCloseable {
         throw new AssertionError("recovery did not finish within 60 s");
     }
 
-    /** Runs 'summit-dr agent' in this JVM until AgentCommand.stop; returns once its socket exists (mode 666 for postgres). */
+    /**
+     * Runs 'summit-dr agent' in this JVM (as root) until AgentCommand.stop, allowing the postgres
+     * user; returns once its socket exists, handed to group postgres (the socket is mode 660).
+     */
     static Thread startAgent(Path repo, Path password, Path socket, String cluster, Path data) throws Exception {
         Thread agent = new Thread(() -> CliTestSupport.run(repo, password, "agent", "--socket", socket.toString(),
-                "--cluster", cluster, "--pgdata", data.toString(), "--parallel", "4"));
+                "--cluster", cluster, "--pgdata", data.toString(), "--parallel", "4", "--allow-user", "postgres"));
         agent.start();
         for (int i = 0; i < 100 && !Files.exists(socket); i++) {
             Thread.sleep(100);
@@ -197,7 +200,7 @@ final class PgTestCluster implements AutoCloseable {
         if (!Files.exists(socket)) {
             throw new AssertionError("agent did not create " + socket);
         }
-        sh("chmod", "666", socket.toString());
+        sh("chgrp", "postgres", socket.toString());
         return agent;
     }
 
