@@ -44,12 +44,24 @@ final class AgentCommand implements Callable<Integer> {
             description = "Another OS user whose processes may use the agent (repeatable; e.g. postgres when the agent runs as root). Its own user always may.")
     List<String> allowUsers = new ArrayList<>();
 
+    @Option(names = "--max-connections", defaultValue = "256", paramLabel = "N",
+            description = "Connections open at once; more are closed at accept (default ${DEFAULT-VALUE}).")
+    int maxConnections;
+    @Option(names = "--request-timeout", defaultValue = "10", paramLabel = "SECONDS",
+            description = "Time a client has to send its request before the agent closes the connection (default ${DEFAULT-VALUE}).")
+    int requestTimeout;
+
     /** Lets tests stop a running agent. */
     static volatile CountDownLatch stop = new CountDownLatch(1);
 
     @Override
     public Integer call() throws Exception {
         Set<UserPrincipal> allowed = allowedUsers();
+        if (maxConnections < 1 || requestTimeout < 1) {
+            throw new CommandFailure("--max-connections and --request-timeout must be at least 1", ExitCodes.USAGE);
+        }
+        AgentServer.Limits limits = new AgentServer.Limits(maxConnections, AgentServer.Limits.DEFAULT.workers(),
+                AgentServer.Limits.DEFAULT.queued(), java.time.Duration.ofSeconds(requestTimeout));
         PrintWriter err = spec.commandLine().getErr();
         CountDownLatch stopped = stop;
         try (Repository repo = repository.openWithWriterLease("summit-dr agent");
@@ -59,7 +71,7 @@ final class AgentCommand implements Callable<Integer> {
                      err.println(line);
                      err.flush();
                  }
-             }, e -> { }, AgentServer.Limits.DEFAULT)) {
+             }, e -> { }, limits)) {
             spec.commandLine().getOut().println("summit-dr agent for cluster " + cluster.cluster + " listening on " + server.socket());
             spec.commandLine().getOut().flush();
             while (!stopped.await(200, TimeUnit.MILLISECONDS) && server.failure() == null) {
