@@ -58,13 +58,18 @@ final class LiveAgent implements AutoCloseable {
         args.addAll(Arrays.asList(extra));
         thread = new Thread(() -> result.set(CliTestSupport.run(repo, password, "agent", args.toArray(String[]::new))), "test-agent");
         thread.start();
-        for (int i = 0; i < 200 && !Files.exists(socket) && thread.isAlive(); i++) {
+        for (int i = 0; i < 200 && thread.isAlive(); i++) {
+            try {
+                if (request("GET", "/status").status() == 200) {
+                    return; // answering (a stale socket left at the path answers nothing)
+                }
+            } catch (IOException notYet) {
+                // not listening yet
+            }
             Thread.sleep(50);
         }
-        if (!Files.exists(socket)) {
-            thread.join(5_000);
-            throw new AssertionError("agent did not create " + socket + ": " + result.get());
-        }
+        thread.join(5_000);
+        throw new AssertionError("agent did not answer on " + socket + ": " + result.get());
     }
 
     /** Runs another agent command to its end (one that is expected to fail at once). */
