@@ -34,11 +34,13 @@ final class PgTestCluster implements AutoCloseable {
     }
 
     /** Initialises a new cluster in {@code data} (created, owned by postgres) with WAL archiving. */
-    static PgTestCluster create(Path data, String archiveCommand) throws Exception {
+    static PgTestCluster create(Path data, String archiveCommand, String... initdbOptions) throws Exception {
         Files.createDirectories(data.getParent());
         sh("chown", "postgres:postgres", data.getParent().toString());
-        asPostgres(BIN.resolve("initdb").toString(), "-D", data.toString(), "-U", "postgres", "--auth=trust",
-                "--data-checksums", "-E", "UTF8", "--locale=C.UTF-8");
+        List<String> initdb = new ArrayList<>(List.of(BIN.resolve("initdb").toString(), "-D", data.toString(), "-U", "postgres", "--auth=trust",
+                "--data-checksums", "-E", "UTF8", "--locale=C.UTF-8"));
+        initdb.addAll(List.of(initdbOptions));
+        asPostgres(initdb.toArray(String[]::new));
         PgTestCluster c = attach(data);
         c.configure(List.of(
                 "archive_mode = on",
