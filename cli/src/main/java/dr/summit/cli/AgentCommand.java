@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
 
 @Command(name = "agent", description = {"Run the resident WAL archive agent of one PostgreSQL cluster (one per database host).",
         "archive_command = 'summit-dr-wal-push %p --agent SOCKET …' (or 'summit-dr pg wal-push %p --agent SOCKET …') then starts no JVM; see deploy/systemd/summit-dr-agent.service.",
-        "It reads and writes WAL only in --pgdata's pg_wal, and answers only its own user and --allow-user (docs/operations.md)."})
+        "It reads and writes WAL only in --pgdata's pg_wal, and answers only its own user, root and --allow-user (docs/operations.md)."})
 final class AgentCommand implements Callable<Integer> {
     @Mixin RepositoryOptions repository;
     @Mixin PgCommand.ClusterOption cluster;
@@ -41,7 +41,7 @@ final class AgentCommand implements Callable<Integer> {
     @Option(names = "--parallel", defaultValue = "4", description = "Parallel uploads (default ${DEFAULT-VALUE}).")
     int parallel;
     @Option(names = "--allow-user", paramLabel = "USER|UID",
-            description = "Another OS user whose processes may use the agent (repeatable; e.g. postgres when the agent runs as root). Its own user always may.")
+            description = "Another OS user whose processes may use the agent (repeatable; e.g. postgres when the agent runs as root). Its own user and root always may.")
     List<String> allowUsers = new ArrayList<>();
 
     @Option(names = "--max-connections", defaultValue = "256", paramLabel = "N",

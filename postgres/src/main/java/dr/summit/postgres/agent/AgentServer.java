@@ -37,7 +37,7 @@ import java.util.function.Consumer;
  * 403 for a request the agent refuses (docs/operations.md, "The agent's security model").
  *
  * <p>Who may talk to it: the socket is mode 660, and each connection's peer (SO_PEERCRED) must be
- * the agent's own user or one of {@code allowedUsers}. What it costs: one thread reads every
+ * the agent's own user, root, or one of {@code allowedUsers}. What it costs: one thread reads every
  * request head with a deadline ({@link Limits#headTimeout}), at most {@link Limits#maxConnections}
  * connections are open at once (more are closed at accept), and a fixed pool of workers with a
  * bounded queue does the work (a connection that finds it full is closed at once, and the client
@@ -207,11 +207,13 @@ public final class AgentServer implements AutoCloseable {
             logRefusal("summit-dr agent: refused a connection: cannot read its peer credentials (" + e.getMessage() + ")");
             return false;
         }
-        if (peer.user().equals(ownUser()) || allowedUsers.contains(peer.user())) {
+        // root may: it can read the agent's password file and repository anyway (monitoring runs
+        // 'curl … /status' as root).
+        if (peer.user().equals(ownUser()) || peer.user().equals(root()) || allowedUsers.contains(peer.user())) {
             return true;
         }
         logRefusal("summit-dr agent: refused a connection from user " + peer.user().getName()
-                + ": only the agent's own user and --allow-user may connect");
+                + ": only the agent's own user, root and --allow-user may connect");
         return false;
     }
 
@@ -228,6 +230,18 @@ public final class AgentServer implements AutoCloseable {
     }
 
     private static volatile UserPrincipal own;
+    private static volatile UserPrincipal root;
+
+    private static UserPrincipal root() {
+        if (root == null) {
+            try {
+                root = java.nio.file.FileSystems.getDefault().getUserPrincipalLookupService().lookupPrincipalByName("0");
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("cannot look up uid 0", e);
+            }
+        }
+        return root;
+    }
 
     static UserPrincipal ownUser() {
         if (own == null) {

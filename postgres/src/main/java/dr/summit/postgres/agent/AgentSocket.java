@@ -39,8 +39,14 @@ final class AgentSocket implements AutoCloseable {
         Path socket = path.toAbsolutePath();
         refuseIfTaken(socket);
         Path parent = socket.getParent();
-        Path privateDir = Files.createTempDirectory(parent, ".summit-agent-",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Path privateDir;
+        try {
+            privateDir = Files.createTempDirectory(parent, ".summit-agent-",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } catch (java.nio.file.FileSystemException e) {
+            throw new IOException("cannot create the socket " + socket + ": " + (e.getReason() != null ? e.getReason()
+                    : e.getClass().getSimpleName().replace("Exception", "")) + " in " + parent, e);
+        }
         Path staged = privateDir.resolve("s");
         ServerSocketChannel channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         try {
