@@ -148,6 +148,26 @@ class PgAgentFastPathTest {
     }
 
     @Test
+    void anotherClusterNameThanTheAgentsIsRefusedNotArchivedUnderTheAgentsName() throws Exception {
+        try (LiveAgent a = LiveAgent.start()) {
+            Path dir = scripts(a);
+            String name = LiveAgent.segmentName(8);
+            a.segment(name, 8192, 8);
+            for (List<String> cluster : List.of(List.of("--cluster", "other"), List.of("--cluster=other"))) {
+                List<String> push = new ArrayList<>(List.of("pg_wal/" + name, "--agent", a.socket.toString()));
+                push.addAll(cluster);
+                assertThat(run(a, dir.resolve("summit-dr-wal-push"), push)).as("%s", push).isEqualTo(1);
+            }
+            assertThat(a.archived()).isEmpty();
+            assertThat(a.push(a.pgWal.resolve(name)).status()).isEqualTo(200);
+            List<String> fetch = List.of("pg", "wal-fetch", name, "pg_wal/RECOVERYXLOG", "--agent", a.socket.toString(), "--cluster", "other");
+            assertThat(run(a, dir.resolve("summit-dr"), fetch)).isEqualTo(1);
+            assertThat(Files.exists(a.pgWal.resolve("RECOVERYXLOG"))).isFalse();
+            assertThat(a.stop().err()).contains("this agent archives cluster 'main', the command names --cluster 'other'");
+        }
+    }
+
+    @Test
     void formsTheFastPathsDoNotKnowGoToTheJvm() throws Exception {
         try (LiveAgent a = LiveAgent.start()) {
             Path dir = scripts(a);

@@ -34,6 +34,7 @@ import java.util.function.Consumer;
  * ({@code curl --unix-socket S -X POST 'http://agent/wal-push?path=%p'}) instead of a JVM start.
  * Routes: {@code POST /wal-push?path=P} (200 when durable, 500 with the error),
  * {@code GET /wal-fetch?name=F&path=P} (200 written, 404 not archived), {@code GET /status};
+ * {@code cluster=C} on any of them is refused unless C is the agent's cluster;
  * 403 for a request the agent refuses (docs/operations.md, "The agent's security model").
  *
  * <p>Who may talk to it: the socket is mode 660, and each connection's peer (SO_PEERCRED) must be
@@ -310,6 +311,11 @@ public final class AgentServer implements AutoCloseable {
         String path = target.contains("?") ? target.substring(0, target.indexOf('?')) : target;
         String query = target.contains("?") ? target.substring(target.indexOf('?') + 1) : "";
         try {
+            String cluster = param(query, "cluster");
+            if (cluster != null && !cluster.equals(agent.cluster())) {
+                // The JVM command would archive under the name the command line gives.
+                throw new RequestRefused("this agent archives cluster '" + agent.cluster() + "', the command names --cluster '" + cluster + "'");
+            }
             if (method.equals("POST") && path.equals("/wal-push")) {
                 String file = param(query, "path");
                 if (file == null) {

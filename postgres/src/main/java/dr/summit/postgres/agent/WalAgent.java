@@ -204,6 +204,11 @@ public final class WalAgent implements AutoCloseable {
         }
     }
 
+    /** The cluster name this agent archives under. */
+    public String cluster() {
+        return archive.cluster();
+    }
+
     /** Status for monitoring (stable field names). */
     public String statusJson() {
         Map<String, Object> m = new LinkedHashMap<>();
