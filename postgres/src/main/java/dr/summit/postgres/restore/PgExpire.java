@@ -77,8 +77,6 @@ public final class PgExpire {
         for (Snapshot s : plan.expire()) {
             repo.deleteSnapshot(s.id());
         }
-        for (String name : plan.walToDelete()) {
-            repo.store().delete(WalArchive.prefix(cluster) + name);
-        }
+        new WalArchive(repo, cluster).delete(plan.walToDelete());
     }
 }
