@@ -218,10 +218,11 @@ public final class Restorer {
                     failReplaced(e);
                     return node.type() != NodeType.DIRECTORY;   // nothing is written below a swapped directory
                 } catch (IOException e) {
-                    fail(dest + ": " + e.getMessage());
                     if (node.type() == NodeType.DIRECTORY) {
-                        return false;   // its entries would fail one by one for the same reason
+                        fail(dest + ": " + e.getMessage() + "; its entries are not restored");
+                        return false;   // they would fail one by one for the same reason
                     }
+                    fail(dest + ": " + e.getMessage());
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new RepositoryException("restore interrupted");
