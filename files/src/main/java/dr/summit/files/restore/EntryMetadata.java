@@ -28,15 +28,15 @@ import java.util.Set;
  *   <li>permission bits: D's {@code SecureDirectoryStream} view with NOFOLLOW_LINKS (openat
  *       O_NOFOLLOW, then fchmod on that descriptor);</li>
  *   <li>times: the secure view sets them with futimes, to the microsecond only, so
- *       {@code /proc/self/fd/D/NAME} with NOFOLLOW_LINKS (utimensat with AT_SYMLINK_NOFOLLOW);</li>
+ *       {@code /proc/PID/fd/D/NAME} with NOFOLLOW_LINKS (utimensat with AT_SYMLINK_NOFOLLOW);</li>
  *   <li>set-id and sticky bits: the JDK's permission set cannot carry them, so "unix:mode" on
- *       {@code /proc/self/fd/D/NAME} with NOFOLLOW_LINKS (open O_NOFOLLOW, then fchmod);</li>
+ *       {@code /proc/PID/fd/D/NAME} with NOFOLLOW_LINKS (open O_NOFOLLOW, then fchmod);</li>
  *   <li>owner: there is no UserPrincipal for a bare uid, so "unix:uid"/"unix:gid" on the same
  *       pinned path with NOFOLLOW_LINKS (lchown);</li>
  *   <li>xattrs: no secure-stream view exists, so the pinned path with NOFOLLOW_LINKS (open
  *       O_NOFOLLOW, then fsetxattr).</li>
  * </ul>
- * A directory's own metadata goes through its own handle ({@code /proc/self/fd/D}, followed,
+ * A directory's own metadata goes through its own handle ({@code /proc/PID/fd/D}, followed,
  * and D's own permission view): no name is looked up at all.
  */
 final class EntryMetadata {
@@ -79,7 +79,7 @@ final class EntryMetadata {
 
     /** A directory, through its own handle. */
     void applyToDirectory(OpenDirectory dir, Node node) throws IOException {
-        // /proc/self/fd/D is a magic link to D itself: following it is the point.
+        // /proc/PID/fd/D is a magic link to D itself: following it is the point.
         Path self = dir.self();
         writeXattrs(Files.getFileAttributeView(self, UserDefinedFileAttributeView.class), node);
         if (restoreOwner) {
