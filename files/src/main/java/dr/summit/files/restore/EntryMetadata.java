@@ -19,7 +19,7 @@ import java.util.Set;
 
 /**
  * Applies a node's metadata to a restored entry relative to its open directory, never following a
- * symlink. Order as in {@link dr.summit.files.fs.MetadataWriter}: xattrs (they change ctime, not
+ * symlink. Order: xattrs (they change ctime, not
  * mtime), owner (chown clears set-id bits), times, then the mode last (the JDK opens a file to set
  * its times, which a mode of 0000 would forbid a non-root user).
  *
