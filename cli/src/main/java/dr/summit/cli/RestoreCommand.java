@@ -23,6 +23,7 @@ import java.util.concurrent.Callable;
 final class RestoreCommand implements Callable<Integer> {
     @Mixin RepositoryOptions repository;
     @Mixin OutputOptions output;
+    @Mixin SnapshotFilter filter;
     @Spec CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "SNAPSHOT", description = "Snapshot id, prefix or 'latest'.")
@@ -44,7 +45,7 @@ final class RestoreCommand implements Callable<Integer> {
         }
         target = Path.of(targetName);
         try (Repository repo = repository.open()) {
-            Snapshot s = repo.findSnapshot(snapshotRef);
+            Snapshot s = filter.find(repo, snapshotRef);
             Restorer restorer = new Restorer(repo, Restorer.Options.defaults().withIncludes(includes).withVerify(verify));
             long started = System.nanoTime();
             RestoreResult r;
@@ -92,7 +93,7 @@ final class RestoreCommand implements Callable<Integer> {
         dr.summit.repository.store.s3.S3Location location = RepositoryOptions.parseS3(targetName);
         try (Repository repo = repository.open();
              dr.summit.repository.store.s3.S3Bucket bucket = dr.summit.repository.store.s3.S3Bucket.open(location)) {
-            Snapshot s = repo.findSnapshot(snapshotRef);
+            Snapshot s = filter.find(repo, snapshotRef);
             long started = System.nanoTime();
             dr.summit.files.bucket.BucketRestorer.Result r = new dr.summit.files.bucket.BucketRestorer(repo, 4).restore(s, bucket);
             long millis = (System.nanoTime() - started) / 1_000_000;
