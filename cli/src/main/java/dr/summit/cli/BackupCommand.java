@@ -4,6 +4,7 @@ import dr.summit.files.backup.Archiver;
 import dr.summit.files.backup.BackupCounters;
 import dr.summit.files.backup.BackupPreview;
 import dr.summit.files.backup.BackupWarning;
+import dr.summit.files.backup.StdinArchiver;
 import dr.summit.files.backup.TotalsScanner;
 import dr.summit.files.select.BackupSelection;
 import dr.summit.files.select.PathPatterns;
@@ -64,6 +65,14 @@ final class BackupCommand implements Callable<Integer> {
     boolean oneFileSystem;
     @Option(names = "--files-from", paramLabel = "FILE", description = "Back up the paths listed in FILE, one a line; blank lines and # comments ignored (repeatable).")
     List<Path> filesFrom = new ArrayList<>();
+    @Option(names = "--stdin", description = "Back up standard input as one file (see --stdin-filename), e.g. pg_dump db | summit-dr backup --stdin.")
+    boolean stdin;
+    @Option(names = "--stdin-filename", paramLabel = "NAME", defaultValue = "stdin",
+            description = "Name of the file --stdin or --stdin-from-command stores (default: ${DEFAULT-VALUE}).")
+    String stdinFilename;
+    @Option(names = "--stdin-from-command", description = "Run the command given after -- and back up its standard output; "
+            + "a non-zero exit status of the command discards the snapshot (nothing is committed).")
+    boolean stdinFromCommand;
     @Option(names = {"-n", "--dry-run"}, description = "Only report what would be stored (files, bytes, new bytes by chunk lookups); writes nothing.")
     boolean dryRun;
 
@@ -84,6 +93,9 @@ final class BackupCommand implements Callable<Integer> {
                 throw new CommandFailure("a bucket is backed up on its own: give one s3: location and no other path", ExitCodes.USAGE);
             }
             return backupBucket(out, sources.get(0));
+        }
+        if (stdin || stdinFromCommand) {
+            return backupStdin(out);
         }
         paths = sourcePaths();
         BackupSelection selection = selection();
@@ -122,6 +134,82 @@ final class BackupCommand implements Callable<Integer> {
             keyNotices = repo.keyNotices();
             report(out, result, parentSnapshot, adopted);
             return result.warningCount() > 0 ? ExitCodes.PARTIAL : ExitCodes.OK;
+        }
+    }
+
+    /** --stdin and --stdin-from-command: one stream as one file; see {@link StdinArchiver}. */
+    private int backupStdin(PrintWriter out) throws Exception {
+        if (stdin && stdinFromCommand) {
+            throw new CommandFailure("give --stdin or --stdin-from-command, not both", ExitCodes.USAGE);
+        }
+        if (stdinFromCommand ? sources.isEmpty() : !sources.isEmpty()) {
+            throw new CommandFailure(stdinFromCommand ? "--stdin-from-command needs the command after --, e.g. -- pg_dump mydb"
+                    : "--stdin backs up standard input only: give no PATH (or use --stdin-from-command -- CMD...)", ExitCodes.USAGE);
+        }
+        if (dryRun || !filesFrom.isEmpty() || !selection().isEmpty() || parent != null) {
+            throw new CommandFailure("--dry-run, --parent, --files-from and the exclude options apply to file backups, not to --stdin", ExitCodes.USAGE);
+        }
+        try {
+            StdinArchiver.checkName(stdinFilename);
+        } catch (IllegalArgumentException e) {
+            throw new CommandFailure(e.getMessage(), ExitCodes.USAGE);
+        }
+        try (Repository repo = repository.open()) {
+            String hostName = host != null ? host : hostName();
+            Archiver.Options options = archiverOptions(hostName);
+            if (workers != null) {
+                options = options.withThreads(workers, 1);
+            }
+            StdinArchiver archiver = new StdinArchiver(repo, options);
+            Snapshot s;
+            if (stdinFromCommand) {
+                Process process;
+                try {
+                    process = new ProcessBuilder(sources).redirectInput(ProcessBuilder.Redirect.INHERIT)
+                            .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+                } catch (java.io.IOException e) {
+                    throw new CommandFailure("cannot run " + sources.get(0) + ": " + e.getMessage());
+                }
+                try {
+                    s = archiver.backup(process.getInputStream(), stdinFilename, snapshot -> {
+                        int status = waitFor(process);
+                        if (status != 0) {
+                            throw new CommandFailure("command " + String.join(" ", sources) + " exited with status " + status
+                                    + "; no snapshot saved");
+                        }
+                        return snapshot;
+                    });
+                } finally {
+                    process.destroy();
+                }
+            } else {
+                s = archiver.backup(System.in, stdinFilename, java.util.function.UnaryOperator.identity());
+            }
+            requests = repo.store().stats().snapshot();
+            Snapshot.Summary m = s.summary();
+            if (output.json) {
+                Map<String, Object> json = new LinkedHashMap<>();
+                json.put("snapshot", s.id());
+                json.put("parent", null);
+                json.put("summary", m);
+                json.put("warnings", List.of());
+                json.put("warningCount", 0);
+                json.put("requests", requests);
+                OutputOptions.printJson(out, json);
+            } else {
+                out.printf("snapshot %s saved: %s as /%s, %s new stored%n", s.shortId(), Sizes.bytes(m.totalBytes()),
+                        stdinFilename, Sizes.bytes(m.newPackedBytes()));
+            }
+            return ExitCodes.OK;
+        }
+    }
+
+    private static int waitFor(Process process) {
+        try {
+            return process.waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CommandFailure("interrupted while waiting for the command");
         }
     }
 
