@@ -21,6 +21,7 @@ import java.util.concurrent.Callable;
 final class DiffCommand implements Callable<Integer> {
     @Mixin RepositoryOptions repository;
     @Mixin OutputOptions output;
+    @Mixin SnapshotFilter filter;
     @Spec CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "A") String a;
@@ -30,8 +31,8 @@ final class DiffCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         try (Repository repo = repository.open()) {
-            Snapshot sa = repo.findSnapshot(a);
-            Snapshot sb = repo.findSnapshot(b);
+            Snapshot sa = filter.find(repo, a);
+            Snapshot sb = filter.find(repo, b);
             List<SnapshotDiff.Entry> entries = new ArrayList<>();
             new SnapshotDiff(repo).diff(BlobId.parse(sa.tree()), BlobId.parse(sb.tree()), entries::add);
             if (output.json) {

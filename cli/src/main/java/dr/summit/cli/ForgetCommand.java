@@ -2,11 +2,14 @@ package dr.summit.cli;
 
 import dr.summit.repository.Repository;
 import dr.summit.repository.snapshot.Snapshot;
+import dr.summit.repository.snapshot.retention.GroupBy;
 import dr.summit.repository.snapshot.retention.Retention;
 import dr.summit.repository.snapshot.retention.RetentionDecision;
+import dr.summit.repository.snapshot.retention.RetentionDuration;
 import dr.summit.repository.snapshot.retention.RetentionPolicy;
 import dr.summit.repository.snapshot.retention.SnapshotGroup;
 import dr.summit.repository.snapshot.retention.SnapshotInfo;
+import dr.summit.repository.snapshot.retention.WithinRules;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -14,7 +17,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.time.Duration;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -35,7 +37,18 @@ final class ForgetCommand implements Callable<Integer> {
     @Option(names = "--keep-weekly", description = "... of each of the last N ISO weeks.") int weekly;
     @Option(names = "--keep-monthly", description = "... of each of the last N months.") int monthly;
     @Option(names = "--keep-yearly", description = "... of each of the last N years.") int yearly;
-    @Option(names = "--keep-within", paramLabel = "DURATION", description = "Keep snapshots within DURATION of the newest, e.g. 7d, 36h, 2w.") String within;
+    @Option(names = "--keep-within", paramLabel = "DURATION",
+            description = "Keep every snapshot within DURATION of the group's newest: y years, m MONTHS, w weeks, d days, h hours, combined, e.g. 6m, 1y2m3d, 36h.")
+    String within;
+    @Option(names = "--keep-within-hourly", paramLabel = "DURATION", description = "Keep the newest snapshot of each hour within DURATION of the newest.") String withinHourly;
+    @Option(names = "--keep-within-daily", paramLabel = "DURATION", description = "... of each day within DURATION.") String withinDaily;
+    @Option(names = "--keep-within-weekly", paramLabel = "DURATION", description = "... of each ISO week within DURATION.") String withinWeekly;
+    @Option(names = "--keep-within-monthly", paramLabel = "DURATION", description = "... of each month within DURATION.") String withinMonthly;
+    @Option(names = "--keep-within-yearly", paramLabel = "DURATION", description = "... of each year within DURATION.") String withinYearly;
+    @Option(names = "--group-by", paramLabel = "FIELDS", defaultValue = "host,paths",
+            description = "Apply the policy separately to each group of snapshots with the same FIELDS: host, paths, tags, comma-separated, or '' for one group (default: ${DEFAULT-VALUE}).")
+    String groupBy;
+    @Mixin SnapshotFilter filter;
     @Option(names = "--keep-tag", description = "Always keep snapshots with this tag (repeatable).") List<String> keepTags = new ArrayList<>();
     @Option(names = "--dry-run", description = "Only print what would be removed.") boolean dryRun;
     @Option(names = "--prune", description = "Run prune afterwards.") boolean prune;
@@ -49,8 +62,16 @@ final class ForgetCommand implements Callable<Integer> {
             return forgetIds();
         }
         RetentionPolicy policy = RetentionPolicy.builder().keepLast(last).keepHourly(hourly).keepDaily(daily).keepWeekly(weekly)
-                .keepMonthly(monthly).keepYearly(yearly).keepWithin(within == null ? null : parseDuration(within))
+                .keepMonthly(monthly).keepYearly(yearly)
+                .within(new WithinRules(duration(within), duration(withinHourly), duration(withinDaily),
+                        duration(withinWeekly), duration(withinMonthly), duration(withinYearly)))
                 .keepTags(new HashSet<>(keepTags)).build();
+        GroupBy grouping;
+        try {
+            grouping = GroupBy.parse(groupBy);
+        } catch (IllegalArgumentException e) {
+            throw new CommandFailure(e.getMessage(), ExitCodes.USAGE);
+        }
         if (policy.isEmpty()) {
             throw new CommandFailure("no retention rule given (e.g. --keep-daily 7); refusing to forget every snapshot", ExitCodes.USAGE);
         }
@@ -59,28 +80,28 @@ final class ForgetCommand implements Callable<Integer> {
             Map<String, Snapshot> byId = new LinkedHashMap<>();
             List<SnapshotInfo> infos = new ArrayList<>();
             repo.requireReadableSnapshots("forget by policy");   // an unreadable snapshot could change what the policy keeps
-            for (Snapshot s : repo.listSnapshots()) {
+            for (Snapshot s : filter.apply(repo.listSnapshots())) {
                 byId.put(s.id(), s);
                 infos.add(new SnapshotInfo(s.id(), s.time(), s.host() == null ? "" : s.host(), s.paths(), new HashSet<>(s.tags())));
             }
-            Map<SnapshotGroup, RetentionDecision> decisions = Retention.apply(infos, policy, ZoneId.systemDefault());
+            Map<SnapshotGroup, RetentionDecision> decisions = Retention.apply(infos, policy, ZoneId.systemDefault(), grouping);
             List<Map<String, Object>> json = new ArrayList<>();
             int removed = 0;
             for (Map.Entry<SnapshotGroup, RetentionDecision> g : decisions.entrySet()) {
                 if (!output.json) {
-                    out.println("host " + g.getKey().host() + ", paths " + String.join(" ", g.getKey().paths()) + ":");
+                    out.println(describe(g.getKey()) + ":");
                 }
                 for (RetentionDecision.Kept k : g.getValue().keep()) {
                     if (!output.json) {
                         out.println("  keep    " + k.snapshot().id().substring(0, 8) + "  " + String.join(", ", k.reasons()));
                     }
-                    json.add(Map.of("id", k.snapshot().id(), "action", "keep", "reasons", k.reasons()));
+                    json.add(entry(k.snapshot().id(), "keep", k.reasons()));
                 }
                 for (SnapshotInfo r : g.getValue().remove()) {
                     if (!output.json) {
                         out.println("  " + (dryRun ? "would remove " : "remove  ") + r.id().substring(0, 8));
                     }
-                    json.add(Map.of("id", r.id(), "action", "remove", "reasons", List.of()));
+                    json.add(entry(r.id(), "remove", List.of()));
                     if (!dryRun) {
                         repo.deleteSnapshot(r.id());
                     }
@@ -88,9 +109,9 @@ final class ForgetCommand implements Callable<Integer> {
                 }
             }
             if (output.json) {
-                OutputOptions.printJson(out, Map.of("dryRun", dryRun, "snapshots", json, "requests", repo.store().stats().snapshot()));
+                OutputOptions.printJson(out, report(json, repo));
             } else {
-                out.println((dryRun ? "would remove " : "removed ") + removed + " snapshots");
+                out.println((dryRun ? "would remove " : "removed ") + removed + " snapshots, kept " + (json.size() - removed));
             }
             if (prune && !dryRun) {
                 PruneCommand.run(repo, 0.05, false, output.json, out);
@@ -111,13 +132,13 @@ final class ForgetCommand implements Callable<Integer> {
                 if (!dryRun) {
                     repo.deleteSnapshot(s.id());
                 }
-                json.add(Map.of("id", s.id(), "action", "remove", "reasons", List.of("named")));
+                json.add(entry(s.id(), "remove", List.of("named")));
                 if (!output.json) {
                     out.println((dryRun ? "would remove " : "removed ") + s.shortId());
                 }
             }
             if (output.json) {
-                OutputOptions.printJson(out, Map.of("dryRun", dryRun, "snapshots", json, "requests", repo.store().stats().snapshot()));
+                OutputOptions.printJson(out, report(json, repo));
             }
             if (prune && !dryRun) {
                 PruneCommand.run(repo, 0.05, false, output.json, out);
@@ -126,27 +147,46 @@ final class ForgetCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    static Duration parseDuration(String s) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)([ywdhm])").matcher(s);
-        Duration d = Duration.ZERO;
-        int consumed = 0;
-        while (m.find()) {
-            if (m.start() != consumed) {
-                break;
-            }
-            consumed = m.end();
-            long n = Long.parseLong(m.group(1));
-            d = d.plus(switch (m.group(2)) {
-                case "y" -> Duration.ofDays(365 * n);
-                case "w" -> Duration.ofDays(7 * n);
-                case "d" -> Duration.ofDays(n);
-                case "h" -> Duration.ofHours(n);
-                default -> Duration.ofMinutes(n);
-            });
+    private Map<String, Object> report(List<Map<String, Object>> snapshots, Repository repo) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("dryRun", dryRun);
+        json.put("snapshots", snapshots);
+        json.put("requests", repo.store().stats().snapshot());
+        return json;
+    }
+
+    private static Map<String, Object> entry(String id, String action, List<String> reasons) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("id", id);
+        json.put("action", action);
+        json.put("reasons", reasons);
+        return json;
+    }
+
+    private static String describe(SnapshotGroup group) {
+        List<String> parts = new ArrayList<>();
+        if (group.host() != null) {
+            parts.add("host " + group.host());
         }
-        if (consumed != s.length() || consumed == 0) {
-            throw new CommandFailure("invalid duration '" + s + "' (use e.g. 7d, 36h, 2w, 1y2m)", ExitCodes.USAGE);
+        if (group.paths() != null) {
+            parts.add("paths " + String.join(" ", group.paths()));
         }
-        return d;
+        if (group.tags() != null) {
+            parts.add("tags " + (group.tags().isEmpty() ? "(none)" : String.join(",", group.tags())));
+        }
+        return parts.isEmpty() ? "all snapshots" : String.join(", ", parts);
+    }
+
+    private static RetentionDuration duration(String text) {
+        return text == null ? null : parseDuration(text);
+    }
+
+    /** A duration as restic writes it ({@code m} = months); see {@link RetentionDuration}. */
+    static RetentionDuration parseDuration(String text) {
+        try {
+            return RetentionDuration.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new CommandFailure(e.getMessage(), ExitCodes.USAGE);
+        }
     }
 }

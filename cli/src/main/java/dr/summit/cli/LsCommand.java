@@ -25,6 +25,7 @@ import java.util.concurrent.Callable;
 final class LsCommand implements Callable<Integer> {
     @Mixin RepositoryOptions repository;
     @Mixin OutputOptions output;
+    @Mixin SnapshotFilter filter;
     @Spec CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "SNAPSHOT", description = "Snapshot id, prefix or 'latest'.")
@@ -37,7 +38,7 @@ final class LsCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         String prefix = path == null ? "" : path.replaceAll("^/+", "").replaceAll("/+$", "");
         try (Repository repo = repository.open()) {
-            Snapshot s = repo.findSnapshot(snapshotRef);
+            Snapshot s = filter.find(repo, snapshotRef);
             List<Map<String, Object>> json = new ArrayList<>();
             new TreeWalker(repo).walk(BlobId.parse(s.tree()), (raw, node) -> {
                 String p = new String(raw, StandardCharsets.UTF_8);

@@ -416,14 +416,18 @@ final class PgCommand implements Runnable {
 
         @Override
         public Integer call() {
-            java.time.Duration w = window == null ? null : ForgetCommand.parseDuration(window);
+            // Calendar units as forget has them (m = months), measured back from now in this zone.
+            java.time.Instant now = java.time.Instant.now();
+            java.time.Duration w = window == null ? null : ForgetCommand.parseDuration(window)
+                    .cutoff(now, java.time.ZoneId.systemDefault()).map(c -> java.time.Duration.between(c, now))
+                    .orElse(java.time.Duration.between(java.time.Instant.MIN, now));
             if (keepFull <= 0 && w == null) {
                 throw new CommandFailure("give --keep-full N or --recovery-window DURATION; refusing to expire everything", ExitCodes.USAGE);
             }
             PrintWriter out = spec.commandLine().getOut();
             try (Repository repo = repository.openWithoutIndex()) {
                 dr.summit.postgres.restore.PgExpire expire = new dr.summit.postgres.restore.PgExpire(repo, cluster.cluster);
-                dr.summit.postgres.restore.PgExpire.Plan plan = expire.plan(keepFull, w, java.time.Instant.now());
+                dr.summit.postgres.restore.PgExpire.Plan plan = expire.plan(keepFull, w, now);
                 if (!dryRun) {
                     expire.execute(plan);
                 }

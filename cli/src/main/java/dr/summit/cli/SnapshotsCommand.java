@@ -20,13 +20,14 @@ final class SnapshotsCommand implements Callable<Integer> {
 
     @Mixin RepositoryOptions repository;
     @Mixin OutputOptions output;
+    @Mixin SnapshotFilter filter;
     @Spec CommandSpec spec;
 
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         try (Repository repo = repository.openWithoutIndex()) {
-            List<Snapshot> all = repo.listSnapshots();
+            List<Snapshot> all = filter.apply(repo.listSnapshots());
             List<UnreadableSnapshot> unreadable = repo.unreadableSnapshots();
             // Damaged snapshots are listed and fail the command (a script must notice); foreign
             // objects are listed too but are not this repository's snapshots.

@@ -37,6 +37,11 @@ public record Snapshot(@JsonIgnore String id, int version, String kind, Instant 
         return new Snapshot(newId, version, kind, time, host, username, paths, tags, tree, parent, program, summary, attributes);
     }
 
+    /** The same snapshot with other tags (and no id: it becomes a new snapshot object when saved). */
+    public Snapshot withTags(List<String> newTags) {
+        return new Snapshot(null, version, kind, time, host, username, paths, newTags, tree, parent, program, summary, attributes);
+    }
+
     /** The same snapshot with source-specific attributes (e.g. a PostgreSQL backup's LSNs). */
     public Snapshot withAttributes(java.util.Map<String, String> newAttributes) {
         return new Snapshot(id, version, kind, time, host, username, paths, tags, tree, parent, program, summary, newAttributes);

@@ -52,6 +52,12 @@ public final class Retention {
      *   <li><b>keepWithin D</b> keeps every snapshot taken at or after (newest snapshot of the group
      *       minus D), reason e.g. {@code within 7d}. It is measured from the group's newest snapshot,
      *       not from the current time, so a host that stopped backing up keeps its last D of history.
+     *   <li><b>within.all D</b> ({@link RetentionDuration}, calendar units: {@code 6m} is six months)
+     *       keeps every snapshot taken at or after the group's newest snapshot minus D, computed in
+     *       {@code zone}; reason e.g. {@code within 6m}.
+     *   <li><b>within.hourly / daily / weekly / monthly / yearly D</b> keep the newest snapshot of each
+     *       period among the snapshots within D of the group's newest; reason e.g.
+     *       {@code daily 2025-11-20 within 7d}.
      *   <li><b>keepTags</b> keeps every snapshot carrying one of the tags (reason {@code tag <name>}).
      * </ul>
      * A count of -1 means unlimited, 0 means the rule is not used. A snapshot is kept if any rule keeps
@@ -68,6 +74,16 @@ public final class Retention {
      */
     public static Map<SnapshotGroup, RetentionDecision> apply(
             List<SnapshotInfo> snapshots, RetentionPolicy policy, ZoneId zone) {
+        return apply(snapshots, policy, zone, GroupBy.HOST_AND_PATHS);
+    }
+
+    /**
+     * As {@link #apply(List, RetentionPolicy, ZoneId)}, with the groups formed by {@code groupBy}
+     * instead of host and paths.
+     */
+    public static Map<SnapshotGroup, RetentionDecision> apply(
+            List<SnapshotInfo> snapshots, RetentionPolicy policy, ZoneId zone, GroupBy groupBy) {
+        Objects.requireNonNull(groupBy, "groupBy");
         Objects.requireNonNull(snapshots, "snapshots");
         Objects.requireNonNull(policy, "policy");
         Objects.requireNonNull(zone, "zone");
@@ -76,7 +92,7 @@ public final class Retention {
         if (policy.isEmpty()) {
             throw new IllegalArgumentException("retention policy is empty; refusing to remove every snapshot");
         }
-        Map<SnapshotGroup, List<SnapshotInfo>> groups = group(snapshots);
+        Map<SnapshotGroup, List<SnapshotInfo>> groups = group(snapshots, groupBy);
         Map<SnapshotGroup, RetentionDecision> decisions = new LinkedHashMap<>();
         groups.forEach((group, members) -> {
             members.sort(NEWEST_FIRST);
@@ -85,7 +101,7 @@ public final class Retention {
         return Collections.unmodifiableMap(decisions);
     }
 
-    private static Map<SnapshotGroup, List<SnapshotInfo>> group(List<SnapshotInfo> snapshots) {
+    private static Map<SnapshotGroup, List<SnapshotInfo>> group(List<SnapshotInfo> snapshots, GroupBy groupBy) {
         Map<SnapshotGroup, List<SnapshotInfo>> groups = new TreeMap<>();
         Set<String> ids = new HashSet<>();
         for (SnapshotInfo snapshot : snapshots) {
@@ -95,7 +111,7 @@ public final class Retention {
             if (!ids.add(snapshot.id())) {
                 throw new IllegalArgumentException("duplicate snapshot id: " + snapshot.id());
             }
-            groups.computeIfAbsent(SnapshotGroup.of(snapshot), g -> new ArrayList<>()).add(snapshot);
+            groups.computeIfAbsent(groupBy.groupOf(snapshot), g -> new ArrayList<>()).add(snapshot);
         }
         return groups;
     }
@@ -112,6 +128,15 @@ public final class Retention {
         }
         if (policy.keepWithin() != null) {
             keepWithin(newestFirst, policy.keepWithin(), reasons);
+        }
+        WithinRules within = policy.within();
+        if (within.all() != null) {
+            keepWithinCalendar(newestFirst, within.all(), zone, reasons);
+        }
+        for (Period period : Period.values()) {
+            if (within.of(period) != null) {
+                keepPerPeriodWithin(newestFirst, period, within.of(period), zone, reasons);
+            }
         }
         keepTagged(newestFirst, policy.keepTags(), reasons);
 
@@ -163,6 +188,27 @@ public final class Retention {
                 return; // ordered newest first, so every later one is older still
             }
             reasons.get(i).add(reason);
+        }
+    }
+
+    private static void keepWithinCalendar(
+            List<SnapshotInfo> newestFirst, RetentionDuration window, ZoneId zone, List<List<String>> reasons) {
+        Instant newest = newestFirst.get(0).time();
+        String reason = "within " + window;
+        for (int i = 0; i < newestFirst.size() && window.contains(newestFirst.get(i).time(), newest, zone); i++) {
+            reasons.get(i).add(reason);
+        }
+    }
+
+    private static void keepPerPeriodWithin(List<SnapshotInfo> newestFirst, Period period, RetentionDuration window,
+            ZoneId zone, List<List<String>> reasons) {
+        Instant newest = newestFirst.get(0).time();
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < newestFirst.size() && window.contains(newestFirst.get(i).time(), newest, zone); i++) {
+            String bucket = period.bucket(newestFirst.get(i).time().atZone(zone));
+            if (seen.add(bucket)) {
+                reasons.get(i).add(period.label() + " " + bucket + " within " + window);
+            }
         }
     }
 

@@ -37,7 +37,7 @@ public record RetentionDecision(List<Kept> keep, List<SnapshotInfo> remove) {
      *
      * @param snapshot the snapshot
      * @param reasons  why it is kept, in rule order: last, hourly, daily, weekly, monthly, yearly,
-     *                 within, tags; never empty
+     *                 within, calendar windows, tags; never empty
      */
     public record Kept(SnapshotInfo snapshot, List<String> reasons) {
 

@@ -25,6 +25,8 @@ import java.util.TreeSet;
  * @param keepWithin  keep snapshots at most this long before the group's newest snapshot; {@code null}
  *                    (or zero, normalised to {@code null}) for "not used"
  * @param keepTags    keep every snapshot carrying at least one of these tags; empty for "not used"
+ * @param within      the calendar-window rules ({@code --keep-within 6m}, {@code --keep-within-daily 7d});
+ *                    {@code null} is normalised to {@link WithinRules#NONE}
  */
 public record RetentionPolicy(
         int keepLast,
@@ -34,7 +36,8 @@ public record RetentionPolicy(
         int keepMonthly,
         int keepYearly,
         Duration keepWithin,
-        Set<String> keepTags) {
+        Set<String> keepTags,
+        WithinRules within) {
 
     /** Count value meaning "no limit". */
     public static final int UNLIMITED = -1;
@@ -61,6 +64,17 @@ public record RetentionPolicy(
             keepWithin = null;
         }
         keepTags = copyTags(keepTags);
+        within = within == null ? WithinRules.NONE : within;
+    }
+
+    /**
+     * A policy without calendar-window rules.
+     *
+     * @throws IllegalArgumentException as the canonical constructor
+     */
+    public RetentionPolicy(int keepLast, int keepHourly, int keepDaily, int keepWeekly, int keepMonthly,
+            int keepYearly, Duration keepWithin, Set<String> keepTags) {
+        this(keepLast, keepHourly, keepDaily, keepWeekly, keepMonthly, keepYearly, keepWithin, keepTags, WithinRules.NONE);
     }
 
     /**
@@ -75,7 +89,8 @@ public record RetentionPolicy(
     /**
      * Whether no rule is used. Such a policy keeps nothing, so it must never be applied.
      *
-     * @return {@code true} if every count is 0, {@code keepWithin} is unset and {@code keepTags} is empty
+     * @return {@code true} if every count is 0, {@code keepWithin} is unset, {@code keepTags} is empty
+     *         and no calendar-window rule is used
      */
     public boolean isEmpty() {
         return keepLast == 0
@@ -85,7 +100,8 @@ public record RetentionPolicy(
                 && keepMonthly == 0
                 && keepYearly == 0
                 && keepWithin == null
-                && keepTags.isEmpty();
+                && keepTags.isEmpty()
+                && within.isEmpty();
     }
 
     private static void requireCount(String name, int value) {
@@ -120,6 +136,7 @@ public record RetentionPolicy(
         private int keepYearly;
         private Duration keepWithin;
         private final Set<String> keepTags = new TreeSet<>();
+        private WithinRules within = WithinRules.NONE;
 
         private Builder() {
         }
@@ -215,12 +232,21 @@ public record RetentionPolicy(
         }
 
         /**
+         * @param rules the calendar-window rules, e.g. {@code keep within 6m} (six months)
+         * @return this builder
+         */
+        public Builder within(WithinRules rules) {
+            this.within = rules;
+            return this;
+        }
+
+        /**
          * @return the policy
          * @throws IllegalArgumentException if a value is out of range (see {@link RetentionPolicy})
          */
         public RetentionPolicy build() {
             return new RetentionPolicy(
-                    keepLast, keepHourly, keepDaily, keepWeekly, keepMonthly, keepYearly, keepWithin, keepTags);
+                    keepLast, keepHourly, keepDaily, keepWeekly, keepMonthly, keepYearly, keepWithin, keepTags, within);
         }
     }
 }
