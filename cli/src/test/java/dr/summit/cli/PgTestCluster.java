@@ -89,6 +89,16 @@ final class PgTestCluster implements AutoCloseable {
         }
     }
 
+    /** kill -9 of the postmaster, as a machine that dies would leave it (its backends exit when they notice). */
+    void killHard() throws Exception {
+        String pid = Files.readAllLines(data.resolve("postmaster.pid")).get(0).trim();
+        sh("kill", "-9", pid);
+        running = false;
+        for (int i = 0; i < 100 && Files.exists(Path.of("/proc", pid)); i++) {
+            Thread.sleep(50);
+        }
+    }
+
     Connection connect() throws SQLException {
         Properties p = new Properties();
         p.setProperty("user", "postgres");

@@ -29,12 +29,15 @@ public final class WalArchive {
     private final Repository repo;
     private final String cluster;
 
+    private final WalPieces pieces;
+
     public WalArchive(Repository repo, String cluster) {
         if (!cluster.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,62}")) {
             throw new IllegalArgumentException("invalid cluster name '" + cluster + "' (letters, digits, . _ -)");
         }
         this.repo = repo;
         this.cluster = cluster;
+        this.pieces = new WalPieces(repo, cluster);
     }
 
     public static String prefix(String cluster) {
@@ -49,8 +52,16 @@ public final class WalArchive {
     public enum Pushed { STORED, ALREADY_ARCHIVED }
 
     public Pushed push(Path file) throws IOException {
-        WalFileName name = WalFileName.parse(file.getFileName().toString());
-        byte[] content = Files.readAllBytes(file);
+        return push(file.getFileName().toString(), Files.readAllBytes(file));
+    }
+
+    /**
+     * Archives {@code content} as the file {@code fileName}: what archive_command delivers and what
+     * the receiver stores once a streamed segment is complete, byte for byte the same object. A
+     * segment must agree with the pieces streamed for it so far ({@link WalPieces}).
+     */
+    public Pushed push(String fileName, byte[] content) {
+        WalFileName name = WalFileName.parse(fileName);
         if (name.kind() == WalFileName.Kind.SEGMENT || name.kind() == WalFileName.Kind.PARTIAL) {
             checkSystemIdentifier(name.name(), WalSegmentHeader.systemIdentifier(content));
         }
@@ -59,6 +70,9 @@ public final class WalArchive {
         // compressing and encrypting 16 MiB that the store would refuse.
         if (repo.store().exists(object)) {
             return compareWithArchived(name, object, content);
+        }
+        if (name.kind() == WalFileName.Kind.SEGMENT) {
+            compareWithStreamed(name.name(), content);
         }
         try {
             repo.putSealed(object, SealedObject.Kind.WAL, content);
@@ -77,7 +91,20 @@ public final class WalArchive {
                 + " for cluster " + cluster + " with different content; refusing to overwrite (two servers archiving into one cluster name?)");
     }
 
-    private void checkSystemIdentifier(String segment, long systemId) {
+    /** Archive and stream deliver the same segment: where both have bytes, they must be the same. */
+    private void compareWithStreamed(String segment, byte[] content) {
+        byte[] streamed = pieces.durablePrefix(segment);
+        int n = Math.min(streamed.length, content.length);
+        int at = Arrays.mismatch(Arrays.copyOf(streamed, n), Arrays.copyOf(content, n));
+        if (at >= 0 || streamed.length > content.length) {
+            throw new RepositoryException("WAL segment " + segment + " differs from the WAL streamed for it into "
+                    + repo.store().location() + " (cluster " + cluster + ") at offset " + (at >= 0 ? at : content.length)
+                    + ": archive_command and the receiver disagree; refusing to archive it");
+        }
+    }
+
+    /** Checks {@code systemId} (from a segment or the replication connection) against the cluster's recorded one. */
+    public void checkSystemIdentifier(String segment, long systemId) {
         if (systemId < 0) {
             throw new RepositoryException("WAL segment " + segment + " has no long page header: not a WAL segment");
         }
@@ -115,13 +142,22 @@ public final class WalArchive {
         return true;
     }
 
-    /** An archived file's content, or null if it is not archived. */
+    /**
+     * An archived file's content, or null if it is not archived. A segment that is only streamed
+     * so far is its durable bytes padded with zeros to the segment size, as pg_receivewal leaves a
+     * .partial file: recovery replays it to its last complete record and ends there.
+     */
     public byte[] read(String fileName) {
         WalFileName name = WalFileName.parse(fileName);
         try {
             return repo.getSealed(objectName(name.name()), SealedObject.Kind.WAL);
         } catch (ObjectNotFoundException e) {
-            return null;
+            if (name.kind() != WalFileName.Kind.SEGMENT) {
+                return null;
+            }
+            byte[] streamed = pieces.durablePrefix(name.name());
+            int size = WalSegmentHeader.segmentSize(streamed);
+            return size <= 0 || size < streamed.length ? null : Arrays.copyOf(streamed, size);
         }
     }
 
@@ -142,7 +178,7 @@ public final class WalArchive {
         }
     }
 
-    /** Names of every archived file, sorted. */
+    /** Names of every archived file, sorted; with {@link #listWithStreamed} also the segments only streamed so far. */
     public List<String> list() {
         List<String> names = new ArrayList<>();
         for (String object : repo.store().list(prefix(cluster))) {
@@ -150,5 +186,12 @@ public final class WalArchive {
         }
         names.sort(null);
         return names;
+    }
+
+    /** Archived files and the segments that only have streamed pieces ({@link #read} serves both), sorted. */
+    public List<String> listWithStreamed() {
+        java.util.TreeSet<String> names = new java.util.TreeSet<>(list());
+        names.addAll(pieces.segments());
+        return new ArrayList<>(names);
     }
 }

@@ -1,0 +1,92 @@
+package dr.summit.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+/**
+ * RPO 0 for a primary: 'summit-dr pg stream' is the synchronous standby of a real PostgreSQL 15,
+ * so a commit returns only once its WAL is durable in the repository. The primary is then lost
+ * (kill -9, data directory deleted) in the middle of a segment that archive_command never saw, and
+ * 'pg restore --latest' brings back every row whose commit had returned.
+ */
+class PgStreamTest {
+
+    @Test
+    void everyCommitThatReturnedIsRestoredAfterThePrimaryIsLost() throws Exception {
+        try (PgWorkspace ws = PgWorkspace.create("stream")) {
+            // Archive and stream run as one user (root here): the agent archives, the receiver streams.
+            PgTestCluster primary = ws.startCluster("pgdata", ws.agentArchiveCommand(ws.work.resolve("pgdata")));
+            CountDownLatch stop = new CountDownLatch(1);
+            PgStreamCommand.stop = stop;
+            CliTestSupport.Run[] receiverRun = new CliTestSupport.Run[1];
+            Thread receiver = new Thread(() -> receiverRun[0] = ws.run("pg stream", "--cluster", ws.cluster, "--dsn", ws.dsn(primary)));
+            receiver.start();
+            ConcurrentLinkedQueue<Integer> committed = new ConcurrentLinkedQueue<>();
+            try (Connection c = primary.connect(); Statement st = c.createStatement()) {
+                waitFor(st, "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'summit_dr' AND state = 'streaming'", receiverRun);
+                st.execute("ALTER SYSTEM SET synchronous_standby_names = 'summit_dr'");
+                st.execute("SELECT pg_reload_conf()");
+                waitFor(st, "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'summit_dr' AND sync_state = 'sync'", receiverRun);
+                assertThat(PgTestCluster.scalar(st, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'summit_dr' AND slot_type = 'physical'"))
+                        .isEqualTo(1);
+                st.execute("CREATE TABLE orders (n int PRIMARY KEY)");
+                ws.ok("pg backup", "--cluster", ws.cluster, "--pgdata", primary.data.toString(), "--dsn", ws.dsn(primary));
+                // Past the backup's end: the newest segment is only ever seen by the receiver.
+                st.execute("SELECT pg_switch_wal()");
+                PgTestCluster.waitUntilArchived(st);
+            }
+            AtomicBoolean writing = new AtomicBoolean(true);
+            Thread writer = new Thread(() -> {
+                try (Connection c = primary.connect(); Statement st = c.createStatement()) {
+                    for (int n = 1; writing.get(); n++) {
+                        st.execute("INSERT INTO orders VALUES (" + n + ")");
+                        committed.add(n);   // the commit returned: the synchronous standby has flushed it
+                    }
+                } catch (Exception lostWithThePrimary) {
+                    // The commit in flight when the postmaster died did not return: it may or may not be restored.
+                }
+            });
+            writer.start();
+            Thread.sleep(2000);
+            primary.killHard();
+            writing.set(false);
+            writer.join(10_000);
+            PgTestCluster.sh("rm", "-rf", primary.data.toString());
+            stop.countDown();
+            receiver.join(10_000);
+            assertThat(receiverRun[0].exit()).as("pg stream: %s", receiverRun[0]).isZero();
+            assertThat(committed).hasSizeGreaterThan(10);
+
+            Path restored = ws.work.resolve("restored");
+            CliTestSupport.Run restore = ws.ok("pg restore", "--cluster", ws.cluster, "--pgdata", restored.toString(), "--latest",
+                    "--agent", ws.socket().toString());
+            PgTestCluster server = ws.startRestored(restored, false);
+            try (Connection c = server.connect(); Statement st = c.createStatement()) {
+                List<Integer> rows = PgTestCluster.ints(st, "SELECT n FROM orders ORDER BY n");
+                assertThat(rows).as("restore: %s\nlist: %s\nserver log:\n%s", restore, ws.ok("pg list", "--cluster", ws.cluster).out(),
+                        server.log()).containsAll(committed);
+                System.out.printf("stream: %d commits returned before the primary died, %d rows restored%n", committed.size(), rows.size());
+            }
+        } finally {
+            PgStreamCommand.stop = new CountDownLatch(1);
+        }
+    }
+
+    private static void waitFor(Statement st, String countQuery, CliTestSupport.Run[] receiverRun) throws Exception {
+        for (int i = 0; i < 300; i++) {
+            if (PgTestCluster.scalar(st, countQuery) > 0) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("not within 30 s: " + countQuery + "; receiver: " + receiverRun[0]);
+    }
+}
