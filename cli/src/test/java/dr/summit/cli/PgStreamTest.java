@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
  * RPO 0 for a primary: 'summit-dr pg stream' is the synchronous standby of a real PostgreSQL 15,
  * so a commit returns only once its WAL is durable in the repository. The primary is then lost
  * (kill -9, data directory deleted) in the middle of a segment that archive_command never saw, and
- * 'pg restore --latest' brings back every row whose commit had returned.
+ * 'pg restore --latest' brings back every row whose commit had returned — across a lost replication
+ * connection in between.
  */
 class PgStreamTest {
 
@@ -55,7 +56,16 @@ class PgStreamTest {
                 }
             });
             writer.start();
-            Thread.sleep(2000);
+            Thread.sleep(1000);
+            // A lost replication connection: commits wait, the receiver reconnects and resumes from what the repository holds.
+            int beforeReconnect;
+            try (Connection c = primary.connect(); Statement st = c.createStatement()) {
+                st.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_replication WHERE application_name = 'summit_dr'");
+                beforeReconnect = committed.size();
+                waitFor(st, "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'summit_dr' AND sync_state = 'sync'", receiverRun);
+            }
+            Thread.sleep(1000);
+            assertThat(committed.size()).as("commits resumed after the reconnect").isGreaterThan(beforeReconnect + 10);
             primary.killHard();
             writing.set(false);
             writer.join(10_000);
@@ -63,6 +73,7 @@ class PgStreamTest {
             stop.countDown();
             receiver.join(10_000);
             assertThat(receiverRun[0].exit()).as("pg stream: %s", receiverRun[0]).isZero();
+            assertThat(receiverRun[0].err()).contains("replication connection to", "lost or refused", "retrying in");
             assertThat(committed).hasSizeGreaterThan(10);
 
             Path restored = ws.work.resolve("restored");
