@@ -2,6 +2,7 @@ package dr.summit.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dr.summit.postgres.wal.Lsn;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
@@ -34,6 +35,7 @@ class PgStreamTest {
             try (Connection c = primary.connect(); Statement st = c.createStatement()) {
                 waitFor(st, "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'summit_dr' AND state = 'streaming'", receiverRun);
                 st.execute("ALTER SYSTEM SET synchronous_standby_names = 'summit_dr'");
+                st.execute("ALTER SYSTEM SET max_slot_wal_keep_size = '1GB'");
                 st.execute("SELECT pg_reload_conf()");
                 waitFor(st, "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'summit_dr' AND sync_state = 'sync'", receiverRun);
                 assertThat(PgTestCluster.scalar(st, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'summit_dr' AND slot_type = 'physical'"))
@@ -66,6 +68,17 @@ class PgStreamTest {
             }
             Thread.sleep(1000);
             assertThat(committed.size()).as("commits resumed after the reconnect").isGreaterThan(beforeReconnect + 10);
+
+            // pg status, under load: the flush position the primary knows is never ahead of what the repository holds.
+            var status = ws.ok("pg status", "--cluster", ws.cluster, "--dsn", ws.dsn(primary), "--json").json();
+            assertThat(status.get("receiverState").asText()).isEqualTo("streaming");
+            assertThat(status.get("syncState").asText()).isEqualTo("sync");
+            assertThat(status.get("slotActive").asBoolean()).isTrue();
+            assertThat(status.get("warnings")).isEmpty();
+            assertThat(Long.compareUnsigned(Lsn.parse(status.get("flushLsn").asText()), Lsn.parse(status.get("durableLsn").asText())))
+                    .as("flushed %s, durable %s", status.get("flushLsn"), status.get("durableLsn")).isLessThanOrEqualTo(0);
+            assertThat(status.get("lagBytes").asLong()).isLessThan(1 << 20);
+            assertThat(status.get("retainedBytes").asLong()).isLessThan(64L << 20);
             primary.killHard();
             writing.set(false);
             writer.join(10_000);

@@ -27,7 +27,7 @@ import java.util.function.BooleanSupplier;
 /**
  * A physical replication receiver that writes WAL into the repository as it arrives: the growing
  * segment as pieces ({@link WalPieces}), a complete segment once as a normal archived segment
- * ({@link WalArchive#push(String, byte[])}, the same object archive_command would store). The flush
+ * ({@link WalArchive#pushStreamed}, the same object archive_command would store). The flush
  * position sent to the server is the end of what is durable in the repository and was received in
  * this session, so a synchronous primary's commit returns only once its WAL is in the repository.
  * A lost connection is retried; the position after a reconnect is again read from the repository.
@@ -169,7 +169,7 @@ public final class WalReceiver {
 
     /** A complete segment is archived whole (compared if archive_command was first); its pieces become garbage. */
     private void complete(GrowingSegment segment) {
-        archive.push(segment.name(), segment.bytes());
+        archive.pushStreamed(segment.name(), segment.bytes());
         segment.stored();
         pieces.delete(segment.name());
     }

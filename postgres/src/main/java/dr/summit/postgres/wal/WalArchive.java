@@ -61,6 +61,19 @@ public final class WalArchive {
      * segment must agree with the pieces streamed for it so far ({@link WalPieces}).
      */
     public Pushed push(String fileName, byte[] content) {
+        return push(fileName, content, true);
+    }
+
+    /**
+     * The receiver's push of a segment it completed: its bytes were compared with the streamed
+     * pieces as they arrived, so reading those back (up to a segment, while a synchronous primary
+     * waits) is skipped.
+     */
+    public Pushed pushStreamed(String segment, byte[] content) {
+        return push(segment, content, false);
+    }
+
+    private Pushed push(String fileName, byte[] content, boolean compareWithStream) {
         WalFileName name = WalFileName.parse(fileName);
         if (name.kind() == WalFileName.Kind.SEGMENT || name.kind() == WalFileName.Kind.PARTIAL) {
             checkSystemIdentifier(name.name(), WalSegmentHeader.systemIdentifier(content));
@@ -71,7 +84,7 @@ public final class WalArchive {
         if (repo.store().exists(object)) {
             return compareWithArchived(name, object, content);
         }
-        if (name.kind() == WalFileName.Kind.SEGMENT) {
+        if (compareWithStream && name.kind() == WalFileName.Kind.SEGMENT) {
             compareWithStreamed(name.name(), content);
         }
         try {
