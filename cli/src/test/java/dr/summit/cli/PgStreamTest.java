@@ -175,6 +175,100 @@ class PgStreamTest {
         }
     }
 
+
+    /**
+     * A failover: the replica is promoted (timeline 2) and the receiver is pointed at it. It stores
+     * the history file and streams the new timeline from its branch point, so a --latest restore after
+     * the new primary is lost too follows timeline 1 then 2 and has every acknowledged row of both.
+     */
+    @Test
+    void afterAPromotionTheReceiverFollowsTheNewTimeline() throws Exception {
+        try (PgWorkspace ws = PgWorkspace.create("streamtl")) {
+            PgTestCluster primary = ws.startCluster("a", ws.agentArchiveCommand(ws.work.resolve("a")));
+            CliTestSupport.Run[] receiverRun = new CliTestSupport.Run[1];
+            Thread receiver = startReceiver(ws, primary, receiverRun);
+            String sync = "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'summit_dr' AND sync_state = 'sync'";
+            try (Connection c = primary.connect(); Statement st = c.createStatement()) {
+                waitFor(st, "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'summit_dr'", receiverRun);
+                st.execute("ALTER SYSTEM SET synchronous_standby_names = 'summit_dr'");
+                st.execute("SELECT pg_reload_conf()");
+                waitFor(st, sync, receiverRun);
+                st.execute("CREATE TABLE orders (n int PRIMARY KEY)");
+                ws.ok("pg backup", "--cluster", ws.cluster, "--pgdata", primary.data.toString(), "--dsn", ws.dsn(primary));
+                for (int n = 1; n <= 50; n++) {
+                    st.execute("INSERT INTO orders VALUES (" + n + ")");
+                }
+            }
+            Path replicaData = ws.work.resolve("b");
+            PgTestCluster.asPostgres(PgTestCluster.BIN.resolve("pg_basebackup").toString(), "-D", replicaData.toString(),
+                    "-d", ws.dsn(primary), "-X", "stream", "-R", "-c", "fast");
+            PgTestCluster replica = ws.track(PgTestCluster.attach(replicaData));
+            replica.start();
+            try (Connection c = primary.connect(); Statement st = c.createStatement()) {
+                waitFor(st, "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'walreceiver'"
+                        + " AND replay_lsn >= pg_current_wal_lsn()", receiverRun);
+            }
+            primary.stop();
+            stopReceiver(receiver, receiverRun);
+            PgTestCluster.asPostgres(PgTestCluster.BIN.resolve("pg_ctl").toString(), "-D", replicaData.toString(), "-w", "promote");
+
+            String branch;
+            try (Connection c = replica.connect(); Statement st = c.createStatement()) {
+                PgTestCluster.waitUntilPromoted(st);
+                // Before the receiver is back: a few commits (not waiting for it) and a segment switch.
+                // (The new slot's restart_lsn is the end-of-recovery checkpoint's, in the branch
+                // segment too, so this does not tell the branch-point rule from the slot's.)
+                st.execute("SET synchronous_commit = local");
+                for (int n = 51; n <= 55; n++) {
+                    st.execute("INSERT INTO orders VALUES (" + n + ")");
+                }
+                st.execute("SELECT pg_switch_wal()");
+                try (var rs = st.executeQuery("SELECT pg_read_file('pg_wal/00000002.history')")) {
+                    rs.next();
+                    branch = rs.getString(1).strip().split("\\s+")[1];
+                }
+            }
+            receiver = startReceiver(ws, replica, receiverRun);
+            try (Connection c = replica.connect(); Statement st = c.createStatement()) {
+                waitFor(st, sync, receiverRun);
+                for (int n = 56; n <= 100; n++) {
+                    st.execute("INSERT INTO orders VALUES (" + n + ")");
+                }
+            }
+            replica.killHard();
+            PgTestCluster.sh("rm", "-rf", replicaData.toString());
+            stopReceiver(receiver, receiverRun);
+            long branchSegmentStart = Lsn.parse(branch) - Lsn.parse(branch) % (16L << 20);
+            assertThat(receiverRun[0].err()).as("the new timeline is streamed from the segment of its branch point %s", branch)
+                    .contains("timeline 2 from " + Lsn.format(branchSegmentStart));
+
+            var list = ws.ok("pg list", "--cluster", ws.cluster, "--json").json();
+            assertThat(list.get("timelines")).hasSize(2);
+            Path restored = ws.work.resolve("restored");
+            ws.ok("pg restore", "--cluster", ws.cluster, "--pgdata", restored.toString(), "--latest", "--agent", ws.socket().toString());
+            PgTestCluster server = ws.startRestored(restored, false);
+            try (Connection c = server.connect(); Statement st = c.createStatement()) {
+                assertThat(PgTestCluster.ints(st, "SELECT n FROM orders ORDER BY n")).as("server log:%n%s", server.log())
+                        .containsExactlyElementsOf(java.util.stream.IntStream.rangeClosed(1, 100).boxed().toList());
+            }
+        } finally {
+            PgStreamCommand.stop = new CountDownLatch(1);
+        }
+    }
+
+    private static Thread startReceiver(PgWorkspace ws, PgTestCluster server, CliTestSupport.Run[] result) {
+        PgStreamCommand.stop = new CountDownLatch(1);
+        Thread t = new Thread(() -> result[0] = ws.run("pg stream", "--cluster", ws.cluster, "--dsn", ws.dsn(server)));
+        t.start();
+        return t;
+    }
+
+    private static void stopReceiver(Thread receiver, CliTestSupport.Run[] result) throws Exception {
+        PgStreamCommand.stop.countDown();
+        receiver.join(10_000);
+        assertThat(result[0].exit()).as("pg stream: %s", result[0]).isZero();
+    }
+
     private static Process startProcess(List<String> command, Path log) throws Exception {
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
     }

@@ -3,6 +3,7 @@ package dr.summit.postgres.stream;
 import dr.summit.postgres.connect.ConnectionFailedException;
 import dr.summit.postgres.connect.PgConnector;
 import dr.summit.postgres.wal.Lsn;
+import dr.summit.postgres.wal.TimelineHistory;
 import dr.summit.postgres.wal.WalArchive;
 import dr.summit.postgres.wal.WalFileName;
 import dr.summit.postgres.wal.WalPieces;
@@ -100,7 +101,8 @@ public final class WalReceiver {
             Server server = identify(conn);
             archive.checkSystemIdentifier("the replication connection", server.systemId());
             long restart = slotRestartLsn(conn);
-            long start = startLsn(server, restart);
+            TimelineHistory history = server.timeline() > 1 ? storeHistory(conn, server.timeline()) : null;
+            long start = startLsn(server, restart, history);
             GrowingSegment segment = load(server, start / server.segmentSize());
             log.printf("streaming WAL of system %s timeline %d from %s (slot %s restart_lsn %s) into cluster '%s'%n",
                     Long.toUnsignedString(server.systemId()), server.timeline(), Lsn.format(segment.startLsn()), settings.slot(),
@@ -257,8 +259,9 @@ public final class WalReceiver {
      * the segment start, so the segment is rebuilt from its beginning (already stored bytes are
      * compared, not trusted).
      */
-    private long startLsn(Server server, long restart) {
+    private long startLsn(Server server, long restart, TimelineHistory history) {
         long held = 0;
+        boolean parentHeld = false;
         long perFile = WalSegments.segmentsPerLogicalFile(server.segmentSize());
         List<String> names = archive.listWithStreamed();
         for (int i = names.size() - 1; i >= 0; i--) {
@@ -267,10 +270,31 @@ public final class WalReceiver {
                 held = name.segmentNumber(perFile) * server.segmentSize();
                 break;
             }
+            parentHeld |= history != null && name.kind() == WalFileName.Kind.SEGMENT && name.timeline() == history.parent();
         }
-        long start = Math.max(restart, held);
+        long floor = restart;
+        if (held == 0 && parentHeld && Long.compareUnsigned(history.branchLsn(), restart) < 0) {
+            // A promoted server (its slot new): the repository has the parent timeline, so the new one
+            // must follow from the branch point, not from where the new slot happens to start.
+            floor = history.branchLsn();
+        }
+        long start = held == 0 ? floor : Math.max(floor, held);
         start = Math.min(start, server.flushLsn());
         return start - start % server.segmentSize();
+    }
+
+    /**
+     * Stores the history file of the server's timeline (compared when archive_command stored it
+     * first): restore needs it to follow the timeline.
+     */
+    private TimelineHistory storeHistory(Connection conn, int timeline) throws SQLException {
+        try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("TIMELINE_HISTORY " + timeline)) {
+            rs.next();
+            String file = rs.getString(1);
+            String content = rs.getString(2);
+            archive.push(file, content.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return TimelineHistory.parse(timeline, content);
+        }
     }
 
     /** The segment numbered {@code number}, with the bytes the repository already holds for it. */
