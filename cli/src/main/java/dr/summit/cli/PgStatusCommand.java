@@ -1,12 +1,10 @@
 package dr.summit.cli;
 
-import dr.summit.postgres.stream.StreamSettings;
 import dr.summit.postgres.stream.StreamStatus;
 import dr.summit.repository.Repository;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
@@ -21,20 +19,14 @@ final class PgStatusCommand implements Callable<Integer> {
     @Mixin OutputOptions output;
     @Mixin PgCommand.ClusterOption cluster;
     @Spec CommandSpec spec;
-    @Option(names = "--dsn", paramLabel = "CONNINFO", description = "Connection string of the primary, as for 'pg backup'.")
-    String dsn;
-    @Option(names = "--slot", defaultValue = StreamSettings.DEFAULT_SLOT, description = "The receiver's replication slot (default ${DEFAULT-VALUE}).")
-    String slot;
-    @Option(names = "--application-name", defaultValue = StreamSettings.DEFAULT_APPLICATION_NAME,
-            description = "The receiver's application_name (default ${DEFAULT-VALUE}).")
-    String applicationName;
+    @Mixin StreamOptions stream;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         StreamStatus s;
-        try (Repository repo = repository.openWithoutIndex(); Connection conn = PgCommand.connect(dsn, spec.commandLine().getErr())) {
-            s = StreamStatus.read(conn, repo, cluster.cluster, slot, applicationName);
+        try (Repository repo = repository.openWithoutIndex(); Connection conn = PgCommand.connect(stream.dsn, spec.commandLine().getErr())) {
+            s = StreamStatus.read(conn, repo, cluster.cluster, stream.slot, stream.applicationName);
         }
         if (output.json) {
             OutputOptions.printJson(out, s);

@@ -155,14 +155,19 @@ class PgStreamTest {
                     receiver = startProcess(command, receiverLog);
                     waitForProcess(st, sync, receiverLog);
                 }
-                Thread.sleep(700);
+                // Commits go on with the last receiver (a segment it completes costs a 16 MiB store first).
+                int resumedFrom = committed.size();
+                for (int i = 0; i < 200 && committed.size() < resumedFrom + 20; i++) {
+                    Thread.sleep(100);
+                }
+                assertThat(committed.size()).as("commits after the last restart of the receiver").isGreaterThanOrEqualTo(resumedFrom + 20);
                 primary.killHard();
                 writing.set(false);
                 writer.join(10_000);
             }
             PgTestCluster.sh("rm", "-rf", primary.data.toString());
             receiver.destroyForcibly().waitFor();
-            assertThat(committed).hasSizeGreaterThan(200);
+            assertThat(committed).hasSizeGreaterThan(50);
 
             Path restored = ws.work.resolve("restored");
             ws.ok("pg restore", "--cluster", ws.cluster, "--pgdata", restored.toString(), "--latest", "--agent", ws.socket().toString());
@@ -253,6 +258,40 @@ class PgStreamTest {
             }
         } finally {
             PgStreamCommand.stop = new CountDownLatch(1);
+        }
+    }
+
+
+    /** 'summit-dr agent --stream': the resident agent archives and is the synchronous standby at once. */
+    @Test
+    void theAgentIsTheSynchronousStandbyWhenAskedTo() throws Exception {
+        try (PgWorkspace ws = PgWorkspace.create("agentstream")) {
+            Path data = ws.work.resolve("pgdata");
+            PgTestCluster primary = ws.track(PgTestCluster.create(data, "false"));
+            String archiveCommand = ws.agentArchiveCommand(data, false, "--stream", "--dsn", ws.dsn(primary));
+            primary.configure(List.of("archive_command = '" + archiveCommand.replace("'", "''") + "'",
+                    "synchronous_standby_names = 'summit_dr'"));
+            primary.start();
+            List<Integer> committed = new java.util.ArrayList<>();
+            try (Connection c = primary.connect(); Statement st = c.createStatement()) {
+                CliTestSupport.Run[] none = new CliTestSupport.Run[1];
+                waitFor(st, "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'summit_dr' AND sync_state = 'sync'", none);
+                st.execute("CREATE TABLE orders (n int PRIMARY KEY)");
+                ws.ok("pg backup", "--cluster", ws.cluster, "--pgdata", data.toString(), "--dsn", ws.dsn(primary));
+                for (int n = 1; n <= 100; n++) {
+                    st.execute("INSERT INTO orders VALUES (" + n + ")");
+                    committed.add(n);
+                }
+            }
+            primary.killHard();
+            PgTestCluster.sh("rm", "-rf", data.toString());
+
+            Path restored = ws.work.resolve("restored");
+            ws.ok("pg restore", "--cluster", ws.cluster, "--pgdata", restored.toString(), "--latest", "--agent", ws.socket().toString());
+            PgTestCluster server = ws.startRestored(restored, false);
+            try (Connection c = server.connect(); Statement st = c.createStatement()) {
+                assertThat(PgTestCluster.ints(st, "SELECT n FROM orders ORDER BY n")).isEqualTo(committed);
+            }
         }
     }
 

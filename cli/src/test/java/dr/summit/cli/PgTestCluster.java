@@ -197,9 +197,10 @@ final class PgTestCluster implements AutoCloseable {
     }
 
     /** Runs 'summit-dr agent' in this JVM until AgentCommand.stop; returns once its socket exists (mode 666 for postgres). */
-    static Thread startAgent(Path repo, Path password, Path socket, String cluster, Path data) throws Exception {
-        Thread agent = new Thread(() -> CliTestSupport.run(repo, password, "agent", "--socket", socket.toString(),
-                "--cluster", cluster, "--pgdata", data.toString(), "--parallel", "4"));
+    static Thread startAgent(Path repo, Path password, Path socket, String cluster, Path data, String... extra) throws Exception {
+        List<String> args = new ArrayList<>(List.of("--socket", socket.toString(), "--cluster", cluster, "--pgdata", data.toString(), "--parallel", "4"));
+        args.addAll(List.of(extra));
+        Thread agent = new Thread(() -> CliTestSupport.run(repo, password, "agent", args.toArray(String[]::new)));
         agent.start();
         for (int i = 0; i < 100 && !Files.exists(socket); i++) {
             Thread.sleep(100);
