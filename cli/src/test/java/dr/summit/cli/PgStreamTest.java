@@ -295,6 +295,15 @@ class PgStreamTest {
         }
     }
 
+
+    @Test
+    void aSlotNamePostgresWouldRefuseIsAUsageErrorBeforeAnythingConnects() throws Exception {
+        try (PgWorkspace ws = PgWorkspace.create("streamusage")) {
+            CliTestSupport.assertOneLineError(ws.run("pg stream", "--cluster", ws.cluster, "--slot", "Summit-DR",
+                    "--dsn", "host=/nonexistent port=1"), ExitCodes.USAGE, "invalid replication slot name 'Summit-DR'");
+        }
+    }
+
     private static Thread startReceiver(PgWorkspace ws, PgTestCluster server, CliTestSupport.Run[] result) {
         PgStreamCommand.stop = new CountDownLatch(1);
         Thread t = new Thread(() -> result[0] = ws.run("pg stream", "--cluster", ws.cluster, "--dsn", ws.dsn(server)));
