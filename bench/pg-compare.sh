@@ -53,7 +53,8 @@
 #            WAL_PUSH_SEGMENTS (default 64) real segments of the pgbench run, copied; into a separate
 #            repository of each tool, so the size columns stay clean. Modes:
 #              new     first push of each segment, the upload happens during the call
-#                      (summit: an agent without --pgdata, so nothing was uploaded ahead; each
+#                      (summit: the segments linked into a pg_wal without .ready markers, so
+#                      the agent uploads nothing ahead; each
 #                      agent first gets up to 8 warm-up pushes, not counted: copies under other
 #                      names, since a production agent's JVM has long been warm)
 #              ahead   (summit) the agent already uploaded the segments because PostgreSQL had
@@ -75,7 +76,8 @@
 #            promote, and start the server; the step ends when the server accepts a read-write
 #            connection (pg_is_in_recovery() = false). So it includes fetching and replaying all the
 #            WAL of the pgbench run. summit: pg restore --target-time T --target-action promote
-#            --agent SOCKET --start (WAL fetched through the agent, which prefetches);
+#            --agent SOCKET --start (WAL fetched through an agent whose --pgdata is the restore
+#            target, as on a DR host: an agent writes WAL only into its own pg_wal; it prefetches);
 #            pgBackRest: restore --type=time --target=T --target-action=promote, then pg_ctl start
 #            (restore_command: archive-get, a process per segment); pg_basebackup: cp -a of the full
 #            backup, recovery settings with restore_command = 'cp ARCHIVE/%f %p', pg_ctl start.
@@ -164,7 +166,7 @@ SRC=$WORK/src                  # the cluster's data directory
 SOCK=$WORK/sock                # its UNIX socket directory (also of restored servers)
 RESTORED=$WORK/restore         # restore and PITR target
 LOGS=$WORK/logs
-S_REPO=$WORK/summit-repo S_PASS=$WORK/summit.pass S_AGENT=$WORK/agent.sock
+S_REPO=$WORK/summit-repo S_PASS=$WORK/summit.pass S_AGENT=$WORK/agent.sock S_RESTORE_AGENT=$WORK/restore-agent.sock
 BR_CONF=$WORK/pgbackrest.conf BR_DIR=$WORK/pgbackrest
 BB_DIR=$WORK/basebackup WAL_COPY=$WORK/walarchive
 AS_PG=(runuser -u postgres --)
@@ -391,7 +393,7 @@ as_pg() { runuser -u postgres -- "\$@"; }
 case \$tool in
   summit)
     as_pg env SUMMIT_REPOSITORY='$S_REPO' SUMMIT_PASSWORD_FILE='$S_PASS' '$SUMMIT_PG' pg restore --pgdata '$RESTORED' \\
-      --target-time "\$target_iso" --target-action promote --agent '$S_AGENT' --start --pg-bin '$PG_BIN' --json > '$WORK/pitr-summit.json' ;;
+      --target-time "\$target_iso" --target-action promote --agent '$S_RESTORE_AGENT' --start --pg-bin '$PG_BIN' --json > '$WORK/pitr-summit.json' ;;
   pgbackrest)
     as_pg mkdir -m 700 '$RESTORED'
     as_pg pgbackrest --config='$BR_CONF' --stanza=bench --pg1-path='$RESTORED' --type=time --target="\$target_pg" \\
@@ -419,7 +421,10 @@ pitr() {  # tool run: sets PITR_DETAIL
   prepare_caches $(repo_path "$t")
   SERVERS+=("$RESTORED")
   if [ "$t" = summit ]; then
-    fetched0=$(agent_status "$S_AGENT" | json_field fetched); hits0=$(agent_status "$S_AGENT" | json_field prefetchHits)
+    # The DR host's agent: its --pgdata is the restore target (it need not exist yet).
+    start_agent "$S_RESTORE_AGENT" main "$LOGS/agent-restore-run$2.log" "$RESTORED" || return 1
+    RESTORE_AGENT_PID=$AGENT_PID
+    fetched0=$(agent_status "$S_RESTORE_AGENT" | json_field fetched); hits0=$(agent_status "$S_RESTORE_AGENT" | json_field prefetchHits)
   fi
   t0=$(date +%s.%N)
   timed "$log" bash "$WORK/pitr.sh" "$t" "$TARGET_ISO" "$TARGET_PG" \
@@ -433,8 +438,9 @@ pitr() {  # tool run: sets PITR_DETAIL
     restore = b - a; if (r != "") restore -= r / 1000
     printf "restore %.2f s + start and recovery %.2f s", restore, w - restore }')
   if [ "$t" = summit ]; then
-    PITR_DETAIL+=", $(( $(agent_status "$S_AGENT" | json_field fetched) - fetched0 )) WAL files through the agent"
-    PITR_DETAIL+=" ($(( $(agent_status "$S_AGENT" | json_field prefetchHits) - hits0 )) prefetched)"
+    PITR_DETAIL+=", $(( $(agent_status "$S_RESTORE_AGENT" | json_field fetched) - fetched0 )) WAL files through the agent"
+    PITR_DETAIL+=" ($(( $(agent_status "$S_RESTORE_AGENT" | json_field prefetchHits) - hits0 )) prefetched)"
+    stop_agent "$RESTORE_AGENT_PID"
   fi
 }
 
@@ -478,13 +484,19 @@ walpush() {
     AGENT_REPO=$d/summit-repo
     "${AS_PG[@]}" "$SUMMIT_PG" init --repo "$AGENT_REPO" --password-file "$S_PASS" "${SUMMIT_INIT_EXTRA[@]}" > "$LOGS/walpush-init.log" 2>&1 \
       || { cat "$LOGS/walpush-init.log" >&2; return 1; }
-    # new, then repeat: an agent without --pgdata uploads a segment when it is asked to.
-    start_agent "$d/new.sock" walpush-new "$LOGS/walpush-agent-new.log"
+    # new, then repeat: the segments in a pg_wal without archive_status (no .ready markers), so
+    # the agent uploads a segment only when it is asked to (it reads only its --pgdata's pg_wal).
+    local newwal=$d/newdata/pg_wal
+    "${AS_PG[@]}" mkdir -p "$newwal"
+    for f in "${warm[@]}" "${SEGMENTS[@]}"; do "${AS_PG[@]}" ln "$f" "$newwal/"; done
+    start_agent "$d/new.sock" walpush-new "$LOGS/walpush-agent-new.log" "$d/newdata"
     local pid_new=$AGENT_PID
     local cmd=("${PUSH_ARGV[@]}" @SEG@ --agent "$d/new.sock" --cluster walpush-new --repo "$AGENT_REPO" --password-file "$S_PASS")
-    PUSH_FILES=("${warm[@]}")
+    PUSH_FILES=()
+    for f in "${warm[@]}"; do PUSH_FILES+=("$newwal/${f##*/}"); done
     push_loop "$LOGS/walpush-summit-warmup-run$run.log" 0 - "${cmd[@]}"
-    PUSH_FILES=("${SEGMENTS[@]}")
+    PUSH_FILES=()
+    for f in "${SEGMENTS[@]}"; do PUSH_FILES+=("$newwal/${f##*/}"); done
     push_loop "$LOGS/walpush-summit-new-run$run.log" 0 - "${cmd[@]}"
     record summit walpush-new "$run" "" "" "$n" "$(per_segment "$n")"
     [ "$(agent_status "$d/new.sock" | json_field pushed)" = $((n + ${#warm[@]})) ] \

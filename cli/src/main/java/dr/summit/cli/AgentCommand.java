@@ -11,20 +11,33 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.FileSystems;
 import java.nio.file.Path;
+import java.nio.file.attribute.UserPrincipal;
+import java.nio.file.attribute.UserPrincipalNotFoundException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 @Command(name = "agent", description = {"Run the resident WAL archive agent of one PostgreSQL cluster (one per database host).",
-        "archive_command = 'summit-dr-wal-push %p --agent SOCKET …' (or 'summit-dr pg wal-push %p --agent SOCKET …') then starts no JVM; see deploy/systemd/summit-dr-agent.service."})
+        "archive_command = 'summit-dr-wal-push %p --agent SOCKET …' (or 'summit-dr pg wal-push %p --agent SOCKET …') then starts no JVM; see deploy/systemd/summit-dr-agent.service.",
+        "It reads and writes WAL only in --pgdata's pg_wal, and answers only its own user, root and --allow-user (docs/operations.md)."})
 final class AgentCommand implements Callable<Integer> {
     @Mixin RepositoryOptions repository;
     @Mixin PgCommand.ClusterOption cluster;
     @Spec CommandSpec spec;
 
-    @Option(names = "--socket", required = true, paramLabel = "PATH", description = "UNIX socket to listen on (mode 660).")
+    @Option(names = "--socket", required = true, paramLabel = "PATH",
+            description = "UNIX socket to listen on (created mode 660; refused if PATH is another file or a live agent's socket).")
     Path socket;
-    @Option(names = "--pgdata", paramLabel = "DIR", description = "Data directory: upload segments as soon as they are ready, ahead of archive_command.")
+    @Option(names = "--pgdata", required = true, paramLabel = "DIR",
+            description = "Data directory: WAL is pushed only from, and fetched only into, its pg_wal; ready segments are uploaded ahead of archive_command.")
     Path pgdata;
     @Option(names = "--parallel", defaultValue = "4", description = "Parallel uploads (default ${DEFAULT-VALUE}).")
     int parallel;
@@ -32,22 +45,55 @@ final class AgentCommand implements Callable<Integer> {
     boolean streaming;
     @Mixin StreamOptions stream;
 
+    @Option(names = "--allow-user", paramLabel = "USER|UID",
+            description = "Another OS user whose processes may use the agent (repeatable; e.g. postgres when the agent runs as root). Its own user and root always may.")
+    List<String> allowUsers = new ArrayList<>();
+
+    @Option(names = "--max-connections", defaultValue = "256", paramLabel = "N",
+            description = "Connections open at once; more are closed at accept (default ${DEFAULT-VALUE}).")
+    int maxConnections;
+    @Option(names = "--request-timeout", defaultValue = "10", paramLabel = "SECONDS",
+            description = "Time a client has to send its request before the agent closes the connection (default ${DEFAULT-VALUE}).")
+    int requestTimeout;
+
     /** Lets tests stop a running agent. */
     static volatile CountDownLatch stop = new CountDownLatch(1);
 
     @Override
     public Integer call() throws Exception {
+        Set<UserPrincipal> allowed = allowedUsers();
+        if (maxConnections < 1 || requestTimeout < 1) {
+            throw new CommandFailure("--max-connections and --request-timeout must be at least 1", ExitCodes.USAGE);
+        }
+        AgentServer.Limits limits = new AgentServer.Limits(maxConnections, AgentServer.Limits.DEFAULT.workers(),
+                AgentServer.Limits.DEFAULT.queued(), java.time.Duration.ofSeconds(requestTimeout));
+        PrintWriter err = spec.commandLine().getErr();
+        CountDownLatch stopped = stop;
         try (Repository repo = repository.openWithWriterLease("summit-dr agent");
-             WalAgent agent = new WalAgent(new WalArchive(repo, cluster.cluster), pgdata == null ? null : pgdata.resolve("pg_wal"), parallel);
-             AgentServer server = new AgentServer(agent, socket)) {
+             WalAgent agent = new WalAgent(new WalArchive(repo, cluster.cluster), pgdata, parallel);
+             AgentServer server = new AgentServer(agent, socket, allowed, line -> {
+                 synchronized (err) {
+                     err.println(line);
+                     err.flush();
+                 }
+             }, e -> { }, limits)) {
             spec.commandLine().getOut().println("summit-dr agent for cluster " + cluster.cluster + " listening on " + server.socket());
             spec.commandLine().getOut().flush();
-            CountDownLatch myStop = stop;
-            Thread receiver = streaming ? startReceiver(repo, myStop) : null;
-            myStop.await();
+            Thread receiver = streaming ? startReceiver(repo, err, () -> stopped.getCount() == 0 || server.failure() != null) : null;
+            while (!stopped.await(200, TimeUnit.MILLISECONDS) && server.failure() == null) {
+                // serving until stopped or failed
+            }
             if (receiver != null) {
                 receiver.join();
             }
+            if (server.failure() != null) {
+                // Exit non-zero: Restart= in the unit starts a fresh agent (a live process that no
+                // longer accepts would leave archive_command falling back to a JVM forever).
+                throw new CommandFailure("the agent can no longer accept connections (" + Main.oneLine(server.failure())
+                        + "); exiting so that the service manager restarts it");
+            }
+        } catch (IOException e) {
+            throw new CommandFailure(e.getMessage());
         }
         return ExitCodes.OK;
     }
@@ -57,20 +103,35 @@ final class AgentCommand implements Callable<Integer> {
      * repository disagree) archiving goes on: the error is logged and the primary's commits wait,
      * which its monitoring sees.
      */
-    private Thread startReceiver(Repository repo, CountDownLatch myStop) {
-        java.io.PrintWriter err = spec.commandLine().getErr();
+    private Thread startReceiver(Repository repo, PrintWriter err, java.util.function.BooleanSupplier stopping) {
         WalReceiver receiver = new WalReceiver(repo, cluster.cluster, stream.connector(err), stream.settings(), err);
         Thread t = new Thread(() -> {
             try {
-                receiver.run(() -> myStop.getCount() == 0);
+                receiver.run(stopping);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (RuntimeException e) {
-                err.println("summit-dr agent: WAL receiver stopped: " + e.getMessage());
-                err.flush();
+                synchronized (err) {
+                    err.println("summit-dr agent: WAL receiver stopped: " + e.getMessage());
+                    err.flush();
+                }
             }
         }, "wal-receiver");
         t.start();
         return t;
+    }
+
+    private Set<UserPrincipal> allowedUsers() {
+        Set<UserPrincipal> users = new HashSet<>();
+        for (String user : allowUsers) {
+            try {
+                users.add(FileSystems.getDefault().getUserPrincipalLookupService().lookupPrincipalByName(user));
+            } catch (UserPrincipalNotFoundException e) {
+                throw new CommandFailure("--allow-user " + user + ": no such user", ExitCodes.USAGE);
+            } catch (IOException e) {
+                throw new CommandFailure("--allow-user " + user + ": " + e.getMessage(), ExitCodes.USAGE);
+            }
+        }
+        return users;
     }
 }

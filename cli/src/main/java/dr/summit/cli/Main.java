@@ -36,8 +36,7 @@ public final class Main implements Runnable {
 
     /** Runs a command line with the given output streams; used by main and by tests. */
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
-        CommandLine cli = new CommandLine(new Main());
-        addHelpOptions(cli);
+        CommandLine cli = commandLine();
         cli.setOut(out);
         cli.setErr(err);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
@@ -61,6 +60,13 @@ public final class Main implements Runnable {
         out.flush();
         err.flush();
         return code;
+    }
+
+    /** The command line as it parses arguments: every subcommand, with -h/--help. */
+    static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new Main());
+        addHelpOptions(cli);
+        return cli;
     }
 
     /** Operator-facing one-line message for an exception. */

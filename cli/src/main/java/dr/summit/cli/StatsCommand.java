@@ -23,11 +23,15 @@ final class StatsCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try (Repository repo = repository.open()) {
             RepositoryStats s = RepositoryStats.of(repo);
+            // Sizes count readable snapshots only: say which were not counted.
+            repo.unreadableSnapshots().stream().filter(u -> !u.foreign() && !repo.skipsDamagedSnapshots()).forEach(u ->
+                    spec.commandLine().getErr().println("warning: snapshot " + u.describe() + " not counted"));
             if (output.json) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("repositoryId", repo.config().repositoryId());
                 m.put("formatVersion", 1);
                 m.put("stats", s);
+                m.put("unreadableSnapshots", repo.unreadableSnapshots().stream().map(u -> u.name()).toList());
                 m.put("indexRecordBytes", repo.index().recordBytes());
                 m.put("requests", repo.store().stats().snapshot());
                 OutputOptions.printJson(out, m);

@@ -76,7 +76,7 @@ class IntegrityTest {
      */
     @Test
     void backupsRacingAPruneCommitOnlyRestorableSnapshots() throws Exception {
-        raceBackupsAgainstPrune(repo.toString(), pw, tmp, 4);
+        raceBackupsAgainstPrune(repo.toString(), pw, tmp, 6);
     }
 
     /** The race above against any repository location (S3CliTest runs it on S3). */

@@ -47,9 +47,11 @@ class PgAgentTest {
             primary.stop();
 
             // Recovery through the agent too: restore_command = launcher … --agent, which curls /wal-fetch;
-            // the launcher copy has no jar, so a fallback to a JVM would fail the recovery.
+            // the launcher copy has no jar, so a fallback to a JVM would fail the recovery. The agent
+            // writes only into its own data directory's pg_wal: on a DR host it serves the restore target.
             ws.handToPostgres();
             Path restoredData = ws.work.resolve("restored");
+            ws.restartAgent(restoredData);
             ws.ok("pg restore", "--cluster", ws.cluster, "--pgdata", restoredData.toString(), "--agent", ws.socket().toString());
             PgTestCluster restored = ws.startRestored(restoredData, false);
             try (Connection c = restored.connect(); Statement st = c.createStatement()) {

@@ -90,6 +90,7 @@ class PgStreamTest {
             assertThat(committed).hasSizeGreaterThan(10);
 
             Path restored = ws.work.resolve("restored");
+            ws.restartAgent(restored);   // the agent fetches only into its own --pgdata: on a DR host, the restore target
             CliTestSupport.Run restore = ws.ok("pg restore", "--cluster", ws.cluster, "--pgdata", restored.toString(), "--latest",
                     "--agent", ws.socket().toString());
             PgTestCluster server = ws.startRestored(restored, false);
@@ -170,6 +171,7 @@ class PgStreamTest {
             assertThat(committed).hasSizeGreaterThan(50);
 
             Path restored = ws.work.resolve("restored");
+            ws.restartAgent(restored);   // the agent fetches only into its own --pgdata: on a DR host, the restore target
             ws.ok("pg restore", "--cluster", ws.cluster, "--pgdata", restored.toString(), "--latest", "--agent", ws.socket().toString());
             PgTestCluster server = ws.startRestored(restored, false);
             try (Connection c = server.connect(); Statement st = c.createStatement()) {
@@ -250,6 +252,7 @@ class PgStreamTest {
             var list = ws.ok("pg list", "--cluster", ws.cluster, "--json").json();
             assertThat(list.get("timelines")).hasSize(2);
             Path restored = ws.work.resolve("restored");
+            ws.restartAgent(restored);   // the agent fetches only into its own --pgdata: on a DR host, the restore target
             ws.ok("pg restore", "--cluster", ws.cluster, "--pgdata", restored.toString(), "--latest", "--agent", ws.socket().toString());
             PgTestCluster server = ws.startRestored(restored, false);
             try (Connection c = server.connect(); Statement st = c.createStatement()) {
@@ -287,6 +290,7 @@ class PgStreamTest {
             PgTestCluster.sh("rm", "-rf", data.toString());
 
             Path restored = ws.work.resolve("restored");
+            ws.restartAgent(restored);   // the agent fetches only into its own --pgdata: on a DR host, the restore target
             ws.ok("pg restore", "--cluster", ws.cluster, "--pgdata", restored.toString(), "--latest", "--agent", ws.socket().toString());
             PgTestCluster server = ws.startRestored(restored, false);
             try (Connection c = server.connect(); Statement st = c.createStatement()) {

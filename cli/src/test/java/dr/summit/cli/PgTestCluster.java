@@ -34,11 +34,13 @@ final class PgTestCluster implements AutoCloseable {
     }
 
     /** Initialises a new cluster in {@code data} (created, owned by postgres) with WAL archiving. */
-    static PgTestCluster create(Path data, String archiveCommand) throws Exception {
+    static PgTestCluster create(Path data, String archiveCommand, String... initdbOptions) throws Exception {
         Files.createDirectories(data.getParent());
         sh("chown", "postgres:postgres", data.getParent().toString());
-        asPostgres(BIN.resolve("initdb").toString(), "-D", data.toString(), "-U", "postgres", "--auth=trust",
-                "--data-checksums", "-E", "UTF8", "--locale=C.UTF-8");
+        List<String> initdb = new ArrayList<>(List.of(BIN.resolve("initdb").toString(), "-D", data.toString(), "-U", "postgres", "--auth=trust",
+                "--data-checksums", "-E", "UTF8", "--locale=C.UTF-8"));
+        initdb.addAll(List.of(initdbOptions));
+        asPostgres(initdb.toArray(String[]::new));
         PgTestCluster c = attach(data);
         c.configure(List.of(
                 "archive_mode = on",
@@ -196,9 +198,14 @@ final class PgTestCluster implements AutoCloseable {
         throw new AssertionError("recovery did not finish within 60 s");
     }
 
-    /** Runs 'summit-dr agent' in this JVM until AgentCommand.stop; returns once its socket exists (mode 666 for postgres). */
+    /**
+     * Runs 'summit-dr agent' in this JVM (as root) until AgentCommand.stop, allowing the postgres
+     * user, with {@code extra} arguments (e.g. --stream); returns once its socket exists, handed to
+     * group postgres (the socket is mode 660).
+     */
     static Thread startAgent(Path repo, Path password, Path socket, String cluster, Path data, String... extra) throws Exception {
-        List<String> args = new ArrayList<>(List.of("--socket", socket.toString(), "--cluster", cluster, "--pgdata", data.toString(), "--parallel", "4"));
+        List<String> args = new ArrayList<>(List.of("--socket", socket.toString(), "--cluster", cluster, "--pgdata", data.toString(),
+                "--parallel", "4", "--allow-user", "postgres"));
         args.addAll(List.of(extra));
         Thread agent = new Thread(() -> CliTestSupport.run(repo, password, "agent", args.toArray(String[]::new)));
         agent.start();
@@ -208,7 +215,7 @@ final class PgTestCluster implements AutoCloseable {
         if (!Files.exists(socket)) {
             throw new AssertionError("agent did not create " + socket);
         }
-        sh("chmod", "666", socket.toString());
+        sh("chgrp", "postgres", socket.toString());
         return agent;
     }
 

@@ -87,6 +87,21 @@ final class PgWorkspace implements AutoCloseable {
         return socket;
     }
 
+    /** Stops the agent and starts another on the same socket for {@code pgdata} (e.g. a restore target). */
+    void restartAgent(Path pgdata) throws Exception {
+        stopAgent();
+        agent = PgTestCluster.startAgent(repo, password, socket, cluster, pgdata);
+    }
+
+    private void stopAgent() throws InterruptedException {
+        if (agent != null) {
+            AgentCommand.stop.countDown();
+            agent.join(10_000);
+            AgentCommand.stop = new CountDownLatch(1);
+            agent = null;
+        }
+    }
+
     /** Lets the postgres user (archive_command, restore_command) write the repository and read the password. */
     void handToPostgres() throws Exception {
         PgTestCluster.sh("chown", "-R", "postgres:postgres", repo.toString(), password.toString());
@@ -143,11 +158,7 @@ final class PgWorkspace implements AutoCloseable {
         while (!servers.isEmpty()) {
             servers.pop().close();
         }
-        if (agent != null) {
-            AgentCommand.stop.countDown();
-            agent.join(10_000);
-            AgentCommand.stop = new CountDownLatch(1);
-        }
+        stopAgent();
         RepositoryOptions.env = savedEnv;
         PgTestCluster.sh("rm", "-rf", work.toString());
     }

@@ -95,7 +95,7 @@ class RepositoryDamageFuzzTest {
 
     @Test
     void noCommandReportsSuccessWithWrongDataAndPruneKeepsWhatReadableSnapshotsNeed() throws Exception {
-        int rounds = Integer.getInteger("summit.fuzz.rounds", 24);
+        int rounds = Integer.getInteger("summit.fuzz.rounds", 60);
         Random random = new Random(Long.getLong("summit.fuzz.seed", 20261206L));
         for (int round = 0; round < rounds; round++) {
             Path repo = tmp.resolve("round-" + round);

@@ -303,7 +303,7 @@ public final class Repository implements AutoCloseable {
     public IndexFileCodec.Decoded readIndexFile(String name) {
         byte[] sealed = store.get(name);
         SealedObject.Header header = SealedObject.header(sealed, name);
-        byte[] payload = SealedObject.open(dataKey(header.epoch()), SealedObject.Kind.INDEX, name, sealed);
+        byte[] payload = SealedObject.open(dataKey(header.epoch(), name), SealedObject.Kind.INDEX, name, sealed);
         return IndexFileCodec.decode(payloads.decode(payload, name), name);
     }
 
@@ -342,7 +342,7 @@ public final class Repository implements AutoCloseable {
         if (header.epoch() == current) {
             return false;
         }
-        byte[] payload = SealedObject.open(dataKey(header.epoch()), header.kind(), name, sealed);
+        byte[] payload = SealedObject.open(dataKey(header.epoch(), name), header.kind(), name, sealed);
         store.replace(name, SealedObject.seal(dataKey(current), current, header.kind(), name, payload));
         java.util.Arrays.fill(payload, (byte) 0);
         return true;
@@ -352,7 +352,7 @@ public final class Repository implements AutoCloseable {
     public byte[] getSealed(String name, SealedObject.Kind kind) {
         byte[] sealed = store.get(name);
         SealedObject.Header header = SealedObject.header(sealed, name);
-        return payloads.decode(SealedObject.open(dataKey(header.epoch()), kind, name, sealed), name);
+        return payloads.decode(SealedObject.open(dataKey(header.epoch(), name), kind, name, sealed), name);
     }
 
     private void writeSealed(String name, SealedObject.Kind kind, byte[] plain) {
@@ -482,7 +482,7 @@ public final class Repository implements AutoCloseable {
         String name = "snapshots/" + id;
         byte[] sealed = store.get(name);
         SealedObject.Header header = SealedObject.header(sealed, name);
-        byte[] payload = SealedObject.open(dataKey(header.epoch()), SealedObject.Kind.SNAPSHOT, name, sealed);
+        byte[] payload = SealedObject.open(dataKey(header.epoch(), name), SealedObject.Kind.SNAPSHOT, name, sealed);
         return SnapshotCodec.decode(payloads.decode(payload, name), id);
     }
 
@@ -685,6 +685,29 @@ public final class Repository implements AutoCloseable {
         return keys.keyring().dataKey(epoch);
     }
 
+    /**
+     * The key of the epoch an object's own header or footer names. An epoch this repository never
+     * had means the object is damaged (or a ranged read was corrupted in transit) or comes from
+     * another repository: that is damage of the named object, reported as such (callers retry a
+     * ranged read once, skip a damaged index file, list a damaged snapshot).
+     */
+    public byte[] dataKey(int epoch, String object) {
+        if (!keys.keyring().hasEpoch(epoch)) {
+            keys.refresh();
+            if (!keys.keyring().hasEpoch(epoch) && !keys.keyring().wasDestroyed(epoch)) {
+                throw new CorruptObjectException(object + ": sealed under data-key epoch " + dr.summit.repository.crypto.Keyring.epochHex(epoch)
+                        + ", which this repository's keyring never had (damaged, or from another repository)");
+            }
+        }
+        try {
+            return keys.keyring().dataKey(epoch);
+        } catch (CorruptObjectException e) {
+            throw e;
+        } catch (RepositoryException e) {
+            throw new RepositoryException(object + ": " + e.getMessage());
+        }
+    }
+
     private static final long KEY_CHECK_INTERVAL_NANOS = 60_000_000_000L;
     private volatile long lastKeyCheck;
     private final List<String> keyNotices = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -814,7 +837,7 @@ public final class Repository implements AutoCloseable {
         long trailerOffset = size - PackFormat.FOOTER_BYTES - footer.trailerLength();
         byte[] trailer = store.getRange(name, trailerOffset, footer.trailerLength());
         return new PackListing(footer.epoch(),
-                PackReader.trailer(dataKey(footer.epoch()), packId, trailer, (int) trailerOffset));
+                PackReader.trailer(dataKey(footer.epoch(), name), packId, trailer, (int) trailerOffset));
     }
 
     @Override

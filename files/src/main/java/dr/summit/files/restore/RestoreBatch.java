@@ -12,6 +12,9 @@ import dr.summit.repository.tree.ChunkRef;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.LinkOption;
+import java.nio.file.OpenOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -19,6 +22,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.function.Consumer;
@@ -152,7 +156,7 @@ final class RestoreBatch {
                                 write(t.job, t.offset, plain);
                             }
                         } catch (IOException e) {
-                            t.job.failure = "cannot write " + t.job.temp + ": " + e.getMessage();
+                            t.job.failure = "cannot write its temporary file " + t.job.temp + ": " + e.getMessage();
                         }
                     }
                     if (t.job.remainingChunks.decrementAndGet() == 0) {
@@ -183,8 +187,9 @@ final class RestoreBatch {
      * holes (a sparse region rarely starts on a chunk boundary).
      */
     private static void write(FileJob job, long offset, byte[] data) throws IOException {
-        // Opened per write: batches hold thousands of files, far more than we may keep open.
-        try (FileChannel out = FileChannel.open(job.temp, StandardOpenOption.WRITE)) {
+        // Opened per write: batches hold thousands of files, far more than we may keep open. Relative
+        // to the file's open directory and without following a link (see TargetDirectories).
+        try (SeekableByteChannel out = job.dir.stream.newByteChannel(job.temp, WRITE_NOFOLLOW)) {
             int pos = 0;
             while (pos < data.length) {
                 int segmentEnd = nextBoundary(offset, pos, data.length);
@@ -200,12 +205,26 @@ final class RestoreBatch {
                 if (!zero) {
                     ByteBuffer buf = ByteBuffer.wrap(data, pos, runEnd - pos);
                     long position = offset + pos;
-                    while (buf.hasRemaining()) {
-                        position += out.write(buf, position);
-                    }
+                    writeAt(out, buf, position);
                 }
                 pos = runEnd;
             }
+        }
+    }
+
+    static final Set<OpenOption> WRITE_NOFOLLOW = Set.of(StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+
+    /** Positional writes where the channel has them (the JDK's secure streams return a FileChannel). */
+    static void writeAt(SeekableByteChannel out, ByteBuffer buf, long position) throws IOException {
+        if (out instanceof FileChannel file) {
+            while (buf.hasRemaining()) {
+                position += file.write(buf, position);
+            }
+            return;
+        }
+        out.position(position);
+        while (buf.hasRemaining()) {
+            out.write(buf);
         }
     }
 

@@ -1,8 +1,6 @@
 package dr.summit.files.restore;
 
 import dr.summit.files.browse.TreeWalker;
-import dr.summit.files.fs.MetadataWriter;
-import dr.summit.files.fs.RawPaths;
 import dr.summit.repository.Repository;
 import dr.summit.repository.RepositoryException;
 import dr.summit.repository.blob.BlobId;
@@ -14,25 +12,30 @@ import dr.summit.repository.tree.NodeType;
 
 import java.io.IOException;
 import java.io.InputStream;
-
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
+import java.nio.channels.Channels;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
-import java.nio.file.PathMatcher;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
@@ -44,31 +47,45 @@ import java.util.concurrent.atomic.AtomicLong;
  * once every chunk has been written and verified, so a file under its final name never holds
  * wrong or missing bytes. Files are processed in bounded batches, so memory does not grow with the
  * number of files; directory metadata is applied last, deepest first.
+ *
+ * <p>Every entry is created and changed relative to its open directory, without following links
+ * ({@link TargetDirectories}): another user who can write into the target and swaps a directory
+ * for a symlink while the restore runs makes that directory's entries fail, naming it; nothing is
+ * written where the link points. A target such a user can write to is reported as a warning.
  */
 public final class Restorer {
     static final String TEMP_PREFIX = ".summit-restore-";
     private static final int BATCH_FILES = 20_000;
     private static final long BATCH_BYTES = 2L << 30;
     private static final int MAX_KEPT_MESSAGES = 1000;
+    private static final Set<OpenOption> CREATE_NOFOLLOW =
+            Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+    private static final Set<OpenOption> READ_NOFOLLOW = Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+    private static final FileAttribute<Set<PosixFilePermission>> OWNER_RW =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
 
     private final Repository repo;
     private final Options options;
-    private final MetadataWriter metadata;
+    private final EntryMetadata metadata;
     private final AtomicLong tempCounter = new AtomicLong();
+    private final SpecialEntries specials;
     private final List<String> failures = Collections.synchronizedList(new ArrayList<>());
     private final List<String> warnings = Collections.synchronizedList(new ArrayList<>());
+    private final Set<String> replacedReported = Collections.synchronizedSet(new HashSet<>());
     private final AtomicLong failureCount = new AtomicLong();
     private final AtomicLong bytesWritten = new AtomicLong();
     private final AtomicLong filesDone = new AtomicLong();
+    private DirectoryHook afterDirectoryCreated = directory -> { };
 
     /**
-     * @param includes glob patterns or path prefixes relative to the snapshot root; empty = everything
-     * @param verify   after restoring, re-read every file and check it against the snapshot's chunk ids
+     * @param includes     glob patterns or path prefixes relative to the snapshot root; empty = everything
+     * @param verify       after restoring, re-read every file and check it against the snapshot's chunk ids
+     * @param restoreOwner chown entries to their stored uid/gid; only root may, so the default is "running as root"
      */
     public record Options(int workers, List<String> includes, boolean verify, boolean restoreOwner) {
         public static Options defaults() {
             return new Options(Math.max(2, Runtime.getRuntime().availableProcessors()), List.of(), false,
-                    MetadataWriter.runningAsRoot());
+                    ProcessUser.uid() == 0);
         }
 
         public Options withIncludes(List<String> patterns) {
@@ -80,10 +97,22 @@ public final class Restorer {
         }
     }
 
+    /** Test seam: runs after a directory is created and before the restore opens it to write into it. */
+    @FunctionalInterface
+    interface DirectoryHook {
+        void created(Path directory) throws IOException;
+    }
+
     public Restorer(Repository repo, Options options) {
         this.repo = repo;
         this.options = options;
-        this.metadata = new MetadataWriter(options.restoreOwner());
+        this.metadata = new EntryMetadata(options.restoreOwner());
+        this.specials = new SpecialEntries(metadata, options.restoreOwner(), tempCounter);
+    }
+
+    Restorer afterDirectoryCreated(DirectoryHook hook) {
+        this.afterDirectoryCreated = hook;
+        return this;
     }
 
     public AtomicLong bytesWritten() {
@@ -95,7 +124,21 @@ public final class Restorer {
     }
 
     public RestoreResult restore(Snapshot snapshot, Path target) throws InterruptedException {
+        int ownUid = ProcessUser.uid();
+        TargetExposure.check(target, ownUid).ifPresent(this::warn);
         prepareTarget(target);
+        try (TargetDirectories dirs = TargetDirectories.open(target, ownUid)) {
+            return restoreInto(snapshot, dirs, target);
+        }
+    }
+
+    private record CreatedDirectory(String key, Node node) {
+    }
+
+    private record HardLink(String key, String firstKey) {
+    }
+
+    private RestoreResult restoreInto(Snapshot snapshot, TargetDirectories dirs, Path target) throws InterruptedException {
         Includes includes = new Includes(options.includes());
         ExecutorService pool = Executors.newFixedThreadPool(options.workers(), r -> {
             Thread t = new Thread(r, "summit-restore");
@@ -103,37 +146,37 @@ public final class Restorer {
             return t;
         });
         long[] counts = new long[3];
-        Deque<Map.Entry<Path, Node>> directories = new ArrayDeque<>();
-        Map<String, Path> hardLinkFirst = new HashMap<>();
-        List<Map.Entry<Path, Path>> hardLinks = new ArrayList<>();
+        Deque<CreatedDirectory> directories = new ArrayDeque<>();
+        Map<String, String> hardLinkFirst = new HashMap<>();
+        List<HardLink> hardLinks = new ArrayList<>();
         List<FileJob> verifyList = new ArrayList<>();
         long[] verified = {0};
         try {
-            Batch[] batch = {new Batch()};
+            Batch[] batch = {new Batch(dirs)};
             new TreeWalker(repo).walk(BlobId.parse(snapshot.tree()), (path, node) -> {
                 String rel = new String(path, StandardCharsets.UTF_8);
                 boolean selected = includes.selects(rel);
                 if (!selected && !(node.type() == NodeType.DIRECTORY && includes.mayContain(rel))) {
                     return false;
                 }
-                Path dest = target.resolve(RawPaths.fromBytes(path));
+                String key = TargetDirectories.key(path);
+                Path dest = dirs.display(key);
                 try {
                     switch (node.type()) {
                         case DIRECTORY -> {
-                            Files.createDirectories(dest);
-                            directories.push(Map.entry(dest, node));
+                            createDirectory(dirs, key, dest);
+                            directories.push(new CreatedDirectory(key, node));
                             counts[1]++;
                         }
                         case FILE -> {
-                            Files.createDirectories(dest.getParent());
                             String linkKey = node.links() > 1 ? node.device() + ":" + node.inode() : null;
                             if (linkKey != null && hardLinkFirst.containsKey(linkKey)) {
-                                hardLinks.add(Map.entry(dest, hardLinkFirst.get(linkKey)));
+                                hardLinks.add(new HardLink(key, hardLinkFirst.get(linkKey)));
                                 counts[0]++;
                                 return true;
                             }
                             if (linkKey != null) {
-                                hardLinkFirst.put(linkKey, dest);
+                                hardLinkFirst.put(linkKey, key);
                             }
                             counts[0]++;
                             List<ChunkRef> chunks;
@@ -143,24 +186,40 @@ public final class Restorer {
                                 fail(dest + ": " + e.getMessage());
                                 return true;
                             }
-                            FileJob job = new FileJob(dest, dest.resolveSibling(TEMP_PREFIX + tempCounter.incrementAndGet()), node, chunks);
+                            OpenDirectory dir = dirs.acquire(TargetDirectories.parentKey(key));
+                            FileJob job = new FileJob(dest, dir, TargetDirectories.name(key),
+                                    Path.of(TEMP_PREFIX + tempCounter.incrementAndGet()), node, chunks);
                             batch[0].add(job);
                             if (options.verify()) {
                                 verifyList.add(job);
                             }
-                            if (batch[0].files >= BATCH_FILES || batch[0].bytes >= BATCH_BYTES) {
+                            if (batch[0].files >= BATCH_FILES || batch[0].bytes >= BATCH_BYTES || dirs.crowded()) {
                                 batch[0].run(pool);
-                                batch[0] = new Batch();
-                                verified[0] += verify(verifyList);
+                                batch[0] = new Batch(dirs);
+                                verified[0] += verify(verifyList, dirs);
                             }
                         }
                         default -> {
-                            Files.createDirectories(dest.getParent());
-                            special(target, dest, node);
+                            OpenDirectory dir = dirs.acquire(TargetDirectories.parentKey(key));
+                            try {
+                                String warning = specials.restore(dir, TargetDirectories.name(key), dest, node);
+                                if (warning != null) {
+                                    warn(warning);
+                                }
+                            } finally {
+                                dirs.release(dir);
+                            }
                             counts[2]++;
                         }
                     }
+                } catch (DirectoryReplacedException e) {
+                    failReplaced(e);
+                    return node.type() != NodeType.DIRECTORY;   // nothing is written below a swapped directory
                 } catch (IOException e) {
+                    if (node.type() == NodeType.DIRECTORY) {
+                        fail(dest + ": " + e.getMessage() + "; its entries are not restored");
+                        return false;   // they would fail one by one for the same reason
+                    }
                     fail(dest + ": " + e.getMessage());
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
@@ -170,101 +229,193 @@ public final class Restorer {
             }, (dir, error) -> fail((dir.length == 0 ? "/" : "/" + new String(dir, StandardCharsets.UTF_8))
                     + ": cannot read directory listing, its entries are not restored: " + error.getMessage()));
             batch[0].run(pool);
-            verified[0] += verify(verifyList);
+            verified[0] += verify(verifyList, dirs);
         } finally {
             pool.shutdownNow();
         }
-        for (Map.Entry<Path, Path> link : hardLinks) {
-            try {
-                if (Files.exists(link.getValue(), LinkOption.NOFOLLOW_LINKS)) {
-                    Files.createLink(link.getKey(), link.getValue());
-                } else {
-                    fail(link.getKey() + ": hard-link target " + link.getValue() + " was not restored");
-                }
-            } catch (IOException e) {
-                fail(link.getKey() + ": cannot create hard link: " + e.getMessage());
-            }
+        for (HardLink link : hardLinks) {
+            hardLink(dirs, link);
         }
         // Deepest first: a directory's times are set after everything inside it was written.
         while (!directories.isEmpty()) {
-            Map.Entry<Path, Node> dir = directories.pop();
-            try {
-                metadata.apply(dir.getKey(), dir.getValue());
-            } catch (IOException e) {
-                warn(dir.getKey() + ": cannot restore metadata: " + e.getMessage());
-            }
+            finishDirectory(dirs, directories.pop());
         }
+        checkTargetStillThere(dirs, target);
         return new RestoreResult(counts[0], counts[1], counts[2], bytesWritten.get(), List.copyOf(failures),
                 (int) failureCount.get(), List.copyOf(warnings), verified[0]);
+    }
+
+    private void createDirectory(TargetDirectories dirs, String key, Path dest) throws IOException {
+        OpenDirectory parent = dirs.acquire(TargetDirectories.parentKey(key));
+        try {
+            dirs.create(parent, key);
+        } finally {
+            dirs.release(parent);
+        }
+        afterDirectoryCreated.created(dest);
+        dirs.release(dirs.adopt(key));
+    }
+
+    private void hardLink(TargetDirectories dirs, HardLink link) {
+        Path dest = dirs.display(link.key());
+        OpenDirectory dir = null;
+        OpenDirectory firstDir = null;
+        try {
+            dir = dirs.acquire(TargetDirectories.parentKey(link.key()));
+            firstDir = dirs.acquire(TargetDirectories.parentKey(link.firstKey()));
+            Path firstName = TargetDirectories.name(link.firstKey());
+            if (exists(firstDir, firstName)) {
+                // link(2) does not follow a symlink at its source; both paths are pinned to open directories.
+                Files.createLink(dir.pinned(TargetDirectories.name(link.key())), firstDir.pinned(firstName));
+            } else {
+                fail(dest + ": hard-link target " + dirs.display(link.firstKey()) + " was not restored");
+            }
+        } catch (DirectoryReplacedException e) {
+            failReplaced(e);
+            fail(dest + ": hard link not created");
+        } catch (IOException e) {
+            fail(dest + ": cannot create hard link: " + e.getMessage());
+        } finally {
+            dirs.release(dir);
+            dirs.release(firstDir);
+        }
+    }
+
+    /** Applies a directory's metadata, after checking it is still where it was created. */
+    private void finishDirectory(TargetDirectories dirs, CreatedDirectory created) {
+        Path dest = dirs.display(created.key());
+        OpenDirectory dir;
+        try {
+            dir = dirs.acquire(created.key());
+        } catch (DirectoryReplacedException e) {
+            failReplaced(e);
+            return;
+        } catch (IOException e) {
+            warn(dest + ": cannot restore metadata: " + e.getMessage());
+            return;
+        }
+        try {
+            dirs.checkInPlace(dir);
+            metadata.applyToDirectory(dir, created.node());
+        } catch (DirectoryReplacedException e) {
+            failReplaced(e);
+        } catch (IOException e) {
+            warn(dest + ": cannot restore metadata: " + e.getMessage());
+        } finally {
+            dirs.release(dir);
+        }
+    }
+
+    private void checkTargetStillThere(TargetDirectories dirs, Path target) {
+        try {
+            if (!dirs.rootIdentity().equals(Files.readAttributes(target, BasicFileAttributes.class).fileKey())) {
+                fail(target + ": the restore target was replaced during the restore; what was restored is no longer at this path");
+            }
+        } catch (IOException e) {
+            fail(target + ": the restore target was removed or renamed during the restore: " + e.getMessage());
+        }
     }
 
     /** The files of one batch and the plan that reads their chunks. */
     private final class Batch {
         final RestoreBatch plan = new RestoreBatch(repo);
-        final List<FileJob> jobs = new ArrayList<>();
+        final TargetDirectories dirs;
         int files;
         long bytes;
 
+        Batch(TargetDirectories dirs) {
+            this.dirs = dirs;
+        }
+
+        /** Takes over the job's hold on its directory. */
         void add(FileJob job) throws IOException {
-            Files.createFile(job.temp, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+            try {
+                job.dir.stream.newByteChannel(job.temp, CREATE_NOFOLLOW, OWNER_RW).close();
+            } catch (IOException e) {
+                dirs.release(job.dir);
+                job.failure = e.getMessage();
+                throw e;
+            }
             files++;
             bytes += job.node.size();
             if (job.chunks.isEmpty()) {
-                finish(job);
+                finish(job, dirs);
                 return;
             }
             String missing = plan.add(job);
             if (missing != null) {
                 job.failure = missing;
-                finish(job);
-                return;
+                finish(job, dirs);
             }
-            jobs.add(job);
         }
 
         void run(ExecutorService pool) throws InterruptedException {
-            plan.run(pool, Restorer.this::finish);
+            plan.run(pool, job -> finish(job, dirs));
         }
     }
 
-    /** Completes a file: sets its length (trailing holes), metadata, and renames it into place. */
-    private void finish(FileJob job) {
+    /** Completes a file: sets its length (trailing holes), metadata, and renames it into place; releases its directory. */
+    private void finish(FileJob job, TargetDirectories dirs) {
         try {
             if (job.failure != null) {
-                Files.deleteIfExists(job.temp);
+                deleteTemp(job);
                 fail(job.target + ": " + job.failure);
                 return;
             }
-            try (FileChannel ch = FileChannel.open(job.temp, StandardOpenOption.WRITE)) {
+            try (SeekableByteChannel ch = job.dir.stream.newByteChannel(job.temp, RestoreBatch.WRITE_NOFOLLOW)) {
                 if (ch.size() < job.node.size()) {
                     // A zero tail was skipped; writing only its last byte keeps the rest a hole.
-                    // (RandomAccessFile.setLength would need a String path, lossy for non-UTF-8 names.)
-                    ch.write(ByteBuffer.wrap(new byte[1]), job.node.size() - 1);
+                    RestoreBatch.writeAt(ch, ByteBuffer.wrap(new byte[1]), job.node.size() - 1);
                 }
             }
-            metadata.apply(job.temp, job.node);
-            Files.move(job.temp, job.target, StandardCopyOption.ATOMIC_MOVE);
+            metadata.applyToFile(job.dir, job.temp, job.node);
+            job.dir.stream.move(job.temp, job.dir.stream, job.name);
             bytesWritten.addAndGet(job.node.size());
             filesDone.incrementAndGet();
         } catch (IOException e) {
-            try {
-                Files.deleteIfExists(job.temp);
-            } catch (IOException ignored) {
-                // The failure below is what matters.
-            }
+            deleteTemp(job);
             fail(job.target + ": " + e.getMessage());
+        } finally {
+            dirs.release(job.dir);
+        }
+    }
+
+    private static void deleteTemp(FileJob job) {
+        try {
+            job.dir.stream.deleteFile(job.temp);
+        } catch (IOException ignored) {
+            // Gone already, or the failure reported by the caller is what matters.
+        }
+    }
+
+    private static boolean exists(OpenDirectory dir, Path name) {
+        try {
+            dir.stream.getFileAttributeView(name, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).readAttributes();
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 
     /** Re-reads restored files and checks every chunk against its id. Returns files verified. */
-    private long verify(List<FileJob> jobs) {
+    private long verify(List<FileJob> jobs, TargetDirectories dirs) {
         long n = 0;
         for (FileJob job : jobs) {
-            if (job.failure != null || !Files.exists(job.target, LinkOption.NOFOLLOW_LINKS)) {
+            if (job.failure != null) {
                 continue;
             }
-            try (InputStream in = Files.newInputStream(job.target)) {
+            OpenDirectory dir;
+            try {
+                dir = dirs.acquire(job.dirKey);
+            } catch (DirectoryReplacedException e) {
+                failReplaced(e);
+                continue;
+            } catch (IOException e) {
+                fail(job.target + ": verification failed: " + e.getMessage());
+                continue;
+            }
+            try (SeekableByteChannel ch = dir.stream.newByteChannel(job.name, READ_NOFOLLOW);
+                 InputStream in = Channels.newInputStream(ch)) {
                 long offset = 0;
                 for (ChunkRef chunk : job.chunks) {
                     byte[] data = in.readNBytes(chunk.length());
@@ -278,75 +429,35 @@ public final class Restorer {
                     fail(job.target + ": verification failed: file is longer than in the snapshot");
                 }
                 n++;
+            } catch (NoSuchFileException e) {
+                // Not restored (its failure is reported already).
             } catch (IOException e) {
                 fail(job.target + ": verification failed: " + e.getMessage());
+            } finally {
+                dirs.release(dir);
             }
         }
         jobs.clear();
         return n;
     }
 
-    private void special(Path target, Path dest, Node node) throws IOException, InterruptedException {
-        if (node.type() == NodeType.SYMLINK) {
-            Files.createSymbolicLink(dest, RawPaths.fromBytes(node.linkTarget()));
-            metadata.apply(dest, node);
-            return;
-        }
-        // mkfifo/mknod/touch take the path as a string, which cannot carry a name that is not
-        // UTF-8: make the node under an ASCII name at the target root, then rename it into place.
-        Path temp = target.resolve(TEMP_PREFIX + "special-" + tempCounter.incrementAndGet());
-        switch (node.type()) {
-            case FIFO -> run("mkfifo", temp);
-            case CHAR_DEVICE, BLOCK_DEVICE -> {
-                if (!options.restoreOwner()) {
-                    warn(dest + ": device node not restored (needs root)");
-                    return;
-                }
-                long rdev = node.rdev();
-                run("mknod", temp, node.type() == NodeType.CHAR_DEVICE ? "c" : "b",
-                        Long.toString((rdev >>> 8) & 0xfff | ((rdev >>> 32) & ~0xfffL)),
-                        Long.toString((rdev & 0xff) | ((rdev >>> 12) & ~0xffL)));
-            }
-            default -> {
-                warn(dest + ": socket not restored (sockets are created by their server)");
-                return;
-            }
-        }
-        try {
-            metadata.apply(temp, node);
-            Files.move(temp, dest, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(temp);
-        }
-    }
-
-    private static void run(String command, Path dest, String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(command);
-        cmd.add(dest.toString());
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        if (p.waitFor() != 0) {
-            throw new IOException(command + " failed: " + out);
-        }
-    }
-
     private static void prepareTarget(Path target) {
+        if (Files.exists(target) && !Files.isDirectory(target)) {
+            throw new RepositoryException("restore target " + target + " exists and is not a directory");
+        }
         try {
-            if (Files.exists(target)) {
-                if (!Files.isDirectory(target)) {
-                    throw new RepositoryException("restore target " + target + " exists and is not a directory");
-                }
-                try (DirectoryStream<Path> entries = Files.newDirectoryStream(target)) {
-                    if (entries.iterator().hasNext()) {
-                        throw new RepositoryException("restore target " + target + " is not empty; restore into an empty or new directory");
-                    }
-                }
-            }
             Files.createDirectories(target);
         } catch (IOException e) {
             throw new RepositoryException("cannot create restore target " + target + ": " + e.getMessage());
+        }
+    }
+
+    /** A swapped directory is reported once, however many of its entries run into it. */
+    private void failReplaced(DirectoryReplacedException e) {
+        if (replacedReported.add(e.getMessage())) {
+            fail(e.getMessage());
+        } else {
+            failureCount.incrementAndGet();
         }
     }
 
@@ -360,53 +471,6 @@ public final class Restorer {
     private void warn(String message) {
         if (warnings.size() < MAX_KEPT_MESSAGES) {
             warnings.add(message);
-        }
-    }
-
-    /** Include patterns: a glob ("**.txt") or a path prefix ("docs/reports"). */
-    static final class Includes {
-        private final List<String> prefixes = new ArrayList<>();
-        private final List<PathMatcher> globs = new ArrayList<>();
-
-        Includes(List<String> patterns) {
-            for (String p : patterns) {
-                String clean = p.replaceAll("^/+", "").replaceAll("/+$", "");
-                if (clean.matches(".*[*?\\[{].*")) {
-                    globs.add(FileSystems.getDefault().getPathMatcher("glob:" + clean));
-                } else {
-                    prefixes.add(clean);
-                }
-            }
-        }
-
-        boolean selects(String path) {
-            if (prefixes.isEmpty() && globs.isEmpty()) {
-                return true;
-            }
-            for (String p : prefixes) {
-                if (path.equals(p) || path.startsWith(p + "/")) {
-                    return true;
-                }
-            }
-            for (PathMatcher g : globs) {
-                if (g.matches(Path.of(path))) {
-                    return true;
-                }
-            }
-            return false;
-        }
-
-        /** Whether a directory might contain selected entries, so the walk must descend. */
-        boolean mayContain(String dir) {
-            if (!globs.isEmpty()) {
-                return true;
-            }
-            for (String p : prefixes) {
-                if (p.startsWith(dir + "/")) {
-                    return true;
-                }
-            }
-            return false;
         }
     }
 }

@@ -2,12 +2,14 @@ package dr.summit.postgres.agent;
 
 import dr.summit.postgres.wal.WalArchive;
 import dr.summit.postgres.wal.WalFileName;
+import dr.summit.postgres.wal.WalFileWriter;
 import dr.summit.repository.format.Json;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SecureDirectoryStream;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -32,6 +34,7 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class WalAgent implements AutoCloseable {
     private final WalArchive archive;
+    private final WalDirectory walDirectory;
     private final Path pgWal;
     private final ExecutorService uploads;
     private final ScheduledExecutorService scanner;
@@ -44,22 +47,30 @@ public final class WalAgent implements AutoCloseable {
     private final AtomicReference<String> lastError = new AtomicReference<>();
 
     /**
-     * @param pgWal the cluster's pg_wal directory, for look-ahead; null to upload only on request
+     * @param pgdata the cluster's data directory: the agent pushes only files in its pg_wal, and
+     *               fetches only into it; it need not exist yet (a restore creates it)
      */
-    public WalAgent(WalArchive archive, Path pgWal, int parallelism) {
+    public WalAgent(WalArchive archive, Path pgdata, int parallelism) {
         this.archive = archive;
-        this.pgWal = pgWal;
+        this.walDirectory = new WalDirectory(pgdata);
+        this.pgWal = walDirectory.path();
         this.uploads = Executors.newFixedThreadPool(parallelism, daemon("summit-wal-upload"));
         this.scanner = Executors.newSingleThreadScheduledExecutor(daemon("summit-wal-scan"));
-        if (pgWal != null) {
-            scanner.scheduleWithFixedDelay(this::lookAhead, 0, 200, TimeUnit.MILLISECONDS);
+        scanner.scheduleWithFixedDelay(this::lookAhead, 0, 200, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * archive_command's work: returns when {@code file} is durable in the repository. Only a WAL
+     * file directly in the data directory's pg_wal is read ({@link RequestRefused} otherwise).
+     */
+    public WalArchive.Pushed push(Path file) throws IOException {
+        try (WalDirectory.Source source = walDirectory.openForPush(file)) {
+            return push(source);
         }
     }
 
-    /** archive_command's work: returns when {@code file} is durable in the repository. */
-    public WalArchive.Pushed push(Path file) throws IOException {
-        String name = file.getFileName().toString();
-        WalFileName.parse(name);
+    private WalArchive.Pushed push(WalDirectory.Source source) throws IOException {
+        String name = source.name().name();
         CompletableFuture<WalArchive.Pushed> ahead = inFlight.remove(name);
         if (ahead != null) {
             try {
@@ -71,7 +82,7 @@ public final class WalAgent implements AutoCloseable {
             }
         }
         try {
-            WalArchive.Pushed result = archive.push(file);
+            WalArchive.Pushed result = archive.push(source.name(), source.channel());
             recordPush(name);
             return result;
         } catch (IOException | RuntimeException e) {
@@ -90,6 +101,9 @@ public final class WalAgent implements AutoCloseable {
     /** Starts uploads for segments PostgreSQL has marked ready but not yet handed to us. */
     private void lookAhead() {
         Path status = pgWal.resolve("archive_status");
+        if (!Files.isDirectory(status)) {
+            return; // no cluster here (yet): a restore target
+        }
         try (DirectoryStream<Path> ready = Files.newDirectoryStream(status, "*.ready")) {
             for (Path marker : ready) {
                 String name = marker.getFileName().toString();
@@ -113,7 +127,7 @@ public final class WalAgent implements AutoCloseable {
                 && inFlight.get(name) != null && inFlight.get(name).isDone());
     }
 
-    private final Map<String, CompletableFuture<byte[]>> prefetched = new ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<WalArchive.Archived>> prefetched = new ConcurrentHashMap<>();
     private volatile java.util.List<String> archivedNames;
     private final AtomicLong fetched = new AtomicLong();
     private final AtomicLong prefetchHits = new AtomicLong();
@@ -125,24 +139,30 @@ public final class WalAgent implements AutoCloseable {
      * same timeline in parallel, so recovery rarely waits for the store.
      */
     public boolean fetch(String name, Path destination) throws IOException {
-        WalFileName.parse(name);
-        CompletableFuture<byte[]> ahead = prefetched.remove(name);
-        byte[] content = null;
-        if (ahead != null) {
-            try {
-                content = ahead.join();
-                prefetchHits.incrementAndGet();
-            } catch (RuntimeException e) {
-                content = null;
+        try {
+            WalFileName.parse(name);
+        } catch (IllegalArgumentException e) {
+            throw new RequestRefused(e.getMessage());
+        }
+        try (SecureDirectoryStream<Path> directory = walDirectory.openForFetch(destination)) {
+            CompletableFuture<WalArchive.Archived> ahead = prefetched.remove(name);
+            WalArchive.Archived content = null;
+            if (ahead != null) {
+                try {
+                    content = ahead.join();
+                    prefetchHits.incrementAndGet();
+                } catch (RuntimeException e) {
+                    content = null;
+                }
             }
+            if (content == null) {
+                content = archive.find(name);
+            }
+            if (content == null) {
+                return false;
+            }
+            WalFileWriter.write(directory, WalDirectory.destinationName(destination), content);
         }
-        if (content == null) {
-            content = archive.read(name);
-        }
-        if (content == null) {
-            return false;
-        }
-        WalArchive.writeAtomically(content, destination);
         fetched.incrementAndGet();
         prefetchAfter(name);
         return true;
@@ -168,7 +188,7 @@ public final class WalAgent implements AutoCloseable {
                 continue;
             }
             queued++;
-            prefetched.computeIfAbsent(next, n -> CompletableFuture.supplyAsync(() -> archive.read(n), uploads));
+            prefetched.computeIfAbsent(next, n -> CompletableFuture.supplyAsync(() -> archive.find(n), uploads));
         }
         // Bounded memory: drop prefetched segments that recovery has moved past.
         prefetched.keySet().removeIf(n -> n.compareTo(name) < 0);
@@ -176,9 +196,6 @@ public final class WalAgent implements AutoCloseable {
 
     /** Ready segments not yet archived: the archive lag PostgreSQL would report, as a count. */
     public long readyCount() {
-        if (pgWal == null) {
-            return -1;
-        }
         try (DirectoryStream<Path> ready = Files.newDirectoryStream(pgWal.resolve("archive_status"), "*.ready")) {
             long n = 0;
             for (Path ignored : ready) {
@@ -188,6 +205,11 @@ public final class WalAgent implements AutoCloseable {
         } catch (IOException e) {
             return -1;
         }
+    }
+
+    /** The cluster name this agent archives under. */
+    public String cluster() {
+        return archive.cluster();
     }
 
     /** Status for monitoring (stable field names). */

@@ -78,16 +78,16 @@ public final class PgExpire {
         for (Snapshot s : plan.expire()) {
             repo.deleteSnapshot(s.id());
         }
+        WalArchive archive = new WalArchive(repo, cluster);
+        archive.delete(plan.walToDelete());
+        // Streamed pieces of a deleted segment, or of one archived whole, are garbage
+        // (docs/repository-format.md): one listing of the pieces finds them.
+        java.util.Set<String> garbage = new java.util.HashSet<>(plan.walToDelete());
+        garbage.addAll(archive.list());
         WalPieces pieces = new WalPieces(repo, cluster);
-        for (String name : plan.walToDelete()) {
-            repo.store().delete(WalArchive.prefix(cluster) + name);
-            pieces.delete(name);
-        }
-        // Streamed pieces of a segment archived whole are garbage (docs/repository-format.md).
-        java.util.Set<String> archived = new java.util.HashSet<>(new WalArchive(repo, cluster).list());
-        for (String segment : pieces.segments()) {
-            if (archived.contains(segment)) {
-                pieces.delete(segment);
+        for (WalPieces.Piece piece : pieces.list()) {
+            if (garbage.contains(piece.segment())) {
+                repo.store().delete(WalPieces.prefix(cluster) + piece.name());
             }
         }
     }

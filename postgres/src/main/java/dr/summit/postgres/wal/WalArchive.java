@@ -7,41 +7,70 @@ import dr.summit.repository.store.ObjectExistsException;
 import dr.summit.repository.store.ObjectNotFoundException;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.nio.file.SecureDirectoryStream;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The WAL archive of one PostgreSQL cluster in a repository (docs/repository-format.md,
  * "PostgreSQL"): each archived file is one sealed WAL object {@code pg/CLUSTER/wal/NAME}, its
- * content compressed. The cluster's system identifier is recorded on first push
- * ({@code pg/CLUSTER/system-id}) and every later segment must match it.
+ * content compressed; a file larger than {@link #WHOLE_MAX} ({@code initdb --wal-segsize} up to
+ * 1 GiB) is sealed in parts of {@link #PART_BYTES} and the object under its name is the part list,
+ * so memory stays bounded whatever the segment size. The cluster's system identifier is recorded
+ * on first push ({@code pg/CLUSTER/system-id}) and every later segment must match it. Segments the
+ * receiver streamed but did not complete yet are pieces ({@link WalPieces}): a segment pushed by
+ * archive_command must agree with them, and {@link #find} serves a streamed-only segment.
  *
  * <p>A push returns only when the object is durable in the store, so PostgreSQL never recycles a
  * segment that is not archived. Pushing the same file again is success; pushing a different file
  * under an archived name is an error (two clusters, or a split brain, writing one archive).
  */
 public final class WalArchive {
+    /** Files up to this size are one sealed object, as in every earlier version of the format. */
+    public static final int WHOLE_MAX = 16 * 1024 * 1024;
+    /** Part size of larger files: a push or fetch holds about three parts' worth of memory. */
+    public static final int PART_BYTES = 8 * 1024 * 1024;
+
     private final Repository repo;
     private final String cluster;
-
+    private final int wholeMax;
+    private final int partBytes;
     private final WalPieces pieces;
 
     public WalArchive(Repository repo, String cluster) {
+        this(repo, cluster, WHOLE_MAX, PART_BYTES);
+    }
+
+    /** With other thresholds, so that tests exercise parts with small files. */
+    WalArchive(Repository repo, String cluster, int wholeMax, int partBytes) {
         if (!cluster.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,62}")) {
             throw new IllegalArgumentException("invalid cluster name '" + cluster + "' (letters, digits, . _ -)");
         }
         this.repo = repo;
         this.cluster = cluster;
+        this.wholeMax = wholeMax;
+        this.partBytes = partBytes;
         this.pieces = new WalPieces(repo, cluster);
     }
 
     public static String prefix(String cluster) {
         return "pg/" + cluster + "/wal/";
+    }
+
+    public String cluster() {
+        return cluster;
     }
 
     private String objectName(String fileName) {
@@ -51,69 +80,192 @@ public final class WalArchive {
     /** Result of a push: whether the file was new or already archived with the same content. */
     public enum Pushed { STORED, ALREADY_ARCHIVED }
 
+    /** Archives {@code file}; a symbolic link at its name is refused, not followed. */
     public Pushed push(Path file) throws IOException {
-        return push(file.getFileName().toString(), Files.readAllBytes(file));
+        WalFileName name = WalFileName.parse(file.getFileName().toString());
+        try (FileChannel source = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            return push(name, source);
+        }
     }
 
     /**
-     * Archives {@code content} as the file {@code fileName}: what archive_command delivers and what
-     * the receiver stores once a streamed segment is complete, byte for byte the same object. A
+     * Archives the file open as {@code source} under {@code name}; reads it in bounded pieces. A
      * segment must agree with the pieces streamed for it so far ({@link WalPieces}).
      */
+    public Pushed push(WalFileName name, FileChannel source) throws IOException {
+        return push(name, Source.of(source), true);
+    }
+
+    /**
+     * Archives {@code content} as the file {@code fileName}: what the receiver stores once a
+     * streamed segment is complete (or a timeline history it fetched), byte for byte the object
+     * archive_command would store. A segment must agree with the pieces streamed for it so far.
+     */
     public Pushed push(String fileName, byte[] content) {
-        return push(fileName, content, true);
+        return pushBytes(fileName, content, true);
     }
 
     /**
      * The receiver's push of a segment it completed: its bytes were compared with the streamed
      * pieces as they arrived, so reading those back (up to a segment, while a synchronous primary
-     * waits) is skipped.
+     * waits) is skipped. A segment larger than {@link #WHOLE_MAX} is stored in parts.
      */
     public Pushed pushStreamed(String segment, byte[] content) {
-        return push(segment, content, false);
+        return pushBytes(segment, content, false);
     }
 
-    private Pushed push(String fileName, byte[] content, boolean compareWithStream) {
-        WalFileName name = WalFileName.parse(fileName);
+    private Pushed pushBytes(String fileName, byte[] content, boolean compareWithStream) {
+        try {
+            return push(WalFileName.parse(fileName), Source.of(content), compareWithStream);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);   // not thrown: the bytes are in memory
+        }
+    }
+
+    /** What a push reads: an open WAL file (in bounded pieces) or bytes the receiver holds. */
+    private interface Source {
+        long size() throws IOException;
+
+        byte[] read(long position, int length) throws IOException;
+
+        static Source of(FileChannel channel) {
+            return new Source() {
+                @Override
+                public long size() throws IOException {
+                    return channel.size();
+                }
+
+                @Override
+                public byte[] read(long position, int length) throws IOException {
+                    return readAt(channel, position, length);
+                }
+            };
+        }
+
+        static Source of(byte[] bytes) {
+            return new Source() {
+                @Override
+                public long size() {
+                    return bytes.length;
+                }
+
+                @Override
+                public byte[] read(long position, int length) throws IOException {
+                    if (position < 0 || position + length > bytes.length) {
+                        throw new IOException("read of " + length + " bytes at " + position + " past the end (" + bytes.length + " bytes)");
+                    }
+                    return position == 0 && length == bytes.length ? bytes : Arrays.copyOfRange(bytes, (int) position, (int) position + length);
+                }
+            };
+        }
+    }
+
+    private Pushed push(WalFileName name, Source source, boolean compareWithStream) throws IOException {
+        long size = source.size();
         if (name.kind() == WalFileName.Kind.SEGMENT || name.kind() == WalFileName.Kind.PARTIAL) {
-            checkSystemIdentifier(name.name(), WalSegmentHeader.systemIdentifier(content));
+            checkSystemIdentifier(name.name(), WalSegmentHeader.systemIdentifier(source.read(0, (int) Math.min(size, 64))));
         }
         String object = objectName(name.name());
         // PostgreSQL pushes a segment again after a crash or a failed acknowledgement: look before
-        // compressing and encrypting 16 MiB that the store would refuse.
+        // compressing and encrypting a segment that the store would refuse.
         if (repo.store().exists(object)) {
-            return compareWithArchived(name, object, content);
+            return compareWithArchived(name, object, source);
         }
         if (compareWithStream && name.kind() == WalFileName.Kind.SEGMENT) {
-            compareWithStreamed(name.name(), content);
+            compareWithStreamed(name.name(), source);
         }
         try {
-            repo.putSealed(object, SealedObject.Kind.WAL, content);
+            if (size <= wholeMax) {
+                repo.putSealed(object, SealedObject.Kind.WAL, source.read(0, (int) size));
+            } else {
+                pushParts(name, object, source, size);
+            }
             return Pushed.STORED;
         } catch (ObjectExistsException e) {
-            return compareWithArchived(name, object, content);
+            return compareWithArchived(name, object, source);
         }
     }
 
-    private Pushed compareWithArchived(WalFileName name, String object, byte[] content) {
-        byte[] archived = repo.getSealed(object, SealedObject.Kind.WAL);
-        if (Arrays.equals(archived, content)) {
+    /** Parts first, the part list last: the name exists only once every part is durable. */
+    private void pushParts(WalFileName name, String object, Source source, long size) throws IOException {
+        String pushId = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+        MessageDigest sha = sha256();
+        WalPartList draft = new WalPartList(size, partBytes, pushId, new byte[32]);
+        for (int i = 0; i < draft.parts(); i++) {
+            byte[] part = source.read((long) i * partBytes, draft.partSize(i));
+            sha.update(part);
+            repo.putSealed(draft.partObject(cluster, name.name(), i), SealedObject.Kind.WAL, part);
+        }
+        if (source.size() != size) {
+            throw new IOException("WAL file " + name.name() + " changed size while it was archived");
+        }
+        WalPartList list = new WalPartList(size, partBytes, pushId, sha.digest());
+        try {
+            repo.putSealed(object, SealedObject.Kind.WAL_PARTS, list.encode());
+        } catch (ObjectExistsException raced) {
+            deleteParts(list, name.name());
+            throw raced;
+        }
+    }
+
+    private Pushed compareWithArchived(WalFileName name, String object, Source source) throws IOException {
+        Archived archived = findArchived(name);
+        if (archived == null) {
+            throw new RepositoryException("WAL file " + name.name() + " vanished from " + repo.store().location() + " while it was compared");
+        }
+        long size = source.size();
+        boolean same = archived.size() == size;
+        if (same && archived.whole != null) {
+            same = Arrays.equals(archived.whole, source.read(0, (int) size));
+        } else if (same) {
+            WalPartList list = archived.parts;
+            for (int i = 0; same && i < list.parts(); i++) {
+                same = Arrays.equals(part(list, name.name(), i), source.read((long) i * list.partBytes(), list.partSize(i)));
+            }
+        }
+        if (same) {
             return Pushed.ALREADY_ARCHIVED;
         }
         throw new RepositoryException("WAL file " + name.name() + " is already archived in " + repo.store().location()
                 + " for cluster " + cluster + " with different content; refusing to overwrite (two servers archiving into one cluster name?)");
     }
 
-    /** Archive and stream deliver the same segment: where both have bytes, they must be the same. */
-    private void compareWithStreamed(String segment, byte[] content) {
+    /**
+     * Archive and stream deliver the same segment: where both have bytes, they must be the same.
+     * The file is read in chunks of at most a part, compared with the durable streamed prefix.
+     */
+    private void compareWithStreamed(String segment, Source source) throws IOException {
         byte[] streamed = pieces.durablePrefix(segment);
-        int n = Math.min(streamed.length, content.length);
-        int at = Arrays.mismatch(Arrays.copyOf(streamed, n), Arrays.copyOf(content, n));
-        if (at >= 0 || streamed.length > content.length) {
+        if (streamed.length == 0) {
+            return;
+        }
+        long size = source.size();
+        int n = (int) Math.min(streamed.length, size);
+        long at = -1;
+        for (int off = 0; off < n && at < 0; ) {
+            int len = Math.min(partBytes, n - off);
+            byte[] chunk = source.read(off, len);
+            int m = Arrays.mismatch(streamed, off, off + len, chunk, 0, len);
+            if (m >= 0) {
+                at = off + m;
+            }
+            off += len;
+        }
+        if (at >= 0 || streamed.length > size) {
             throw new RepositoryException("WAL segment " + segment + " differs from the WAL streamed for it into "
-                    + repo.store().location() + " (cluster " + cluster + ") at offset " + (at >= 0 ? at : content.length)
+                    + repo.store().location() + " (cluster " + cluster + ") at offset " + (at >= 0 ? at : size)
                     + ": archive_command and the receiver disagree; refusing to archive it");
         }
+    }
+
+    private static byte[] readAt(FileChannel source, long position, int length) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(length);
+        while (buf.hasRemaining()) {
+            if (source.read(buf, position + buf.position()) < 0) {
+                throw new IOException("WAL file shrank while it was archived (" + buf.position() + " of " + length + " bytes at " + position + ")");
+            }
+        }
+        return buf.array();
     }
 
     /** Checks {@code systemId} (from a segment or the replication connection) against the cluster's recorded one. */
@@ -142,52 +294,177 @@ public final class WalArchive {
     }
 
     /**
+     * An archived file: its whole content when it is one object, else its part list, whose parts
+     * {@link #writeTo} reads one at a time. A segment only streamed so far is its durable bytes
+     * followed by zeros up to the segment size ({@link #streamedOnly}).
+     */
+    public final class Archived implements WalFileWriter.Content {
+        private final String fileName;
+        private final byte[] whole;
+        private final WalPartList parts;
+        private final byte[] streamed;
+        private final long paddedSize;
+
+        private Archived(String fileName, byte[] whole, WalPartList parts) {
+            this(fileName, whole, parts, null, 0);
+        }
+
+        private Archived(String fileName, byte[] whole, WalPartList parts, byte[] streamed, long paddedSize) {
+            this.fileName = fileName;
+            this.whole = whole;
+            this.parts = parts;
+            this.streamed = streamed;
+            this.paddedSize = paddedSize;
+        }
+
+        public long size() {
+            return streamed != null ? paddedSize : whole != null ? whole.length : parts.size();
+        }
+
+        /** True for a segment served from streamed pieces: not archived whole yet. */
+        public boolean streamedOnly() {
+            return streamed != null;
+        }
+
+        @Override
+        public void writeTo(WritableByteChannel out) throws IOException {
+            if (streamed != null) {
+                writeFully(out, streamed);
+                byte[] zeros = new byte[(int) Math.min(paddedSize - streamed.length, 1 << 20)];
+                for (long left = paddedSize - streamed.length; left > 0; left -= zeros.length) {
+                    writeFully(out, left >= zeros.length ? zeros : Arrays.copyOf(zeros, (int) left));
+                }
+                return;
+            }
+            if (whole != null) {
+                writeFully(out, whole);
+                return;
+            }
+            MessageDigest sha = sha256();
+            for (int i = 0; i < parts.parts(); i++) {
+                byte[] part = part(parts, fileName, i);
+                sha.update(part);
+                writeFully(out, part);
+            }
+            if (!Arrays.equals(sha.digest(), parts.sha256())) {
+                throw new RepositoryException("WAL file " + fileName + " in " + repo.store().location()
+                        + ": its parts do not hash to the part list's SHA-256 (parts of another push?)");
+            }
+        }
+    }
+
+    private byte[] part(WalPartList list, String fileName, int index) {
+        String object = list.partObject(cluster, fileName, index);
+        byte[] part = repo.getSealed(object, SealedObject.Kind.WAL);
+        if (part.length != list.partSize(index)) {
+            throw new RepositoryException("WAL part " + object + " in " + repo.store().location() + " has " + part.length
+                    + " bytes, its part list says " + list.partSize(index));
+        }
+        return part;
+    }
+
+    private static void writeFully(WritableByteChannel out, byte[] bytes) throws IOException {
+        ByteBuffer buf = ByteBuffer.wrap(bytes);
+        while (buf.hasRemaining()) {
+            out.write(buf);
+        }
+    }
+
+    /**
+     * An archived file (small files read whole, large ones as their part list), or null if not
+     * archived. A segment that is only streamed so far is its durable bytes padded with zeros to the
+     * segment size, as pg_receivewal leaves a .partial file: recovery replays it to its last
+     * complete record and ends there.
+     */
+    public Archived find(String fileName) {
+        WalFileName name = WalFileName.parse(fileName);
+        Archived archived = findArchived(name);
+        if (archived != null || name.kind() != WalFileName.Kind.SEGMENT) {
+            return archived;
+        }
+        byte[] streamed = pieces.durablePrefix(name.name());
+        int size = WalSegmentHeader.segmentSize(streamed);
+        return size <= 0 || size < streamed.length ? null : new Archived(name.name(), null, null, streamed, size);
+    }
+
+    /** The file archived under {@code name}, ignoring streamed pieces; null if not archived. */
+    private Archived findArchived(WalFileName name) {
+        String object = objectName(name.name());
+        try {
+            SealedObject.Header header = SealedObject.header(repo.store().getRange(object, 0, SealedObject.HEADER_BYTES), object);
+            if (header.kind() == SealedObject.Kind.WAL_PARTS) {
+                return new Archived(name.name(), null, WalPartList.decode(repo.getSealed(object, SealedObject.Kind.WAL_PARTS), object));
+            }
+            return new Archived(name.name(), repo.getSealed(object, SealedObject.Kind.WAL), null);
+        } catch (ObjectNotFoundException e) {
+            return null;
+        }
+    }
+
+    /**
      * Writes an archived file to {@code destination} (temporary name, then rename, so recovery
-     * never reads a partial file). Returns false if the file is not archived — recovery asks for
-     * files past the end of the archive, and that is not an error.
+     * never reads a partial file; mode 0600; links at the name replaced, not followed). Returns
+     * false if the file is not archived — recovery asks for files past the end of the archive,
+     * and that is not an error.
      */
     public boolean fetch(String fileName, Path destination) throws IOException {
-        byte[] content = read(fileName);
-        if (content == null) {
+        Archived archived = find(fileName);
+        if (archived == null) {
             return false;
         }
-        writeAtomically(content, destination);
+        Path parent = destination.toAbsolutePath().getParent();
+        try (SecureDirectoryStream<Path> directory = WalFileWriter.open(parent)) {
+            WalFileWriter.write(directory, destination.getFileName().toString(), archived);
+        }
         return true;
     }
 
     /**
-     * An archived file's content, or null if it is not archived. A segment that is only streamed
-     * so far is its durable bytes padded with zeros to the segment size, as pg_receivewal leaves a
-     * .partial file: recovery replays it to its last complete record and ends there.
+     * An archived file's whole content, or null if it is not archived; a streamed-only segment as
+     * {@link #find} serves it (durable bytes padded with zeros). A file archived in parts is
+     * assembled in memory: for scanning records, not for copying files (use {@link #find}).
      */
     public byte[] read(String fileName) {
-        WalFileName name = WalFileName.parse(fileName);
+        Archived archived = find(fileName);
+        if (archived == null) {
+            return null;
+        }
+        if (archived.streamed != null) {
+            return Arrays.copyOf(archived.streamed, (int) archived.paddedSize);
+        }
+        if (archived.whole != null) {
+            return archived.whole;
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream((int) Math.min(archived.size(), Integer.MAX_VALUE - 8));
         try {
-            return repo.getSealed(objectName(name.name()), SealedObject.Kind.WAL);
-        } catch (ObjectNotFoundException e) {
-            if (name.kind() != WalFileName.Kind.SEGMENT) {
-                return null;
+            archived.writeTo(java.nio.channels.Channels.newChannel(out));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    /**
+     * Deletes archived files: their objects, then their parts (of the push that committed them and
+     * of any interrupted one), found with one listing.
+     */
+    public void delete(java.util.Collection<String> fileNames) {
+        java.util.Set<String> names = new java.util.HashSet<>(fileNames);
+        for (String name : names) {
+            repo.store().delete(objectName(name));
+        }
+        String parts = "pg/" + cluster + "/wal-parts/";
+        for (String part : repo.store().list(parts)) {
+            String rest = part.substring(parts.length());
+            if (names.contains(rest.substring(0, Math.max(0, rest.indexOf('/'))))) {
+                repo.store().delete(part);
             }
-            byte[] streamed = pieces.durablePrefix(name.name());
-            int size = WalSegmentHeader.segmentSize(streamed);
-            return size <= 0 || size < streamed.length ? null : Arrays.copyOf(streamed, size);
         }
     }
 
-    /** Writes {@code content} to {@code destination} through a temporary name and a rename. */
-    public static void writeAtomically(byte[] content, Path destination) throws IOException {
-        Path temp = destination.resolveSibling(destination.getFileName() + ".summit-tmp");
-        try {
-            Files.write(temp, content);
-            // The server opens the file read-write; when a root-run agent writes it, hand it to
-            // the owner of pg_wal (the postgres user).
-            java.nio.file.attribute.UserPrincipal owner = Files.getOwner(temp.getParent());
-            if (!Files.getOwner(temp).equals(owner)) {
-                Files.setOwner(temp, owner);
-            }
-            Files.move(temp, destination, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(temp);
+    private void deleteParts(WalPartList list, String fileName) {
+        for (int i = 0; i < list.parts(); i++) {
+            repo.store().delete(list.partObject(cluster, fileName, i));
         }
     }
 
@@ -201,10 +478,18 @@ public final class WalArchive {
         return names;
     }
 
-    /** Archived files and the segments that only have streamed pieces ({@link #read} serves both), sorted. */
+    /** Archived files and the segments that only have streamed pieces ({@link #find} serves both), sorted. */
     public List<String> listWithStreamed() {
         java.util.TreeSet<String> names = new java.util.TreeSet<>(list());
         names.addAll(pieces.segments());
         return new ArrayList<>(names);
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

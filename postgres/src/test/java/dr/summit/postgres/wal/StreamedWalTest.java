@@ -27,6 +27,8 @@ class StreamedWalTest {
 
     @TempDir
     Path dir;
+    @TempDir
+    Path pgWal;
 
     /** A fake segment: a long page header (system 42, segment size 1 MiB) and random bytes. */
     private static byte[] segment(long seed) {
@@ -113,6 +115,56 @@ class StreamedWalTest {
             PgExpire expire = new PgExpire(repo, "main");
             expire.execute(new PgExpire.Plan(List.of(), List.of(), List.of()));
             assertThat(pieces.segments()).containsExactly("000000010000000000000004");
+        }
+    }
+
+    /**
+     * Streamed pieces with the part layout (thresholds lowered so a 1 MiB segment is stored in
+     * parts): a channel push is compared with the streamed prefix chunk by chunk, the receiver's
+     * push of a large segment goes through parts, find serves a streamed-only segment padded with
+     * zeros, and expire deletes parts and pieces of expired segments.
+     */
+    @Test
+    void streamedSegmentsAndTheirComparisonWorkWithParts() throws Exception {
+        try (Repository repo = repo()) {
+            WalPieces pieces = new WalPieces(repo, "main");
+            WalArchive archive = new WalArchive(repo, "main", 100_000, 40_000);
+            byte[] wal = segment(6);
+            pieces.put(SEGMENT, wal, 0, 300_000);
+
+            byte[] other = wal.clone();
+            other[250_001] ^= 1;
+            Path file = pgWal.resolve(SEGMENT);
+            java.nio.file.Files.write(file, other);
+            assertThatThrownBy(() -> archive.push(file)).isInstanceOf(RepositoryException.class)
+                    .hasMessageContaining("differs from the WAL streamed for it").hasMessageContaining("at offset 250001");
+            assertThat(archive.list()).doesNotContain(SEGMENT);
+
+            WalArchive.Archived streamedOnly = archive.find(SEGMENT);
+            assertThat(streamedOnly.streamedOnly()).isTrue();
+            assertThat(streamedOnly.size()).isEqualTo(SIZE);
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            streamedOnly.writeTo(java.nio.channels.Channels.newChannel(out));
+            assertThat(Arrays.copyOf(out.toByteArray(), 300_000)).isEqualTo(Arrays.copyOf(wal, 300_000));
+            assertThat(Arrays.copyOfRange(out.toByteArray(), 300_000, SIZE)).containsOnly(0);
+
+            java.nio.file.Files.write(file, wal);
+            assertThat(archive.push(file)).isEqualTo(WalArchive.Pushed.STORED);
+            assertThat(archive.find(SEGMENT).streamedOnly()).isFalse();
+            assertThat(archive.pushStreamed(SEGMENT, wal.clone())).isEqualTo(WalArchive.Pushed.ALREADY_ARCHIVED);
+            assertThat(archive.read(SEGMENT)).isEqualTo(wal);
+
+            String next = "000000010000000000000004";
+            byte[] completed = segment(7);
+            pieces.put(next, completed, 0, 500_000);
+            assertThat(archive.pushStreamed(next, completed)).isEqualTo(WalArchive.Pushed.STORED);
+            assertThat(repo.store().list("pg/main/wal-parts/" + next + "/")).hasSize(SIZE / 40_000 + 1);
+            assertThat(archive.read(next)).isEqualTo(completed);
+
+            new PgExpire(repo, "main").execute(new PgExpire.Plan(List.of(), List.of(), List.of(SEGMENT, next)));
+            assertThat(archive.list()).isEmpty();
+            assertThat(repo.store().list("pg/main/wal-parts/")).isEmpty();
+            assertThat(pieces.segments()).isEmpty();
         }
     }
 }

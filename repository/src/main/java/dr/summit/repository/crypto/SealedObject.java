@@ -22,8 +22,10 @@ public final class SealedObject {
     /** What a sealed object holds. */
     public enum Kind {
         KEYRING(1), INDEX(2), SNAPSHOT(3),
-        /** A PostgreSQL WAL, history or backup-history file, archived whole. */
-        WAL(4);
+        /** A PostgreSQL WAL, history or backup-history file, archived whole, or one part of a large one. */
+        WAL(4),
+        /** The list of parts of a PostgreSQL WAL file too large to seal as one object. */
+        WAL_PARTS(5);
 
         final int code;
 

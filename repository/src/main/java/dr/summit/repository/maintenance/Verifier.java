@@ -105,7 +105,12 @@ public final class Verifier {
                 errors.add("pack " + pack + " (" + PackFormat.objectName(HexFormat.of().parseHex(pack)) + "): missing from the store");
             }
         }
-        long unindexed = storedPacks.stream().filter(p -> !indexedPacks.contains(p)).count();
+        Set<String> marked = PruneMark.markedPacks(repo.store());
+        long awaitingSweep = storedPacks.stream().filter(p -> !indexedPacks.contains(p) && marked.contains(p)).count();
+        if (awaitingSweep > 0) {
+            warnings.add(awaitingSweep + " packs are marked by a prune and wait for their sweep (readers still find their blobs)");
+        }
+        long unindexed = storedPacks.stream().filter(p -> !indexedPacks.contains(p) && !marked.contains(p)).count();
         if (unindexed > 0) {
             warnings.add(unindexed + " packs are not in any index (left by an interrupted backup; the next backup adopts them, prune removes unused ones)");
         }

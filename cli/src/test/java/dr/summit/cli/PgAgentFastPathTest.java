@@ -1,0 +1,198 @@
+package dr.summit.cli;
+
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.OptionSpec;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * restore_command's and archive_command's shell fast paths read their arguments as the JVM command
+ * does (issue 14, item 7: 'pg wal-fetch --age-identity FILE NAME PATH --agent SOCK' sent
+ * name=FILE to the agent, and recovery ended early). Every value-taking option of the commands, in
+ * both spellings and in every position, against a live agent; and the forms the scripts do not know
+ * go to the JVM. The script copies have no jar and no Maven on their PATH, so a hand-over to the JVM
+ * fails: what succeeds went through the agent.
+ */
+class PgAgentFastPathTest {
+
+    /** One extra option as it may be written: separate value, or --name=value. */
+    private static List<List<String>> optionForms(String command) {
+        CommandLine.Model.CommandSpec spec = Main.commandLine().getSubcommands().get("pg").getSubcommands().get(command).getCommandSpec();
+        List<List<String>> forms = new ArrayList<>();
+        forms.add(List.of());
+        forms.add(List.of("--debug"));
+        for (OptionSpec option : spec.options()) {
+            if (option.arity().max() == 0 || option.longestName().equals("--agent")) {
+                continue;
+            }
+            String value = option.longestName().equals("--cluster") ? LiveAgent.CLUSTER : "/etc/summit/" + option.longestName().substring(2) + ".txt";
+            for (String name : option.names()) {
+                forms.add(List.of(name, value));
+                if (name.startsWith("--")) {
+                    forms.add(List.of(name + "=" + value));
+                }
+            }
+        }
+        return forms;
+    }
+
+    /**
+     * The arguments with {@code agent} inserted before positional {@code agentAt}, then
+     * {@code option} before argument unit {@code at} (a unit: a positional, or an option with its value).
+     */
+    private static List<String> arguments(List<String> positionals, List<String> agent, int agentAt, List<String> option, int at) {
+        List<List<String>> units = new ArrayList<>();
+        positionals.forEach(p -> units.add(List.of(p)));
+        units.add(agentAt, agent);
+        units.add(at, option);
+        return units.stream().flatMap(List::stream).toList();
+    }
+
+    /** Scripts copied beside each other without a jar, and a PATH with only what the fast paths use. */
+    private static Path scripts(LiveAgent a) throws Exception {
+        Path dir = Files.createDirectories(a.work.resolve("opt"));
+        Files.copy(Path.of("..", "summit-dr").toAbsolutePath().normalize(), dir.resolve("summit-dr"));
+        Files.copy(Path.of("..", "summit-dr-wal-push").toAbsolutePath().normalize(), dir.resolve("summit-dr-wal-push"));
+        PgTestCluster.sh("chmod", "755", dir.resolve("summit-dr").toString(), dir.resolve("summit-dr-wal-push").toString());
+        Path bin = Files.createDirectories(a.work.resolve("bin"));
+        for (String tool : List.of("bash", "sh", "curl", "dirname", "readlink", "find", "cat", "rm", "mktemp", "touch")) {
+            String real = PgTestCluster.sh("sh", "-c", "command -v " + tool).trim();
+            Files.createSymbolicLink(bin.resolve(tool), Path.of(real));
+        }
+        return dir;
+    }
+
+    private static int run(LiveAgent a, Path script, List<String> args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(script.toString()));
+        command.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(command).directory(a.pgdata.toFile()).redirectErrorStream(true);
+        pb.environment().put("PATH", a.work.resolve("bin").toString());
+        pb.environment().remove("SUMMIT_WAL_PUSH_IN_PROCESS");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        int exit = p.waitFor();
+        if (exit != 0) {
+            System.out.println(String.join(" ", args) + " -> " + exit + ": " + out.trim());
+        }
+        return exit;
+    }
+
+    @Test
+    void walPushClientHandsTheRightFileToTheAgentWithEveryOptionInEveryPosition() throws Exception {
+        try (LiveAgent a = LiveAgent.start()) {
+            Path client = scripts(a).resolve("summit-dr-wal-push");
+            int n = 1;
+            for (List<String> agentOption : List.of(List.of("--agent", a.socket.toString()), List.of("--agent=" + a.socket))) {
+                for (int agentAt = 0; agentAt <= 1; agentAt++) {
+                    for (List<String> option : optionForms("wal-push")) {
+                        for (int at = 0; at <= 2; at++) {
+                            String name = LiveAgent.segmentName(n++);
+                            a.segment(name, 8192, n);
+                            List<String> args = arguments(List.of("pg_wal/" + name), agentOption, agentAt, option, at);
+                            assertThat(run(a, client, args)).as("%s", args).isZero();
+                            assertThat(a.request("GET", "/status").body()).as("%s", args).contains("\"lastArchivedWal\":\"" + name + "\"");
+                        }
+                    }
+                }
+            }
+            assertThat(a.archived()).hasSize(n - 1);
+        }
+    }
+
+    @Test
+    void launcherFetchPathAsksTheAgentForTheRightNameAndPathWithEveryOptionInEveryPosition() throws Exception {
+        try (LiveAgent a = LiveAgent.start()) {
+            Path launcher = scripts(a).resolve("summit-dr");
+            String name = LiveAgent.segmentName(3);
+            byte[] content = Files.readAllBytes(a.segment(name, 8192, 3));
+            assertThat(a.push(a.pgWal.resolve(name)).status()).isEqualTo(200);
+            Path destination = a.pgWal.resolve("RECOVERYXLOG");
+            int runs = 0;
+            for (List<String> agentOption : List.of(List.of("--agent", a.socket.toString()), List.of("--agent=" + a.socket))) {
+                for (int agentAt = 0; agentAt <= 2; agentAt++) {
+                    for (List<String> option : optionForms("wal-fetch")) {
+                        for (int at = 0; at <= 3; at++) {
+                            List<String> args = arguments(List.of(name, "pg_wal/RECOVERYXLOG"), agentOption, agentAt, option, at);
+                            Files.deleteIfExists(destination);
+                            List<String> command = new ArrayList<>(List.of("pg", "wal-fetch"));
+                            command.addAll(args);
+                            assertThat(run(a, launcher, command)).as("%s", command).isZero();
+                            assertThat(Files.readAllBytes(destination)).as("%s", command).isEqualTo(content);
+                            runs++;
+                        }
+                    }
+                }
+            }
+            assertThat(a.request("GET", "/status").body()).contains("\"fetched\":" + runs);
+        }
+    }
+
+    @Test
+    void theReportedRestoreCommandFetchesTheSegmentNotTheIdentityFile() throws Exception {
+        try (LiveAgent a = LiveAgent.start()) {
+            Path launcher = scripts(a).resolve("summit-dr");
+            String name = LiveAgent.segmentName(3);
+            a.segment(name, 8192, 3);
+            assertThat(a.push(a.pgWal.resolve(name)).status()).isEqualTo(200);
+            assertThat(run(a, launcher, List.of("pg", "wal-fetch", "--age-identity", "/etc/summit/id.txt", name, "pg_wal/RECOVERYXLOG",
+                    "--agent", a.socket.toString()))).isZero();
+            assertThat(Files.readAllBytes(a.pgWal.resolve("RECOVERYXLOG"))).isEqualTo(Files.readAllBytes(a.pgWal.resolve(name)));
+        }
+    }
+
+    @Test
+    void anotherClusterNameThanTheAgentsIsRefusedNotArchivedUnderTheAgentsName() throws Exception {
+        try (LiveAgent a = LiveAgent.start()) {
+            Path dir = scripts(a);
+            String name = LiveAgent.segmentName(8);
+            a.segment(name, 8192, 8);
+            for (List<String> cluster : List.of(List.of("--cluster", "other"), List.of("--cluster=other"))) {
+                List<String> push = new ArrayList<>(List.of("pg_wal/" + name, "--agent", a.socket.toString()));
+                push.addAll(cluster);
+                assertThat(run(a, dir.resolve("summit-dr-wal-push"), push)).as("%s", push).isEqualTo(1);
+            }
+            assertThat(a.archived()).isEmpty();
+            assertThat(a.push(a.pgWal.resolve(name)).status()).isEqualTo(200);
+            List<String> fetch = List.of("pg", "wal-fetch", name, "pg_wal/RECOVERYXLOG", "--agent", a.socket.toString(), "--cluster", "other");
+            assertThat(run(a, dir.resolve("summit-dr"), fetch)).isEqualTo(1);
+            assertThat(Files.exists(a.pgWal.resolve("RECOVERYXLOG"))).isFalse();
+            assertThat(a.stop().err()).contains("this agent archives cluster 'main', the command names --cluster 'other'");
+        }
+    }
+
+    @Test
+    void formsTheFastPathsDoNotKnowGoToTheJvm() throws Exception {
+        try (LiveAgent a = LiveAgent.start()) {
+            Path dir = scripts(a);
+            String sock = a.socket.toString();
+            List<List<String>> unknown = List.of(
+                    List.of("--agent", sock, "--agent", sock),
+                    List.of("--agent", sock, "--repo", "-x"),
+                    List.of("--agent", sock, "-r/etc/repo"),
+                    List.of("--agent", sock, "--no-such-option"),
+                    List.of("--agent", sock, "@/etc/args"),
+                    List.of("--agent", sock, "-h"),
+                    List.of("--agent", sock, "extra-positional"),
+                    List.of("--agent", sock, "--repo"));
+            String name = LiveAgent.segmentName(7);
+            a.segment(name, 8192, 7);
+            for (List<String> rest : unknown) {
+                List<String> push = new ArrayList<>(List.of("pg_wal/" + name));
+                push.addAll(rest);
+                assertThat(run(a, dir.resolve("summit-dr-wal-push"), push)).as("%s", push).isNotZero();
+                List<String> fetch = new ArrayList<>(List.of("pg", "wal-fetch", name, "pg_wal/RECOVERYXLOG"));
+                fetch.addAll(rest);
+                assertThat(run(a, dir.resolve("summit-dr"), fetch)).as("%s", fetch).isNotZero();
+            }
+            assertThat(a.archived()).isEmpty();
+            assertThat(a.request("GET", "/status").body()).contains("\"pushed\":0").contains("\"fetched\":0");
+        }
+    }
+}
