@@ -2,6 +2,7 @@ package dr.summit.cli;
 
 import dr.summit.postgres.agent.AgentServer;
 import dr.summit.postgres.agent.WalAgent;
+import dr.summit.postgres.stream.WalReceiver;
 import dr.summit.postgres.wal.WalArchive;
 import dr.summit.repository.Repository;
 import picocli.CommandLine.Command;
@@ -40,6 +41,10 @@ final class AgentCommand implements Callable<Integer> {
     Path pgdata;
     @Option(names = "--parallel", defaultValue = "4", description = "Parallel uploads (default ${DEFAULT-VALUE}).")
     int parallel;
+    @Option(names = "--stream", description = "Also run the WAL receiver ('pg stream') in the agent: --dsn, --slot, --application-name as there.")
+    boolean streaming;
+    @Mixin StreamOptions stream;
+
     @Option(names = "--allow-user", paramLabel = "USER|UID",
             description = "Another OS user whose processes may use the agent (repeatable; e.g. postgres when the agent runs as root). Its own user and root always may.")
     List<String> allowUsers = new ArrayList<>();
@@ -74,8 +79,12 @@ final class AgentCommand implements Callable<Integer> {
              }, e -> { }, limits)) {
             spec.commandLine().getOut().println("summit-dr agent for cluster " + cluster.cluster + " listening on " + server.socket());
             spec.commandLine().getOut().flush();
+            Thread receiver = streaming ? startReceiver(repo, err, () -> stopped.getCount() == 0 || server.failure() != null) : null;
             while (!stopped.await(200, TimeUnit.MILLISECONDS) && server.failure() == null) {
                 // serving until stopped or failed
+            }
+            if (receiver != null) {
+                receiver.join();
             }
             if (server.failure() != null) {
                 // Exit non-zero: Restart= in the unit starts a fresh agent (a live process that no
@@ -87,6 +96,29 @@ final class AgentCommand implements Callable<Integer> {
             throw new CommandFailure(e.getMessage());
         }
         return ExitCodes.OK;
+    }
+
+    /**
+     * The receiver beside the archive service. When it stops on an error (the stream and the
+     * repository disagree) archiving goes on: the error is logged and the primary's commits wait,
+     * which its monitoring sees.
+     */
+    private Thread startReceiver(Repository repo, PrintWriter err, java.util.function.BooleanSupplier stopping) {
+        WalReceiver receiver = new WalReceiver(repo, cluster.cluster, stream.connector(err), stream.settings(), err);
+        Thread t = new Thread(() -> {
+            try {
+                receiver.run(stopping);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                synchronized (err) {
+                    err.println("summit-dr agent: WAL receiver stopped: " + e.getMessage());
+                    err.flush();
+                }
+            }
+        }, "wal-receiver");
+        t.start();
+        return t;
     }
 
     private Set<UserPrincipal> allowedUsers() {

@@ -36,7 +36,7 @@ import java.util.concurrent.Callable;
 
 @Command(name = "pg", description = "PostgreSQL point-in-time recovery: base backups, WAL archive, restore.",
         subcommands = {PgCommand.Backup.class, PgCommand.WalPush.class, PgCommand.WalFetch.class, PgCommand.Restore.class,
-                PgCommand.ListBackups.class, PgCommand.Verify.class, PgCommand.Expire.class})
+                PgCommand.ListBackups.class, PgCommand.Verify.class, PgCommand.Expire.class, PgStreamCommand.class, PgStatusCommand.class})
 final class PgCommand implements Runnable {
     @Spec CommandSpec spec;
 

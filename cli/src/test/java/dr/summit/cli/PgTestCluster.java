@@ -91,6 +91,16 @@ final class PgTestCluster implements AutoCloseable {
         }
     }
 
+    /** kill -9 of the postmaster, as a machine that dies would leave it (its backends exit when they notice). */
+    void killHard() throws Exception {
+        String pid = Files.readAllLines(data.resolve("postmaster.pid")).get(0).trim();
+        sh("kill", "-9", pid);
+        running = false;
+        for (int i = 0; i < 100 && Files.exists(Path.of("/proc", pid)); i++) {
+            Thread.sleep(50);
+        }
+    }
+
     Connection connect() throws SQLException {
         Properties p = new Properties();
         p.setProperty("user", "postgres");
@@ -190,11 +200,14 @@ final class PgTestCluster implements AutoCloseable {
 
     /**
      * Runs 'summit-dr agent' in this JVM (as root) until AgentCommand.stop, allowing the postgres
-     * user; returns once its socket exists, handed to group postgres (the socket is mode 660).
+     * user, with {@code extra} arguments (e.g. --stream); returns once its socket exists, handed to
+     * group postgres (the socket is mode 660).
      */
-    static Thread startAgent(Path repo, Path password, Path socket, String cluster, Path data) throws Exception {
-        Thread agent = new Thread(() -> CliTestSupport.run(repo, password, "agent", "--socket", socket.toString(),
-                "--cluster", cluster, "--pgdata", data.toString(), "--parallel", "4", "--allow-user", "postgres"));
+    static Thread startAgent(Path repo, Path password, Path socket, String cluster, Path data, String... extra) throws Exception {
+        List<String> args = new ArrayList<>(List.of("--socket", socket.toString(), "--cluster", cluster, "--pgdata", data.toString(),
+                "--parallel", "4", "--allow-user", "postgres"));
+        args.addAll(List.of(extra));
+        Thread agent = new Thread(() -> CliTestSupport.run(repo, password, "agent", args.toArray(String[]::new)));
         agent.start();
         for (int i = 0; i < 100 && !Files.exists(socket); i++) {
             Thread.sleep(100);

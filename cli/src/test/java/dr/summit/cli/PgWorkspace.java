@@ -66,13 +66,18 @@ final class PgWorkspace implements AutoCloseable {
 
     /** The same through the launcher ('summit-dr pg wal-push --agent', which hands over to summit-dr-wal-push) when {@code viaLauncher}. */
     String agentArchiveCommand(Path pgdata, boolean viaLauncher) throws Exception {
+        return agentArchiveCommand(pgdata, viaLauncher, new String[0]);
+    }
+
+    /** The same with more options for 'summit-dr agent' (e.g. --stream --dsn …). */
+    String agentArchiveCommand(Path pgdata, boolean viaLauncher, String... agentOptions) throws Exception {
         Path launcher = work.resolve("summit-dr");
         Path client = work.resolve("summit-dr-wal-push");
         Files.copy(Path.of("..", "summit-dr").toAbsolutePath().normalize(), launcher);
         Files.copy(Path.of("..", "summit-dr-wal-push").toAbsolutePath().normalize(), client);
         PgTestCluster.sh("chmod", "755", launcher.toString(), client.toString(), work.toString());
         socket = work.resolve("agent.sock");
-        agent = PgTestCluster.startAgent(repo, password, socket, cluster, pgdata);
+        agent = PgTestCluster.startAgent(repo, password, socket, cluster, pgdata, agentOptions);
         RepositoryOptions.env = name -> name.equals("SUMMIT_LAUNCHER") ? launcher.toString() : savedEnv.apply(name);
         return (viaLauncher ? launcher + " pg wal-push" : client.toString()) + " %p --agent " + socket + " --cluster " + cluster + " --repo " + repo
                 + " --password-file /nonexistent";

@@ -177,6 +177,9 @@ public final class WalAgent implements AutoCloseable {
             names = archivedNames = archive.list();
         }
         int at = java.util.Collections.binarySearch(names, name);
+        if (at < 0) {
+            return;   // served from streamed pieces, not archived whole: nothing archived follows it
+        }
         String timeline = name.substring(0, 8);
         int queued = 0;
         for (int i = at + 1; i < names.size() && queued < PREFETCH; i++) {

@@ -53,6 +53,11 @@ public final class PgConnector {
         return new PgConnector(new ConnectionResolver(ConnectionEnvironment.system(env)).resolve(dsn));
     }
 
+    /** The same with {@code overrides} set over the connection string (a replication connection's, say). */
+    public static PgConnector forDsn(String dsn, Map<String, String> overrides, Function<String, String> env) {
+        return new PgConnector(new ConnectionResolver(ConnectionEnvironment.system(env)).resolve(dsn, overrides));
+    }
+
     public ConnectionParams params() {
         return params;
     }

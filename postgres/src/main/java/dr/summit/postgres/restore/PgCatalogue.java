@@ -58,7 +58,7 @@ public final class PgCatalogue {
 
     public Catalogue read() {
         List<Snapshot> backups = new PgRestore(repo, cluster).backups();
-        List<String> names = archive.list();
+        List<String> names = archive.listWithStreamed();
         long segmentSize = backups.isEmpty() ? 16L << 20 : PgRestore.segmentSize(backups.get(backups.size() - 1));
         ArchiveMap map = new ArchiveMap(names, histories(names), segmentSize);
         List<BackupWindow> windows = new ArrayList<>();
@@ -73,7 +73,7 @@ public final class PgCatalogue {
      * WAL as needed).
      */
     public BackupWindow window(Snapshot backup, RecoveryTarget target) {
-        List<String> names = archive.list();
+        List<String> names = archive.listWithStreamed();
         long segmentSize = PgRestore.segmentSize(backup);
         Integer timeline = target.timelineFrom(Integer.parseInt(backup.attribute(BaseBackup.TIMELINE)));
         return window(new ArchiveMap(names, histories(names), segmentSize), backup, segmentSize, timeline);

@@ -4,6 +4,7 @@ import dr.summit.postgres.basebackup.BaseBackup;
 import dr.summit.postgres.wal.WalArchive;
 import dr.summit.postgres.wal.WalSegments;
 import dr.summit.postgres.wal.WalFileName;
+import dr.summit.postgres.wal.WalPieces;
 import dr.summit.repository.Repository;
 import dr.summit.repository.snapshot.Snapshot;
 
@@ -15,7 +16,7 @@ import java.util.List;
 /**
  * Retention for a cluster: which base backups to keep (the newest N, or enough to recover to any
  * point of a window), and the WAL no kept backup can need — every segment before the oldest kept
- * backup's start segment. Timeline history files are always kept. Pure planning plus deletes; the
+ * backup's start segment, and streamed pieces of segments archived whole. Timeline history files are always kept. Pure planning plus deletes; the
  * data of expired backups is freed by the next prune.
  */
 public final class PgExpire {
@@ -61,7 +62,7 @@ public final class PgExpire {
             long segmentSize = PgRestore.segmentSize(oldest);
             long perFile = WalSegments.segmentsPerLogicalFile(segmentSize);
             long startSegment = WalSegments.segmentOf(oldest.attribute(BaseBackup.START_LSN), segmentSize);
-            for (String name : new WalArchive(repo, cluster).list()) {
+            for (String name : new WalArchive(repo, cluster).listWithStreamed()) {
                 WalFileName parsed = WalFileName.parse(name);
                 boolean segmentLike = parsed.kind() != WalFileName.Kind.HISTORY;
                 if (segmentLike && parsed.segmentNumber(perFile) < startSegment) {
@@ -77,6 +78,17 @@ public final class PgExpire {
         for (Snapshot s : plan.expire()) {
             repo.deleteSnapshot(s.id());
         }
-        new WalArchive(repo, cluster).delete(plan.walToDelete());
+        WalArchive archive = new WalArchive(repo, cluster);
+        archive.delete(plan.walToDelete());
+        // Streamed pieces of a deleted segment, or of one archived whole, are garbage
+        // (docs/repository-format.md): one listing of the pieces finds them.
+        java.util.Set<String> garbage = new java.util.HashSet<>(plan.walToDelete());
+        garbage.addAll(archive.list());
+        WalPieces pieces = new WalPieces(repo, cluster);
+        for (WalPieces.Piece piece : pieces.list()) {
+            if (garbage.contains(piece.segment())) {
+                repo.store().delete(WalPieces.prefix(cluster) + piece.name());
+            }
+        }
     }
 }

@@ -29,7 +29,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * content compressed; a file larger than {@link #WHOLE_MAX} ({@code initdb --wal-segsize} up to
  * 1 GiB) is sealed in parts of {@link #PART_BYTES} and the object under its name is the part list,
  * so memory stays bounded whatever the segment size. The cluster's system identifier is recorded
- * on first push ({@code pg/CLUSTER/system-id}) and every later segment must match it.
+ * on first push ({@code pg/CLUSTER/system-id}) and every later segment must match it. Segments the
+ * receiver streamed but did not complete yet are pieces ({@link WalPieces}): a segment pushed by
+ * archive_command must agree with them, and {@link #find} serves a streamed-only segment.
  *
  * <p>A push returns only when the object is durable in the store, so PostgreSQL never recycles a
  * segment that is not archived. Pushing the same file again is success; pushing a different file
@@ -45,6 +47,7 @@ public final class WalArchive {
     private final String cluster;
     private final int wholeMax;
     private final int partBytes;
+    private final WalPieces pieces;
 
     public WalArchive(Repository repo, String cluster) {
         this(repo, cluster, WHOLE_MAX, PART_BYTES);
@@ -59,6 +62,7 @@ public final class WalArchive {
         this.cluster = cluster;
         this.wholeMax = wholeMax;
         this.partBytes = partBytes;
+        this.pieces = new WalPieces(repo, cluster);
     }
 
     public static String prefix(String cluster) {
@@ -84,11 +88,82 @@ public final class WalArchive {
         }
     }
 
-    /** Archives the file open as {@code source} under {@code name}; reads it in bounded pieces. */
+    /**
+     * Archives the file open as {@code source} under {@code name}; reads it in bounded pieces. A
+     * segment must agree with the pieces streamed for it so far ({@link WalPieces}).
+     */
     public Pushed push(WalFileName name, FileChannel source) throws IOException {
+        return push(name, Source.of(source), true);
+    }
+
+    /**
+     * Archives {@code content} as the file {@code fileName}: what the receiver stores once a
+     * streamed segment is complete (or a timeline history it fetched), byte for byte the object
+     * archive_command would store. A segment must agree with the pieces streamed for it so far.
+     */
+    public Pushed push(String fileName, byte[] content) {
+        return pushBytes(fileName, content, true);
+    }
+
+    /**
+     * The receiver's push of a segment it completed: its bytes were compared with the streamed
+     * pieces as they arrived, so reading those back (up to a segment, while a synchronous primary
+     * waits) is skipped. A segment larger than {@link #WHOLE_MAX} is stored in parts.
+     */
+    public Pushed pushStreamed(String segment, byte[] content) {
+        return pushBytes(segment, content, false);
+    }
+
+    private Pushed pushBytes(String fileName, byte[] content, boolean compareWithStream) {
+        try {
+            return push(WalFileName.parse(fileName), Source.of(content), compareWithStream);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);   // not thrown: the bytes are in memory
+        }
+    }
+
+    /** What a push reads: an open WAL file (in bounded pieces) or bytes the receiver holds. */
+    private interface Source {
+        long size() throws IOException;
+
+        byte[] read(long position, int length) throws IOException;
+
+        static Source of(FileChannel channel) {
+            return new Source() {
+                @Override
+                public long size() throws IOException {
+                    return channel.size();
+                }
+
+                @Override
+                public byte[] read(long position, int length) throws IOException {
+                    return readAt(channel, position, length);
+                }
+            };
+        }
+
+        static Source of(byte[] bytes) {
+            return new Source() {
+                @Override
+                public long size() {
+                    return bytes.length;
+                }
+
+                @Override
+                public byte[] read(long position, int length) throws IOException {
+                    if (position < 0 || position + length > bytes.length) {
+                        throw new IOException("read of " + length + " bytes at " + position + " past the end (" + bytes.length + " bytes)");
+                    }
+                    return position == 0 && length == bytes.length ? bytes : Arrays.copyOfRange(bytes, (int) position, (int) position + length);
+                }
+            };
+        }
+    }
+
+    private Pushed push(WalFileName name, Source source, boolean compareWithStream) throws IOException {
         long size = source.size();
         if (name.kind() == WalFileName.Kind.SEGMENT || name.kind() == WalFileName.Kind.PARTIAL) {
-            checkSystemIdentifier(name.name(), WalSegmentHeader.systemIdentifier(readAt(source, 0, (int) Math.min(size, 64))));
+            checkSystemIdentifier(name.name(), WalSegmentHeader.systemIdentifier(source.read(0, (int) Math.min(size, 64))));
         }
         String object = objectName(name.name());
         // PostgreSQL pushes a segment again after a crash or a failed acknowledgement: look before
@@ -96,9 +171,12 @@ public final class WalArchive {
         if (repo.store().exists(object)) {
             return compareWithArchived(name, object, source);
         }
+        if (compareWithStream && name.kind() == WalFileName.Kind.SEGMENT) {
+            compareWithStreamed(name.name(), source);
+        }
         try {
             if (size <= wholeMax) {
-                repo.putSealed(object, SealedObject.Kind.WAL, readAt(source, 0, (int) size));
+                repo.putSealed(object, SealedObject.Kind.WAL, source.read(0, (int) size));
             } else {
                 pushParts(name, object, source, size);
             }
@@ -109,12 +187,12 @@ public final class WalArchive {
     }
 
     /** Parts first, the part list last: the name exists only once every part is durable. */
-    private void pushParts(WalFileName name, String object, FileChannel source, long size) throws IOException {
+    private void pushParts(WalFileName name, String object, Source source, long size) throws IOException {
         String pushId = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
         MessageDigest sha = sha256();
         WalPartList draft = new WalPartList(size, partBytes, pushId, new byte[32]);
         for (int i = 0; i < draft.parts(); i++) {
-            byte[] part = readAt(source, (long) i * partBytes, draft.partSize(i));
+            byte[] part = source.read((long) i * partBytes, draft.partSize(i));
             sha.update(part);
             repo.putSealed(draft.partObject(cluster, name.name(), i), SealedObject.Kind.WAL, part);
         }
@@ -130,19 +208,19 @@ public final class WalArchive {
         }
     }
 
-    private Pushed compareWithArchived(WalFileName name, String object, FileChannel source) throws IOException {
-        Archived archived = find(name.name());
+    private Pushed compareWithArchived(WalFileName name, String object, Source source) throws IOException {
+        Archived archived = findArchived(name);
         if (archived == null) {
             throw new RepositoryException("WAL file " + name.name() + " vanished from " + repo.store().location() + " while it was compared");
         }
         long size = source.size();
         boolean same = archived.size() == size;
         if (same && archived.whole != null) {
-            same = Arrays.equals(archived.whole, readAt(source, 0, (int) size));
+            same = Arrays.equals(archived.whole, source.read(0, (int) size));
         } else if (same) {
             WalPartList list = archived.parts;
             for (int i = 0; same && i < list.parts(); i++) {
-                same = Arrays.equals(part(list, name.name(), i), readAt(source, (long) i * list.partBytes(), list.partSize(i)));
+                same = Arrays.equals(part(list, name.name(), i), source.read((long) i * list.partBytes(), list.partSize(i)));
             }
         }
         if (same) {
@@ -150,6 +228,34 @@ public final class WalArchive {
         }
         throw new RepositoryException("WAL file " + name.name() + " is already archived in " + repo.store().location()
                 + " for cluster " + cluster + " with different content; refusing to overwrite (two servers archiving into one cluster name?)");
+    }
+
+    /**
+     * Archive and stream deliver the same segment: where both have bytes, they must be the same.
+     * The file is read in chunks of at most a part, compared with the durable streamed prefix.
+     */
+    private void compareWithStreamed(String segment, Source source) throws IOException {
+        byte[] streamed = pieces.durablePrefix(segment);
+        if (streamed.length == 0) {
+            return;
+        }
+        long size = source.size();
+        int n = (int) Math.min(streamed.length, size);
+        long at = -1;
+        for (int off = 0; off < n && at < 0; ) {
+            int len = Math.min(partBytes, n - off);
+            byte[] chunk = source.read(off, len);
+            int m = Arrays.mismatch(streamed, off, off + len, chunk, 0, len);
+            if (m >= 0) {
+                at = off + m;
+            }
+            off += len;
+        }
+        if (at >= 0 || streamed.length > size) {
+            throw new RepositoryException("WAL segment " + segment + " differs from the WAL streamed for it into "
+                    + repo.store().location() + " (cluster " + cluster + ") at offset " + (at >= 0 ? at : size)
+                    + ": archive_command and the receiver disagree; refusing to archive it");
+        }
     }
 
     private static byte[] readAt(FileChannel source, long position, int length) throws IOException {
@@ -162,7 +268,8 @@ public final class WalArchive {
         return buf.array();
     }
 
-    private void checkSystemIdentifier(String segment, long systemId) {
+    /** Checks {@code systemId} (from a segment or the replication connection) against the cluster's recorded one. */
+    public void checkSystemIdentifier(String segment, long systemId) {
         if (systemId < 0) {
             throw new RepositoryException("WAL segment " + segment + " has no long page header: not a WAL segment");
         }
@@ -188,25 +295,47 @@ public final class WalArchive {
 
     /**
      * An archived file: its whole content when it is one object, else its part list, whose parts
-     * {@link #writeTo} reads one at a time.
+     * {@link #writeTo} reads one at a time. A segment only streamed so far is its durable bytes
+     * followed by zeros up to the segment size ({@link #streamedOnly}).
      */
     public final class Archived implements WalFileWriter.Content {
         private final String fileName;
         private final byte[] whole;
         private final WalPartList parts;
+        private final byte[] streamed;
+        private final long paddedSize;
 
         private Archived(String fileName, byte[] whole, WalPartList parts) {
+            this(fileName, whole, parts, null, 0);
+        }
+
+        private Archived(String fileName, byte[] whole, WalPartList parts, byte[] streamed, long paddedSize) {
             this.fileName = fileName;
             this.whole = whole;
             this.parts = parts;
+            this.streamed = streamed;
+            this.paddedSize = paddedSize;
         }
 
         public long size() {
-            return whole != null ? whole.length : parts.size();
+            return streamed != null ? paddedSize : whole != null ? whole.length : parts.size();
+        }
+
+        /** True for a segment served from streamed pieces: not archived whole yet. */
+        public boolean streamedOnly() {
+            return streamed != null;
         }
 
         @Override
         public void writeTo(WritableByteChannel out) throws IOException {
+            if (streamed != null) {
+                writeFully(out, streamed);
+                byte[] zeros = new byte[(int) Math.min(paddedSize - streamed.length, 1 << 20)];
+                for (long left = paddedSize - streamed.length; left > 0; left -= zeros.length) {
+                    writeFully(out, left >= zeros.length ? zeros : Arrays.copyOf(zeros, (int) left));
+                }
+                return;
+            }
             if (whole != null) {
                 writeFully(out, whole);
                 return;
@@ -241,9 +370,25 @@ public final class WalArchive {
         }
     }
 
-    /** An archived file (small files read whole, large ones as their part list), or null if not archived. */
+    /**
+     * An archived file (small files read whole, large ones as their part list), or null if not
+     * archived. A segment that is only streamed so far is its durable bytes padded with zeros to the
+     * segment size, as pg_receivewal leaves a .partial file: recovery replays it to its last
+     * complete record and ends there.
+     */
     public Archived find(String fileName) {
         WalFileName name = WalFileName.parse(fileName);
+        Archived archived = findArchived(name);
+        if (archived != null || name.kind() != WalFileName.Kind.SEGMENT) {
+            return archived;
+        }
+        byte[] streamed = pieces.durablePrefix(name.name());
+        int size = WalSegmentHeader.segmentSize(streamed);
+        return size <= 0 || size < streamed.length ? null : new Archived(name.name(), null, null, streamed, size);
+    }
+
+    /** The file archived under {@code name}, ignoring streamed pieces; null if not archived. */
+    private Archived findArchived(WalFileName name) {
         String object = objectName(name.name());
         try {
             SealedObject.Header header = SealedObject.header(repo.store().getRange(object, 0, SealedObject.HEADER_BYTES), object);
@@ -275,13 +420,17 @@ public final class WalArchive {
     }
 
     /**
-     * An archived file's whole content, or null if it is not archived. A file archived in parts is
+     * An archived file's whole content, or null if it is not archived; a streamed-only segment as
+     * {@link #find} serves it (durable bytes padded with zeros). A file archived in parts is
      * assembled in memory: for scanning records, not for copying files (use {@link #find}).
      */
     public byte[] read(String fileName) {
         Archived archived = find(fileName);
         if (archived == null) {
             return null;
+        }
+        if (archived.streamed != null) {
+            return Arrays.copyOf(archived.streamed, (int) archived.paddedSize);
         }
         if (archived.whole != null) {
             return archived.whole;
@@ -319,7 +468,7 @@ public final class WalArchive {
         }
     }
 
-    /** Names of every archived file, sorted. */
+    /** Names of every archived file, sorted; with {@link #listWithStreamed} also the segments only streamed so far. */
     public List<String> list() {
         List<String> names = new ArrayList<>();
         for (String object : repo.store().list(prefix(cluster))) {
@@ -327,6 +476,13 @@ public final class WalArchive {
         }
         names.sort(null);
         return names;
+    }
+
+    /** Archived files and the segments that only have streamed pieces ({@link #find} serves both), sorted. */
+    public List<String> listWithStreamed() {
+        java.util.TreeSet<String> names = new java.util.TreeSet<>(list());
+        names.addAll(pieces.segments());
+        return new ArrayList<>(names);
     }
 
     private static MessageDigest sha256() {

@@ -28,4 +28,12 @@ public final class WalSegmentHeader {
         }
         return id;
     }
+
+    /** xlp_seg_size (u32 at offset 32 of the long page header), or -1 if the bytes do not start with one. */
+    public static int segmentSize(byte[] segment) {
+        if (segment.length < 36 || systemIdentifier(segment) < 0) {
+            return -1;
+        }
+        return (segment[32] & 0xFF) | (segment[33] & 0xFF) << 8 | (segment[34] & 0xFF) << 16 | (segment[35] & 0xFF) << 24;
+    }
 }

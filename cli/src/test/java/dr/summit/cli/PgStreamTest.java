@@ -1,0 +1,347 @@
+package dr.summit.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dr.summit.postgres.wal.Lsn;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+/**
+ * RPO 0 for a primary: 'summit-dr pg stream' is the synchronous standby of a real PostgreSQL 15,
+ * so a commit returns only once its WAL is durable in the repository. The primary is then lost
+ * (kill -9, data directory deleted) in the middle of a segment that archive_command never saw, and
+ * 'pg restore --latest' brings back every row whose commit had returned — across a lost replication
+ * connection in between.
+ */
+class PgStreamTest {
+
+    @Test
+    void everyCommitThatReturnedIsRestoredAfterThePrimaryIsLost() throws Exception {
+        try (PgWorkspace ws = PgWorkspace.create("stream")) {
+            // Archive and stream run as one user (root here): the agent archives, the receiver streams.
+            PgTestCluster primary = ws.startCluster("pgdata", ws.agentArchiveCommand(ws.work.resolve("pgdata")));
+            CountDownLatch stop = new CountDownLatch(1);
+            PgStreamCommand.stop = stop;
+            CliTestSupport.Run[] receiverRun = new CliTestSupport.Run[1];
+            Thread receiver = new Thread(() -> receiverRun[0] = ws.run("pg stream", "--cluster", ws.cluster, "--dsn", ws.dsn(primary)));
+            receiver.start();
+            ConcurrentLinkedQueue<Integer> committed = new ConcurrentLinkedQueue<>();
+            try (Connection c = primary.connect(); Statement st = c.createStatement()) {
+                waitFor(st, "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'summit_dr' AND state = 'streaming'", receiverRun);
+                st.execute("ALTER SYSTEM SET synchronous_standby_names = 'summit_dr'");
+                st.execute("ALTER SYSTEM SET max_slot_wal_keep_size = '1GB'");
+                st.execute("SELECT pg_reload_conf()");
+                waitFor(st, "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'summit_dr' AND sync_state = 'sync'", receiverRun);
+                assertThat(PgTestCluster.scalar(st, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'summit_dr' AND slot_type = 'physical'"))
+                        .isEqualTo(1);
+                st.execute("CREATE TABLE orders (n int PRIMARY KEY)");
+                ws.ok("pg backup", "--cluster", ws.cluster, "--pgdata", primary.data.toString(), "--dsn", ws.dsn(primary));
+                // Past the backup's end: the newest segment is only ever seen by the receiver.
+                st.execute("SELECT pg_switch_wal()");
+                PgTestCluster.waitUntilArchived(st);
+            }
+            AtomicBoolean writing = new AtomicBoolean(true);
+            Thread writer = new Thread(() -> {
+                try (Connection c = primary.connect(); Statement st = c.createStatement()) {
+                    for (int n = 1; writing.get(); n++) {
+                        st.execute("INSERT INTO orders VALUES (" + n + ")");
+                        committed.add(n);   // the commit returned: the synchronous standby has flushed it
+                    }
+                } catch (Exception lostWithThePrimary) {
+                    // The commit in flight when the postmaster died did not return: it may or may not be restored.
+                }
+            });
+            writer.start();
+            Thread.sleep(1000);
+            // A lost replication connection: commits wait, the receiver reconnects and resumes from what the repository holds.
+            int beforeReconnect;
+            try (Connection c = primary.connect(); Statement st = c.createStatement()) {
+                st.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_replication WHERE application_name = 'summit_dr'");
+                beforeReconnect = committed.size();
+                waitFor(st, "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'summit_dr' AND sync_state = 'sync'", receiverRun);
+            }
+            Thread.sleep(1000);
+            assertThat(committed.size()).as("commits resumed after the reconnect").isGreaterThan(beforeReconnect + 10);
+
+            // pg status, under load: the flush position the primary knows is never ahead of what the repository holds.
+            var status = ws.ok("pg status", "--cluster", ws.cluster, "--dsn", ws.dsn(primary), "--json").json();
+            assertThat(status.get("receiverState").asText()).isEqualTo("streaming");
+            assertThat(status.get("syncState").asText()).isEqualTo("sync");
+            assertThat(status.get("slotActive").asBoolean()).isTrue();
+            assertThat(status.get("warnings")).isEmpty();
+            assertThat(Long.compareUnsigned(Lsn.parse(status.get("flushLsn").asText()), Lsn.parse(status.get("durableLsn").asText())))
+                    .as("flushed %s, durable %s", status.get("flushLsn"), status.get("durableLsn")).isLessThanOrEqualTo(0);
+            assertThat(status.get("lagBytes").asLong()).isLessThan(1 << 20);
+            assertThat(status.get("retainedBytes").asLong()).isLessThan(64L << 20);
+            primary.killHard();
+            writing.set(false);
+            writer.join(10_000);
+            PgTestCluster.sh("rm", "-rf", primary.data.toString());
+            stop.countDown();
+            receiver.join(10_000);
+            assertThat(receiverRun[0].exit()).as("pg stream: %s", receiverRun[0]).isZero();
+            assertThat(receiverRun[0].err()).contains("replication connection to", "lost or refused", "retrying in");
+            assertThat(committed).hasSizeGreaterThan(10);
+
+            Path restored = ws.work.resolve("restored");
+            ws.restartAgent(restored);   // the agent fetches only into its own --pgdata: on a DR host, the restore target
+            CliTestSupport.Run restore = ws.ok("pg restore", "--cluster", ws.cluster, "--pgdata", restored.toString(), "--latest",
+                    "--agent", ws.socket().toString());
+            PgTestCluster server = ws.startRestored(restored, false);
+            try (Connection c = server.connect(); Statement st = c.createStatement()) {
+                List<Integer> rows = PgTestCluster.ints(st, "SELECT n FROM orders ORDER BY n");
+                assertThat(rows).as("restore: %s\nlist: %s\nserver log:\n%s", restore, ws.ok("pg list", "--cluster", ws.cluster).out(),
+                        server.log()).containsAll(committed);
+                System.out.printf("stream: %d commits returned before the primary died, %d rows restored%n", committed.size(), rows.size());
+            }
+        } finally {
+            PgStreamCommand.stop = new CountDownLatch(1);
+        }
+    }
+
+
+    /**
+     * kill -9 of the receiver, three times under load, with segment switches in between: commits
+     * wait while it is down, nothing acknowledged is lost, and the segments both archive_command and
+     * the receiver stored agree.
+     */
+    @Test
+    void killingTheReceiverUnderLoadLosesNoAcknowledgedCommit() throws Exception {
+        try (PgWorkspace ws = PgWorkspace.create("streamkill")) {
+            PgTestCluster primary = ws.startCluster("pgdata", ws.agentArchiveCommand(ws.work.resolve("pgdata")));
+            Path launcher = PgTestCluster.jvmLauncher(ws.work.resolve("receiver"));
+            Path receiverLog = ws.work.resolve("receiver.log");
+            List<String> command = List.of(launcher.toString(), "pg", "stream", "--cluster", ws.cluster, "--dsn", ws.dsn(primary),
+                    "--repo", ws.repo.toString(), "--password-file", ws.password.toString());
+            Process receiver = startProcess(command, receiverLog);
+            ConcurrentLinkedQueue<Integer> committed = new ConcurrentLinkedQueue<>();
+            try (Connection c = primary.connect(); Statement st = c.createStatement()) {
+                String sync = "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'summit_dr' AND sync_state = 'sync'";
+                waitForProcess(st, "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'summit_dr'", receiverLog);
+                st.execute("ALTER SYSTEM SET synchronous_standby_names = 'summit_dr'");
+                st.execute("SELECT pg_reload_conf()");
+                waitForProcess(st, sync, receiverLog);
+                st.execute("CREATE TABLE orders (n int PRIMARY KEY, pad text)");
+                ws.ok("pg backup", "--cluster", ws.cluster, "--pgdata", primary.data.toString(), "--dsn", ws.dsn(primary));
+
+                AtomicBoolean writing = new AtomicBoolean(true);
+                Thread writer = new Thread(() -> {
+                    try (Connection w = primary.connect(); Statement ws2 = w.createStatement()) {
+                        for (int n = 1; writing.get(); n++) {
+                            ws2.execute("INSERT INTO orders VALUES (" + n + ", repeat('x', 2000))");
+                            committed.add(n);
+                            if (n % 100 == 0) {
+                                ws2.execute("SELECT pg_switch_wal()");   // complete segments while the receiver dies and returns
+                            }
+                        }
+                    } catch (Exception lostWithThePrimary) {
+                        // the commit in flight when the primary died did not return
+                    }
+                });
+                writer.start();
+                for (int kill = 0; kill < 3; kill++) {
+                    Thread.sleep(700);
+                    receiver.destroyForcibly().waitFor();   // SIGKILL: no final flush, no goodbye to the server
+                    int whileDown = committed.size();
+                    Thread.sleep(300);
+                    // At most the commit acknowledged just before the kill, still on its way to the client.
+                    assertThat(committed.size()).as("commits returned while the only synchronous standby was dead")
+                            .isLessThanOrEqualTo(whileDown + 1);
+                    receiver = startProcess(command, receiverLog);
+                    waitForProcess(st, sync, receiverLog);
+                }
+                // Commits go on with the last receiver (a segment it completes costs a 16 MiB store first).
+                int resumedFrom = committed.size();
+                for (int i = 0; i < 200 && committed.size() < resumedFrom + 20; i++) {
+                    Thread.sleep(100);
+                }
+                assertThat(committed.size()).as("commits after the last restart of the receiver").isGreaterThanOrEqualTo(resumedFrom + 20);
+                primary.killHard();
+                writing.set(false);
+                writer.join(10_000);
+            }
+            PgTestCluster.sh("rm", "-rf", primary.data.toString());
+            receiver.destroyForcibly().waitFor();
+            assertThat(committed).hasSizeGreaterThan(50);
+
+            Path restored = ws.work.resolve("restored");
+            ws.restartAgent(restored);   // the agent fetches only into its own --pgdata: on a DR host, the restore target
+            ws.ok("pg restore", "--cluster", ws.cluster, "--pgdata", restored.toString(), "--latest", "--agent", ws.socket().toString());
+            PgTestCluster server = ws.startRestored(restored, false);
+            try (Connection c = server.connect(); Statement st = c.createStatement()) {
+                List<Integer> rows = PgTestCluster.ints(st, "SELECT n FROM orders ORDER BY n");
+                assertThat(rows).as("receiver log:%n%s", java.nio.file.Files.readString(receiverLog)).containsAll(committed);
+                System.out.printf("stream with 3 x kill -9 of the receiver: %d commits returned, %d rows restored%n", committed.size(), rows.size());
+            }
+        }
+    }
+
+
+    /**
+     * A failover: the replica is promoted (timeline 2) and the receiver is pointed at it. It stores
+     * the history file and streams the new timeline from its branch point, so a --latest restore after
+     * the new primary is lost too follows timeline 1 then 2 and has every acknowledged row of both.
+     */
+    @Test
+    void afterAPromotionTheReceiverFollowsTheNewTimeline() throws Exception {
+        try (PgWorkspace ws = PgWorkspace.create("streamtl")) {
+            PgTestCluster primary = ws.startCluster("a", ws.agentArchiveCommand(ws.work.resolve("a")));
+            CliTestSupport.Run[] receiverRun = new CliTestSupport.Run[1];
+            Thread receiver = startReceiver(ws, primary, receiverRun);
+            String sync = "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'summit_dr' AND sync_state = 'sync'";
+            try (Connection c = primary.connect(); Statement st = c.createStatement()) {
+                waitFor(st, "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'summit_dr'", receiverRun);
+                st.execute("ALTER SYSTEM SET synchronous_standby_names = 'summit_dr'");
+                st.execute("SELECT pg_reload_conf()");
+                waitFor(st, sync, receiverRun);
+                st.execute("CREATE TABLE orders (n int PRIMARY KEY)");
+                ws.ok("pg backup", "--cluster", ws.cluster, "--pgdata", primary.data.toString(), "--dsn", ws.dsn(primary));
+                for (int n = 1; n <= 50; n++) {
+                    st.execute("INSERT INTO orders VALUES (" + n + ")");
+                }
+            }
+            Path replicaData = ws.work.resolve("b");
+            PgTestCluster.asPostgres(PgTestCluster.BIN.resolve("pg_basebackup").toString(), "-D", replicaData.toString(),
+                    "-d", ws.dsn(primary), "-X", "stream", "-R", "-c", "fast");
+            PgTestCluster replica = ws.track(PgTestCluster.attach(replicaData));
+            replica.start();
+            try (Connection c = primary.connect(); Statement st = c.createStatement()) {
+                waitFor(st, "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'walreceiver'"
+                        + " AND replay_lsn >= pg_current_wal_lsn()", receiverRun);
+            }
+            primary.stop();
+            stopReceiver(receiver, receiverRun);
+            PgTestCluster.asPostgres(PgTestCluster.BIN.resolve("pg_ctl").toString(), "-D", replicaData.toString(), "-w", "promote");
+
+            String branch;
+            try (Connection c = replica.connect(); Statement st = c.createStatement()) {
+                PgTestCluster.waitUntilPromoted(st);
+                // Before the receiver is back: a few commits (not waiting for it) and a segment switch.
+                // (The new slot's restart_lsn is the end-of-recovery checkpoint's, in the branch
+                // segment too, so this does not tell the branch-point rule from the slot's.)
+                st.execute("SET synchronous_commit = local");
+                for (int n = 51; n <= 55; n++) {
+                    st.execute("INSERT INTO orders VALUES (" + n + ")");
+                }
+                st.execute("SELECT pg_switch_wal()");
+                try (var rs = st.executeQuery("SELECT pg_read_file('pg_wal/00000002.history')")) {
+                    rs.next();
+                    branch = rs.getString(1).strip().split("\\s+")[1];
+                }
+            }
+            receiver = startReceiver(ws, replica, receiverRun);
+            try (Connection c = replica.connect(); Statement st = c.createStatement()) {
+                waitFor(st, sync, receiverRun);
+                for (int n = 56; n <= 100; n++) {
+                    st.execute("INSERT INTO orders VALUES (" + n + ")");
+                }
+            }
+            replica.killHard();
+            PgTestCluster.sh("rm", "-rf", replicaData.toString());
+            stopReceiver(receiver, receiverRun);
+            long branchSegmentStart = Lsn.parse(branch) - Lsn.parse(branch) % (16L << 20);
+            assertThat(receiverRun[0].err()).as("the new timeline is streamed from the segment of its branch point %s", branch)
+                    .contains("timeline 2 from " + Lsn.format(branchSegmentStart));
+
+            var list = ws.ok("pg list", "--cluster", ws.cluster, "--json").json();
+            assertThat(list.get("timelines")).hasSize(2);
+            Path restored = ws.work.resolve("restored");
+            ws.restartAgent(restored);   // the agent fetches only into its own --pgdata: on a DR host, the restore target
+            ws.ok("pg restore", "--cluster", ws.cluster, "--pgdata", restored.toString(), "--latest", "--agent", ws.socket().toString());
+            PgTestCluster server = ws.startRestored(restored, false);
+            try (Connection c = server.connect(); Statement st = c.createStatement()) {
+                assertThat(PgTestCluster.ints(st, "SELECT n FROM orders ORDER BY n")).as("server log:%n%s", server.log())
+                        .containsExactlyElementsOf(java.util.stream.IntStream.rangeClosed(1, 100).boxed().toList());
+            }
+        } finally {
+            PgStreamCommand.stop = new CountDownLatch(1);
+        }
+    }
+
+
+    /** 'summit-dr agent --stream': the resident agent archives and is the synchronous standby at once. */
+    @Test
+    void theAgentIsTheSynchronousStandbyWhenAskedTo() throws Exception {
+        try (PgWorkspace ws = PgWorkspace.create("agentstream")) {
+            Path data = ws.work.resolve("pgdata");
+            PgTestCluster primary = ws.track(PgTestCluster.create(data, "false"));
+            String archiveCommand = ws.agentArchiveCommand(data, false, "--stream", "--dsn", ws.dsn(primary));
+            primary.configure(List.of("archive_command = '" + archiveCommand.replace("'", "''") + "'",
+                    "synchronous_standby_names = 'summit_dr'"));
+            primary.start();
+            List<Integer> committed = new java.util.ArrayList<>();
+            try (Connection c = primary.connect(); Statement st = c.createStatement()) {
+                CliTestSupport.Run[] none = new CliTestSupport.Run[1];
+                waitFor(st, "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'summit_dr' AND sync_state = 'sync'", none);
+                st.execute("CREATE TABLE orders (n int PRIMARY KEY)");
+                ws.ok("pg backup", "--cluster", ws.cluster, "--pgdata", data.toString(), "--dsn", ws.dsn(primary));
+                for (int n = 1; n <= 100; n++) {
+                    st.execute("INSERT INTO orders VALUES (" + n + ")");
+                    committed.add(n);
+                }
+            }
+            primary.killHard();
+            PgTestCluster.sh("rm", "-rf", data.toString());
+
+            Path restored = ws.work.resolve("restored");
+            ws.restartAgent(restored);   // the agent fetches only into its own --pgdata: on a DR host, the restore target
+            ws.ok("pg restore", "--cluster", ws.cluster, "--pgdata", restored.toString(), "--latest", "--agent", ws.socket().toString());
+            PgTestCluster server = ws.startRestored(restored, false);
+            try (Connection c = server.connect(); Statement st = c.createStatement()) {
+                assertThat(PgTestCluster.ints(st, "SELECT n FROM orders ORDER BY n")).isEqualTo(committed);
+            }
+        }
+    }
+
+
+    @Test
+    void aSlotNamePostgresWouldRefuseIsAUsageErrorBeforeAnythingConnects() throws Exception {
+        try (PgWorkspace ws = PgWorkspace.create("streamusage")) {
+            CliTestSupport.assertOneLineError(ws.run("pg stream", "--cluster", ws.cluster, "--slot", "Summit-DR",
+                    "--dsn", "host=/nonexistent port=1"), ExitCodes.USAGE, "invalid replication slot name 'Summit-DR'");
+        }
+    }
+
+    private static Thread startReceiver(PgWorkspace ws, PgTestCluster server, CliTestSupport.Run[] result) {
+        PgStreamCommand.stop = new CountDownLatch(1);
+        Thread t = new Thread(() -> result[0] = ws.run("pg stream", "--cluster", ws.cluster, "--dsn", ws.dsn(server)));
+        t.start();
+        return t;
+    }
+
+    private static void stopReceiver(Thread receiver, CliTestSupport.Run[] result) throws Exception {
+        PgStreamCommand.stop.countDown();
+        receiver.join(10_000);
+        assertThat(result[0].exit()).as("pg stream: %s", result[0]).isZero();
+    }
+
+    private static Process startProcess(List<String> command, Path log) throws Exception {
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    }
+
+    private static void waitForProcess(Statement st, String countQuery, Path log) throws Exception {
+        for (int i = 0; i < 300; i++) {
+            if (PgTestCluster.scalar(st, countQuery) > 0) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("not within 30 s: " + countQuery + "; receiver log:\n" + java.nio.file.Files.readString(log));
+    }
+
+    private static void waitFor(Statement st, String countQuery, CliTestSupport.Run[] receiverRun) throws Exception {
+        for (int i = 0; i < 300; i++) {
+            if (PgTestCluster.scalar(st, countQuery) > 0) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("not within 30 s: " + countQuery + "; receiver: " + receiverRun[0]);
+    }
+}

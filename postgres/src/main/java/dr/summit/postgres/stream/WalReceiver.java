@@ -1,0 +1,308 @@
+package dr.summit.postgres.stream;
+
+import dr.summit.postgres.connect.ConnectionFailedException;
+import dr.summit.postgres.connect.PgConnector;
+import dr.summit.postgres.wal.Lsn;
+import dr.summit.postgres.wal.TimelineHistory;
+import dr.summit.postgres.wal.WalArchive;
+import dr.summit.postgres.wal.WalFileName;
+import dr.summit.postgres.wal.WalPieces;
+import dr.summit.postgres.wal.WalSegments;
+import dr.summit.repository.Repository;
+import org.postgresql.PGConnection;
+import org.postgresql.replication.LogSequenceNumber;
+import org.postgresql.replication.PGReplicationStream;
+
+import java.io.PrintWriter;
+import java.nio.ByteBuffer;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+
+/**
+ * A physical replication receiver that writes WAL into the repository as it arrives: the growing
+ * segment as pieces ({@link WalPieces}), a complete segment once as a normal archived segment
+ * ({@link WalArchive#pushStreamed}, the same object archive_command would store). The flush
+ * position sent to the server is the end of what is durable in the repository and was received in
+ * this session, so a synchronous primary's commit returns only once its WAL is in the repository.
+ * A lost connection is retried; the position after a reconnect is again read from the repository.
+ */
+public final class WalReceiver {
+    private final Repository repo;
+    private final String cluster;
+    private final PgConnector connector;
+    private final StreamSettings settings;
+    private final PrintWriter log;
+    private final WalArchive archive;
+    private final WalPieces pieces;
+    private final AtomicLong receivedLsn = new AtomicLong();
+    private final AtomicLong flushedLsn = new AtomicLong();
+
+    /**
+     * @param connector a replication connection's settings ({@code replication=true} and the
+     *                  application_name the primary knows the standby by)
+     */
+    public WalReceiver(Repository repo, String cluster, PgConnector connector, StreamSettings settings, PrintWriter log) {
+        this.repo = repo;
+        this.cluster = cluster;
+        this.connector = connector;
+        this.settings = settings;
+        this.log = log;
+        this.archive = new WalArchive(repo, cluster);
+        this.pieces = new WalPieces(repo, cluster);
+    }
+
+    /** End of the WAL received in the current session (0 before the first byte). */
+    public long receivedLsn() {
+        return receivedLsn.get();
+    }
+
+    /** The last flush position reported to the server (0 before the first report). */
+    public long flushedLsn() {
+        return flushedLsn.get();
+    }
+
+    /**
+     * Streams until {@code stop} says so, reconnecting after lost connections. Returns normally on
+     * stop; throws when the repository refuses the WAL (a mismatch) or cannot be written.
+     */
+    public void run(BooleanSupplier stop) throws InterruptedException {
+        while (!stop.getAsBoolean()) {
+            try {
+                session(stop);
+            } catch (ConnectionFailedException | SQLException e) {
+                log.println("warning: replication connection to " + connector.params().describe() + " lost or refused: "
+                        + oneLine(e) + "; retrying in " + settings.retryDelay().toSeconds() + " s");
+                log.flush();
+                long until = System.nanoTime() + settings.retryDelay().toNanos();
+                while (!stop.getAsBoolean() && System.nanoTime() < until) {
+                    Thread.sleep(50);
+                }
+            }
+        }
+    }
+
+    private static String oneLine(Exception e) {
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return m.replace('\n', ' ');
+    }
+
+    private void session(BooleanSupplier stop) throws SQLException, InterruptedException {
+        Properties extra = new Properties();
+        extra.setProperty("assumeMinServerVersion", "10");
+        extra.setProperty("preferQueryMode", "simple");
+        try (Connection conn = connector.open(extra)) {
+            Server server = identify(conn);
+            archive.checkSystemIdentifier("the replication connection", server.systemId());
+            long restart = slotRestartLsn(conn);
+            TimelineHistory history = server.timeline() > 1 ? storeHistory(conn, server.timeline()) : null;
+            long start = startLsn(server, restart, history);
+            GrowingSegment segment = load(server, start / server.segmentSize());
+            log.printf("streaming WAL of system %s timeline %d from %s (slot %s restart_lsn %s) into cluster '%s'%n",
+                    Long.toUnsignedString(server.systemId()), server.timeline(), Lsn.format(segment.startLsn()), settings.slot(),
+                    Lsn.format(restart), cluster);
+            log.flush();
+            PGReplicationStream stream = conn.unwrap(PGConnection.class).getReplicationAPI().replicationStream().physical()
+                    .withSlotName(settings.slot())
+                    .withStartPosition(LogSequenceNumber.valueOf(segment.startLsn()))
+                    .withStatusInterval((int) settings.statusInterval().toMillis(), TimeUnit.MILLISECONDS)
+                    .start();
+            try {
+                stream(stream, server, segment, stop);
+            } finally {
+                stream.close();
+            }
+        }
+    }
+
+    private void stream(PGReplicationStream stream, Server server, GrowingSegment first, BooleanSupplier stop)
+            throws SQLException, InterruptedException {
+        GrowingSegment segment = first;
+        long reported = 0;
+        while (!stop.getAsBoolean()) {
+            ByteBuffer data = stream.readPending();
+            if (data == null) {
+                // A quiet moment: make what arrived durable and say so; a synchronous primary is waiting for it.
+                if (segment.hasUnstored()) {
+                    store(segment);
+                }
+                if (segment.flushableLsn() > reported) {
+                    reported = report(stream, segment.flushableLsn());
+                } else {
+                    Thread.sleep(1);
+                }
+                continue;
+            }
+            long at = stream.getLastReceiveLSN().asLong() - data.remaining();
+            while (data.hasRemaining()) {
+                if (at >= segment.endLsn()) {
+                    segment = load(server, at / server.segmentSize());
+                }
+                int offset = (int) (at - segment.startLsn());
+                int n = Math.min(data.remaining(), server.segmentSize() - offset);
+                segment.accept(offset, data, n);
+                at += n;
+                receivedLsn.set(at);
+                if (segment.complete()) {
+                    complete(segment);
+                    reported = report(stream, segment.flushableLsn());
+                } else if (segment.unstoredBytes() >= settings.maxPieceBytes()) {
+                    store(segment);
+                    reported = report(stream, segment.flushableLsn());
+                }
+            }
+        }
+        if (segment.hasUnstored()) {
+            store(segment);
+            report(stream, segment.flushableLsn());
+        }
+    }
+
+    private void store(GrowingSegment segment) {
+        pieces.put(segment.name(), segment.bytes(), segment.durable(), segment.received());
+        segment.stored();
+    }
+
+    /** A complete segment is archived whole (compared if archive_command was first); its pieces become garbage. */
+    private void complete(GrowingSegment segment) {
+        archive.pushStreamed(segment.name(), segment.bytes());
+        segment.stored();
+        pieces.delete(segment.name());
+    }
+
+    private long report(PGReplicationStream stream, long lsn) throws SQLException {
+        LogSequenceNumber position = LogSequenceNumber.valueOf(lsn);
+        stream.setFlushedLSN(position);
+        stream.setAppliedLSN(position);
+        stream.forceUpdateStatus();
+        flushedLsn.set(lsn);
+        return lsn;
+    }
+
+    /** What IDENTIFY_SYSTEM and the server's settings say. */
+    record Server(long systemId, int timeline, long flushLsn, int segmentSize) {
+    }
+
+    private static Server identify(Connection conn) throws SQLException {
+        try (Statement st = conn.createStatement()) {
+            long systemId;
+            int timeline;
+            long flush;
+            try (ResultSet rs = st.executeQuery("IDENTIFY_SYSTEM")) {
+                rs.next();
+                systemId = Long.parseUnsignedLong(rs.getString("systemid"));
+                timeline = rs.getInt("timeline");
+                flush = Lsn.parse(rs.getString("xlogpos"));
+            }
+            int segmentSize;
+            try (ResultSet rs = st.executeQuery("SHOW wal_segment_size")) {
+                rs.next();
+                segmentSize = parseSize(rs.getString(1));
+            }
+            return new Server(systemId, timeline, flush, segmentSize);
+        }
+    }
+
+    /** wal_segment_size as SHOW prints it: "16MB", "1GB". */
+    static int parseSize(String shown) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)\\s*(kB|MB|GB)").matcher(shown.trim());
+        if (!m.matches()) {
+            throw new IllegalArgumentException("cannot read wal_segment_size '" + shown + "'");
+        }
+        long unit = switch (m.group(2)) {
+            case "kB" -> 1L << 10;
+            case "MB" -> 1L << 20;
+            default -> 1L << 30;
+        };
+        return Math.toIntExact(Long.parseLong(m.group(1)) * unit);
+    }
+
+    /** The slot's restart_lsn; the slot is created (physical, WAL reserved now) when missing. */
+    private long slotRestartLsn(Connection conn) throws SQLException {
+        try (Statement st = conn.createStatement()) {
+            String lsn = readSlot(st);
+            if (lsn == null) {
+                st.execute("CREATE_REPLICATION_SLOT " + settings.slot() + " PHYSICAL RESERVE_WAL");
+                log.println("created physical replication slot " + settings.slot()
+                        + " (it keeps WAL on the server while the receiver is down: set max_slot_wal_keep_size)");
+                lsn = readSlot(st);
+            }
+            if (lsn == null) {
+                throw new SQLException("replication slot " + settings.slot() + " has no restart_lsn");
+            }
+            return Lsn.parse(lsn);
+        }
+    }
+
+    private String readSlot(Statement st) throws SQLException {
+        try (ResultSet rs = st.executeQuery("READ_REPLICATION_SLOT " + settings.slot())) {
+            if (!rs.next() || rs.getString("slot_type") == null) {
+                return null;
+            }
+            if (!"physical".equals(rs.getString("slot_type"))) {
+                throw new IllegalArgumentException("replication slot " + settings.slot() + " is a " + rs.getString("slot_type")
+                        + " slot; the receiver needs a physical one (--slot)");
+            }
+            return rs.getString("restart_lsn");
+        }
+    }
+
+    /**
+     * Where to start: the slot's restart_lsn or the end of what the repository holds on this
+     * timeline, whichever is later, but never past the server's flush position — rounded down to
+     * the segment start, so the segment is rebuilt from its beginning (already stored bytes are
+     * compared, not trusted).
+     */
+    private long startLsn(Server server, long restart, TimelineHistory history) {
+        long held = 0;
+        boolean parentHeld = false;
+        long perFile = WalSegments.segmentsPerLogicalFile(server.segmentSize());
+        List<String> names = archive.listWithStreamed();
+        for (int i = names.size() - 1; i >= 0; i--) {
+            WalFileName name = WalFileName.parse(names.get(i));
+            if (name.kind() == WalFileName.Kind.SEGMENT && name.timeline() == server.timeline()) {
+                held = name.segmentNumber(perFile) * server.segmentSize();
+                break;
+            }
+            parentHeld |= history != null && name.kind() == WalFileName.Kind.SEGMENT && name.timeline() == history.parent();
+        }
+        long floor = restart;
+        if (held == 0 && parentHeld && Long.compareUnsigned(history.branchLsn(), restart) < 0) {
+            // A promoted server (its slot new): the repository has the parent timeline, so the new one
+            // must follow from the branch point, not from where the new slot happens to start.
+            floor = history.branchLsn();
+        }
+        long start = held == 0 ? floor : Math.max(floor, held);
+        start = Math.min(start, server.flushLsn());
+        return start - start % server.segmentSize();
+    }
+
+    /**
+     * Stores the history file of the server's timeline (compared when archive_command stored it
+     * first): restore needs it to follow the timeline.
+     */
+    private TimelineHistory storeHistory(Connection conn, int timeline) throws SQLException {
+        try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("TIMELINE_HISTORY " + timeline)) {
+            rs.next();
+            String file = rs.getString(1);
+            String content = rs.getString(2);
+            archive.push(file, content.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return TimelineHistory.parse(timeline, content);
+        }
+    }
+
+    /** The segment numbered {@code number}, with the bytes the repository already holds for it. */
+    private GrowingSegment load(Server server, long number) {
+        long perFile = WalSegments.segmentsPerLogicalFile(server.segmentSize());
+        String name = WalFileName.segmentName(server.timeline(), number, perFile);
+        byte[] archived = repo.store().exists(WalArchive.prefix(cluster) + name) ? archive.read(name) : null;
+        byte[] known = archived != null ? archived : pieces.durablePrefix(name);
+        return new GrowingSegment(name, number * server.segmentSize(), server.segmentSize(), known);
+    }
+}
