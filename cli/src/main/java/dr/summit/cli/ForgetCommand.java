@@ -79,8 +79,8 @@ final class ForgetCommand implements Callable<Integer> {
         try (Repository repo = repository.open()) {
             Map<String, Snapshot> byId = new LinkedHashMap<>();
             List<SnapshotInfo> infos = new ArrayList<>();
-            repo.requireReadableSnapshots("forget by policy");   // an unreadable snapshot could change what the policy keeps
-            for (Snapshot s : filter.apply(repo.listSnapshots())) {
+            // an unreadable snapshot could change what the policy keeps
+            for (Snapshot s : filter.apply(repo.requireReadableSnapshots("forget by policy"))) {
                 byId.put(s.id(), s);
                 infos.add(new SnapshotInfo(s.id(), s.time(), s.host() == null ? "" : s.host(), s.paths(), new HashSet<>(s.tags())));
             }

@@ -3,13 +3,10 @@ package dr.summit.repository;
 import dr.summit.repository.blob.BlobId;
 import dr.summit.repository.index.BlobIndex;
 import dr.summit.repository.index.BlobLocation;
-import dr.summit.repository.index.IndexEntry;
 import dr.summit.repository.maintenance.PruneMark;
 import dr.summit.repository.store.ObjectNotFoundException;
 
-import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -68,12 +65,7 @@ final class LateBlobs {
             }
             byte[] packId = HexFormat.of().parseHex(pack);
             try {
-                Repository.PackListing listing = repo.readPackTrailer(packId);
-                List<IndexEntry> entries = new ArrayList<>();
-                for (var e : listing.entries()) {
-                    entries.add(new IndexEntry(e.id(), e.type(), packId, listing.epoch(), e.offset(), e.length()));
-                }
-                found.add(entries);
+                found.add(repo.readPackTrailer(packId).indexEntries(packId));
             } catch (ObjectNotFoundException | CorruptObjectException e) {
                 // swept meanwhile (nobody needed it), or damaged: nothing to read from it
             }

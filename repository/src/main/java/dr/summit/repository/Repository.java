@@ -586,14 +586,15 @@ public final class Repository implements AutoCloseable {
     /**
      * Fails before a command deletes anything while any snapshot object is unreadable, foreign ones
      * included (a damaged header looks foreign: its data must not be deleted on a guess), unless
-     * {@link #skipDamagedSnapshots} was chosen.
+     * {@link #skipDamagedSnapshots} was chosen. Returns the readable snapshots it listed.
      */
-    public void requireReadableSnapshots(String action) {
-        listSnapshots();
+    public List<Snapshot> requireReadableSnapshots(String action) {
+        List<Snapshot> all = listSnapshots();
         List<UnreadableSnapshot> unreadable = unreadableSnapshots();
         if (!unreadable.isEmpty() && !skipDamagedSnapshots) {
             throw new DamagedSnapshotException(action, unreadable);
         }
+        return all;
     }
 
     /**
@@ -785,11 +786,7 @@ public final class Repository implements AutoCloseable {
                 continue;
             }
             try {
-                List<IndexEntry> entries = new ArrayList<>();
-                PackListing listing = readPackTrailer(packId);
-                for (dr.summit.repository.pack.PackEntry e : listing.entries()) {
-                    entries.add(new IndexEntry(e.id(), e.type(), packId, listing.epoch(), e.offset(), e.length()));
-                }
+                List<IndexEntry> entries = readPackTrailer(packId).indexEntries(packId);
                 if (!entries.isEmpty()) {
                     writeIndexFile(entries);
                     index.add(entries);
@@ -816,6 +813,14 @@ public final class Repository implements AutoCloseable {
 
     /** A pack's key epoch and blob list, as its own trailer states them. */
     public record PackListing(int epoch, List<dr.summit.repository.pack.PackEntry> entries) {
+        /** The pack's blobs as index entries (re-indexing a pack from its own trailer). */
+        public List<IndexEntry> indexEntries(byte[] packId) {
+            List<IndexEntry> all = new ArrayList<>(entries.size());
+            for (dr.summit.repository.pack.PackEntry e : entries) {
+                all.add(new IndexEntry(e.id(), e.type(), packId, epoch, e.offset(), e.length()));
+            }
+            return all;
+        }
     }
 
     /** Reads a pack's footer and trailer with two ranged reads. */

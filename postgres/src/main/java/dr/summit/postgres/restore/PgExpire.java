@@ -40,8 +40,8 @@ public final class PgExpire {
         if (keepFull <= 0 && window == null) {
             throw new IllegalArgumentException("give --keep-full N or --recovery-window DURATION; refusing to expire everything");
         }
-        repo.requireReadableSnapshots("expire base backups");   // an unreadable one may be the backup a window needs
-        List<Snapshot> backups = new PgRestore(repo, cluster).backups();
+        // an unreadable snapshot may be the backup a window needs
+        List<Snapshot> backups = new PgRestore(repo, cluster).backupsAmong(repo.requireReadableSnapshots("expire base backups"));
         int firstKept = backups.size();
         if (keepFull > 0) {
             firstKept = Math.min(firstKept, Math.max(0, backups.size() - keepFull));

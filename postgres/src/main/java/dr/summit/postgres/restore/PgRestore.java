@@ -36,7 +36,12 @@ public final class PgRestore {
 
     /** The base backups of this cluster, oldest first. */
     public List<Snapshot> backups() {
-        return repo.listSnapshots().stream()
+        return backupsAmong(repo.listSnapshots());
+    }
+
+    /** This cluster's base backups among {@code snapshots}, oldest first. */
+    public List<Snapshot> backupsAmong(List<Snapshot> snapshots) {
+        return snapshots.stream()
                 .filter(s -> DataDirectoryLayout.KIND.equals(s.kind()) && cluster.equals(s.attribute(BaseBackup.CLUSTER)))
                 .sorted(Comparator.comparing(s -> Instant.parse(s.attribute(BaseBackup.STOP_TIME))))
                 .toList();
@@ -47,8 +52,8 @@ public final class PgRestore {
      * newest. Backups are ordered by stop time; LSNs grow with it on one timeline.
      */
     public Snapshot choose(RecoveryTarget target) {
-        repo.requireReadableSnapshots("choose a base backup");   // an unreadable one may be the best one
-        List<Snapshot> all = backups();
+        // an unreadable snapshot may be the best backup
+        List<Snapshot> all = backupsAmong(repo.requireReadableSnapshots("choose a base backup"));
         if (all.isEmpty()) {
             throw new RepositoryException("no base backup of cluster '" + cluster + "' in " + repo.store().location()
                     + "; run 'summit-dr pg backup' first");

@@ -85,11 +85,11 @@ public final class Pruner {
     public Plan plan(double maxUnused, Set<Integer> rewriteEpochs) {
         // Nothing is decided while a snapshot cannot be read (its blobs are unknown), unless the
         // operator chose to go on: then whatever it might need is kept (keepWhatUnreadableMayNeed).
-        repo.requireReadableSnapshots("prune");
+        List<Snapshot> snapshots = repo.requireReadableSnapshots("prune");
         Set<BlobId> live = new HashSet<>();
         ReferenceWalker walker = new ReferenceWalker(repo);
         List<String> snapshotIds = new ArrayList<>();
-        for (Snapshot s : repo.listSnapshots()) {
+        for (Snapshot s : snapshots) {
             snapshotIds.add(s.id());
             walker.walk(s, (snap, type, id, path) -> live.add(id));
         }
@@ -266,6 +266,7 @@ public final class Pruner {
         int resurrected = 0;
         long freed = 0;
         List<String> waitingOn = new ArrayList<>();
+        repo.listSnapshots();   // once: which snapshots are unreadable now (unreadableNotCountedBy)
         for (PruneMark mark : marks) {
             if (mark.indexRewritten() == null) {
                 // Its prune stopped between plan and ready (we hold the only prune lease, so it is
@@ -311,8 +312,8 @@ public final class Pruner {
         return new Sweep(completed, deleted, freed, resurrected, marks.size() - completed, waitingOn);
     }
 
+    /** Unreadable snapshots (as of the sweep's listing) that the mark's plan did not count. */
     private List<String> unreadableNotCountedBy(PruneMark mark) {
-        repo.listSnapshots();
         Set<String> counted = new HashSet<>(mark.snapshots());
         return repo.unreadableSnapshots().stream().filter(u -> !counted.contains(u.id()))
                 .map(dr.summit.repository.snapshot.UnreadableSnapshot::name).toList();
@@ -335,10 +336,8 @@ public final class Pruner {
             if (!store.exists(PackFormat.objectName(packId))) {
                 continue;   // deleted by an earlier sweep that crashed before deleting the mark
             }
-            Repository.PackListing listing = repo.readPackTrailer(packId);
-            List<IndexEntry> entries = new ArrayList<>();
-            for (var e : listing.entries()) {
-                entries.add(new IndexEntry(e.id(), e.type(), packId, listing.epoch(), e.offset(), e.length()));
+            List<IndexEntry> entries = repo.readPackTrailer(packId).indexEntries(packId);
+            for (IndexEntry e : entries) {
                 if (!repo.index().contains(e.id())) {
                     onlyInMarked.add(e.id());
                 }
