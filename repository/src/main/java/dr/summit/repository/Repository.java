@@ -186,6 +186,7 @@ public final class Repository implements AutoCloseable {
     /** Forgets the in-memory index and reads the index files again. */
     public void reloadIndex() {
         index = new BlobIndex();
+        lateBlobs = new LateBlobs(this);   // it may hold entries of packs deleted since
         synchronized (damagedIndexFiles) {
             damagedIndexFiles.clear();
             damagedIndexNames.clear();
@@ -429,7 +430,7 @@ public final class Repository implements AutoCloseable {
         return locate(id) != null;
     }
 
-    private final LateBlobs lateBlobs = new LateBlobs(this);
+    private volatile LateBlobs lateBlobs = new LateBlobs(this);
 
     public List<Node> loadTree(BlobId id) {
         return TreeCodec.decode(loadBlob(BlobType.TREE, id), "tree " + id.shortHex());

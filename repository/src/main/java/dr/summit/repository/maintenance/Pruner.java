@@ -304,6 +304,11 @@ public final class Pruner {
                 continue;
             }
             SweepResult r = sweepMark(mark);
+            if (r.deleted() > 0) {
+                // sweepMark put every entry of the mark's packs into the in-memory index for its walk; those
+                // of packs it then deleted must not answer the next mark's walk: read the index files again.
+                repo.reloadIndex();
+            }
             deleted += r.deleted();
             freed += r.freed();
             resurrected += r.resurrected();
