@@ -26,7 +26,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 @Command(name = "agent", description = {"Run the resident WAL archive agent of one PostgreSQL cluster (one per database host).",
-        "archive_command = 'summit-dr-wal-push %p --agent SOCKET …' (or 'summit-dr pg wal-push %p --agent SOCKET …') then starts no JVM; see deploy/systemd/summit-dr-agent.service.",
+        "archive_command = 'summit-dr-wal-push %%p --agent SOCKET …' (or 'summit-dr pg wal-push %%p --agent SOCKET …') then starts no JVM; see deploy/systemd/summit-dr-agent.service.",
         "It reads and writes WAL only in --pgdata's pg_wal, and answers only its own user, root and --allow-user (docs/operations.md)."})
 final class AgentCommand implements Callable<Integer> {
     @Mixin RepositoryOptions repository;

@@ -92,12 +92,12 @@ final class PgCommand implements Runnable {
         }
     }
 
-    @Command(name = "wal-push", description = "Archive one WAL file (archive_command = 'summit-dr pg wal-push %p …').")
+    @Command(name = "wal-push", description = "Archive one WAL file (archive_command = 'summit-dr pg wal-push %%p …').")
     static final class WalPush implements Callable<Integer> {
         @Mixin RepositoryOptions repository;
         @Mixin ClusterOption cluster;
         @Spec CommandSpec spec;
-        @Parameters(paramLabel = "PATH", description = "The file PostgreSQL passes as %p.") Path file;
+        @Parameters(paramLabel = "PATH", description = "The file PostgreSQL passes as %%p.") Path file;
         @Option(names = "--agent", paramLabel = "SOCKET", description = {"The resident agent's socket: the launcher hands the file to it "
                 + "with curl and starts no JVM; this in-process push runs only when the agent is down."}) Path agent;
 
@@ -110,13 +110,13 @@ final class PgCommand implements Runnable {
         }
     }
 
-    @Command(name = "wal-fetch", description = "Fetch one archived WAL file (restore_command = 'summit-dr pg wal-fetch %f %p …').")
+    @Command(name = "wal-fetch", description = "Fetch one archived WAL file (restore_command = 'summit-dr pg wal-fetch %%f %%p …').")
     static final class WalFetch implements Callable<Integer> {
         @Mixin RepositoryOptions repository;
         @Mixin ClusterOption cluster;
         @Spec CommandSpec spec;
-        @Parameters(index = "0", paramLabel = "NAME", description = "WAL file name (%f).") String name;
-        @Parameters(index = "1", paramLabel = "PATH", description = "Where to write it (%p).") Path destination;
+        @Parameters(index = "0", paramLabel = "NAME", description = "WAL file name (%%f).") String name;
+        @Parameters(index = "1", paramLabel = "PATH", description = "Where to write it (%%p).") Path destination;
         @Option(names = "--agent", paramLabel = "SOCKET", description = "The resident agent's socket (used by the launcher's curl fast path).") Path agent;
 
         @Override

@@ -19,7 +19,7 @@ final class PruneCommand implements Callable<Integer> {
     @Mixin OutputOptions output;
     @Spec CommandSpec spec;
 
-    @Option(names = "--max-unused", defaultValue = "5%", description = "Garbage left in place at most, as % of stored bytes (default ${DEFAULT-VALUE}).")
+    @Option(names = "--max-unused", defaultValue = "5%", description = "Garbage left in place at most, as %% of stored bytes (default ${DEFAULT-VALUE}).")
     String maxUnused;
     @Option(names = "--dry-run", description = "Only print what would be done.")
     boolean dryRun;

@@ -26,7 +26,7 @@ final class VerifyCommand implements Callable<Integer> {
     static final class ReadData {
         @Option(names = "--read-data", description = "Read and check every pack.")
         boolean all;
-        @Option(names = "--read-data-subset", paramLabel = "N%", description = "Read and check a random N% of the packs.")
+        @Option(names = "--read-data-subset", paramLabel = "N%", description = "Read and check a random N%% of the packs.")
         String subset;
     }
 
