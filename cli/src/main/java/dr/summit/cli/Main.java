@@ -11,10 +11,11 @@ import java.io.UncheckedIOException;
 /** Entry point of {@code summit-dr}. */
 @Command(name = "summit-dr", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Backup and disaster recovery: one encrypted, deduplicated repository for files, PostgreSQL and Neo4j.",
-        subcommands = {InitCommand.class, BackupCommand.class, SnapshotsCommand.class, LsCommand.class,
+        subcommands = {InitCommand.class, BackupCommand.class, SnapshotsCommand.class, LsCommand.class, DumpCommand.class, FindCommand.class, CatCommand.class,
                 RestoreCommand.class, DiffCommand.class, VerifyCommand.class, ForgetCommand.class, TagCommand.class, PruneCommand.class,
                 StatsCommand.class, KeyCommand.class, CryptCommand.class, RepairCommand.class, RepairGroupCommand.class, PgCommand.class, AgentCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
-        footer = {"", "Exit codes: 0 ok, 1 error, 2 usage error, 3 partial (e.g. unreadable source files).",
+        footer = {"", "Exit codes: 0 ok, 1 error, 2 usage error, 3 partial (e.g. unreadable source files), 10 no repository,",
+                "12 wrong password or key, 13 snapshot or path not found, 130 interrupted.",
                 "Repository: --repo or SUMMIT_REPOSITORY. Password: --password-file, SUMMIT_PASSWORD_FILE or SUMMIT_PASSWORD."})
 public final class Main implements Runnable {
     @Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT, description = "Print stack traces of errors.")
@@ -47,7 +48,7 @@ public final class Main implements Runnable {
                 e.printStackTrace(err);
             }
             err.flush();
-            return e instanceof CommandFailure f ? f.exitCode() : ExitCodes.ERROR;
+            return ExitCodes.of(e);
         });
         cli.setParameterExceptionHandler((e, arguments) -> {
             // Picocli's messages quote the offending arguments: never echo a value (it may be a

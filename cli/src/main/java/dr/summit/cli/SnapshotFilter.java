@@ -53,13 +53,13 @@ final class SnapshotFilter {
         if (ref.equals("latest")) {
             List<Snapshot> matching = apply(repo.selectableSnapshots("choose the latest snapshot matching " + describe()));
             if (matching.isEmpty()) {
-                throw new CommandFailure("no snapshot matches " + describe());
+                throw new CommandFailure("no snapshot matches " + describe(), ExitCodes.NOT_FOUND);
             }
             return matching.get(matching.size() - 1);
         }
         Snapshot s = repo.findSnapshot(ref);
         if (!matches(s)) {
-            throw new CommandFailure("snapshot " + s.shortId() + " does not match " + describe());
+            throw new CommandFailure("snapshot " + s.shortId() + " does not match " + describe(), ExitCodes.NOT_FOUND);
         }
         return s;
     }

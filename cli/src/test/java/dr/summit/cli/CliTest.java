@@ -266,7 +266,7 @@ class CliTest {
 
         Run removed = ok(repo, pw, "key remove", aliceSlot.substring(0, 8));
         assertThat(removed.out()).startsWith("removed key slot " + aliceSlot + "; started data-key epoch ");
-        assertOneLineError(run(repo, alicePw, "snapshots"), ExitCodes.ERROR, "wrong password");
+        assertOneLineError(run(repo, alicePw, "snapshots"), ExitCodes.WRONG_KEY, "wrong password");
         assertOneLineError(run(repo, pw, "key remove", initialSlot), ExitCodes.ERROR, "only one");
 
         // Revocation: re-encrypt what the retired epochs protect, then destroy their keys.
@@ -282,7 +282,7 @@ class CliTest {
         Run passwd = ok(repo, pw, "key passwd", "--new-password-file", newPw.toString(), "--kdf-memory-kib", "64",
                 "--kdf-iterations", "1");
         assertThat(passwd.out()).startsWith("password changed: key slot " + initialSlot + " replaced by ");
-        assertOneLineError(run(repo, pw, "snapshots"), ExitCodes.ERROR, "wrong password");
+        assertOneLineError(run(repo, pw, "snapshots"), ExitCodes.WRONG_KEY, "wrong password");
         assertThat(ok(repo, newPw, "key list", "--json").json()).hasSize(1);
     }
 
@@ -320,15 +320,15 @@ class CliTest {
     void wrongPasswordIsOneLineAndExitsWithError() throws Exception {
         init();
         Path wrong = passwordFile(tmp.resolve("wrong"), "not the password");
-        assertOneLineError(run(repo, wrong, "snapshots"), ExitCodes.ERROR, "wrong password", repo.toString());
+        assertOneLineError(run(repo, wrong, "snapshots"), ExitCodes.WRONG_KEY, "wrong password", repo.toString());
     }
 
     @Test
     void locationWithoutRepositorySuggestsInit() throws Exception {
-        assertOneLineError(run(repo, pw, "snapshots"), ExitCodes.ERROR, "no repository at " + repo, "init");
+        assertOneLineError(run(repo, pw, "snapshots"), ExitCodes.NO_REPOSITORY, "no repository at " + repo, "init");
         Files.createDirectories(repo);
         Files.writeString(repo.resolve("something-else.txt"), "not a repository");
-        assertOneLineError(run(repo, pw, "backup", src.toString()), ExitCodes.ERROR, "no repository", "init");
+        assertOneLineError(run(repo, pw, "backup", src.toString()), ExitCodes.NO_REPOSITORY, "no repository", "init");
     }
 
     @Test
@@ -336,8 +336,8 @@ class CliTest {
         Path git = Files.createDirectories(tmp.resolve("project.git"));
         Files.writeString(git.resolve("config"), "[core]\n\trepositoryformatversion = 0\n\tbare = true\n");
         Files.createDirectories(git.resolve("objects"));
-        assertOneLineError(run(git, pw, "snapshots"), ExitCodes.ERROR, git.toString(), "not a Summit DR repository");
-        assertOneLineError(run(git, pw, "backup", src.toString()), ExitCodes.ERROR, "not a Summit DR repository");
+        assertOneLineError(run(git, pw, "snapshots"), ExitCodes.NO_REPOSITORY, git.toString(), "not a Summit DR repository");
+        assertOneLineError(run(git, pw, "backup", src.toString()), ExitCodes.NO_REPOSITORY, "not a Summit DR repository");
     }
 
     @Test
@@ -401,10 +401,10 @@ class CliTest {
     void unknownSnapshotIdIsOneLine() throws Exception {
         init();
         backup();
-        assertOneLineError(run(repo, pw, "restore", "0123abcd", "--target", tmp.resolve("t").toString()), ExitCodes.ERROR,
+        assertOneLineError(run(repo, pw, "restore", "0123abcd", "--target", tmp.resolve("t").toString()), ExitCodes.NOT_FOUND,
                 "no snapshot 0123abcd");
         assertOneLineError(run(repo, pw, "ls", "not-an-id"), ExitCodes.ERROR, "invalid snapshot id 'not-an-id'");
-        assertOneLineError(run(repo, pw, "diff", "latest", "fedc9876"), ExitCodes.ERROR, "no snapshot fedc9876");
+        assertOneLineError(run(repo, pw, "diff", "latest", "fedc9876"), ExitCodes.NOT_FOUND, "no snapshot fedc9876");
         assertThat(tmp.resolve("t")).doesNotExist();
     }
 

@@ -150,8 +150,8 @@ class RetentionCliTest {
         Path target = tmp.resolve("restored");
         ok(repo, pw, "restore", "latest", "--host", "alpha", "--target", target.toString());
 
-        assertOneLineError(run(repo, pw, "ls", "latest", "--host", "gamma"), ExitCodes.ERROR, "no snapshot matches --host gamma");
-        assertOneLineError(run(repo, pw, "ls", ids.get("b0").substring(0, 8), "--host", "alpha"), ExitCodes.ERROR,
+        assertOneLineError(run(repo, pw, "ls", "latest", "--host", "gamma"), ExitCodes.NOT_FOUND, "no snapshot matches --host gamma");
+        assertOneLineError(run(repo, pw, "ls", ids.get("b0").substring(0, 8), "--host", "alpha"), ExitCodes.NOT_FOUND,
                 "does not match --host alpha");
     }
 

@@ -609,7 +609,7 @@ public final class Repository implements AutoCloseable {
         List<Snapshot> all = selectableSnapshots("choose snapshot '" + ref + "'");
         if (ref.equals("latest")) {
             if (all.isEmpty()) {
-                throw new RepositoryException("repository at " + store.location() + " has no snapshots");
+                throw new dr.summit.repository.snapshot.SnapshotNotFoundException("repository at " + store.location() + " has no snapshots");
             }
             return all.get(all.size() - 1);
         }
@@ -620,7 +620,7 @@ public final class Repository implements AutoCloseable {
                     throw new CorruptObjectException("snapshot " + ref + " cannot be read: " + damaged.describe());
                 }
             }
-            throw new RepositoryException("no snapshot " + ref + " in " + store.location());
+            throw new dr.summit.repository.snapshot.SnapshotNotFoundException("no snapshot " + ref + " in " + store.location());
         }
         if (matches.size() > 1) {
             throw new RepositoryException("snapshot id prefix " + ref + " is ambiguous (" + matches.size() + " matches)");
