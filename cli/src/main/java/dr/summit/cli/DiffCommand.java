@@ -40,7 +40,7 @@ final class DiffCommand implements Callable<Integer> {
                 json.put("from", sa.id());
                 json.put("to", sb.id());
                 json.put("requests", repo.store().stats().snapshot());
-                json.put("changes", entries.stream().map(e -> Map.of("change", e.change().name().toLowerCase(),
+                json.put("changes", entries.stream().map(e -> OutputOptions.object("change", e.change().name().toLowerCase(),
                         "path", "/" + e.path(), "type", e.type().name().toLowerCase())).toList());
                 OutputOptions.printJson(out, json);
             } else {

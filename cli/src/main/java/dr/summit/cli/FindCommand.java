@@ -62,7 +62,7 @@ final class FindCommand implements Callable<Integer> {
                             if (found.isEmpty()) {
                                 out.println("snapshot " + s.shortId() + " of " + SnapshotsCommand.TIME.format(s.time()) + " (" + s.host() + "):");
                             }
-                            found.add(Map.of());
+                            found.add(null);   // counted only
                             out.println("  " + LsCommand.line(path.substring(1), node));
                         }
                     }

@@ -305,7 +305,7 @@ final class KeyCommand implements Runnable {
                     epochs.add(em);
                 }
                 m.put("epochs", epochs);
-                m.put("destroyedEpochs", keyring.destroyed().values().stream().map(d -> Map.of("id", Keyring.epochHex(d.id()),
+                m.put("destroyedEpochs", keyring.destroyed().values().stream().map(d -> OutputOptions.object("id", Keyring.epochHex(d.id()),
                         "destroyed", d.destroyedAt().toString())).toList());
                 m.put("requests", repo.store().stats().snapshot());
                 if (output.json) {
@@ -351,7 +351,7 @@ final class KeyCommand implements Runnable {
             m.put("fingerprint", s.fingerprint());
         }
         if (s.kdf() != null) {
-            m.put("kdf", Map.of("algorithm", s.kdf().algorithm(), "memoryKiB", s.kdf().memoryKiB(),
+            m.put("kdf", OutputOptions.object("algorithm", s.kdf().algorithm(), "memoryKiB", s.kdf().memoryKiB(),
                     "iterations", s.kdf().iterations(), "parallelism", s.kdf().parallelism()));
         }
         return m;

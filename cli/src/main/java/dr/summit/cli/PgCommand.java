@@ -395,7 +395,7 @@ final class PgCommand implements Runnable {
                     t.missing().forEach(range -> holes.add(range.label()));
                 }
                 if (output.json) {
-                    OutputOptions.printJson(out, Map.of("cluster", cluster.cluster, "ok", ok, "backups", json, "walHoles", holes));
+                    OutputOptions.printJson(out, OutputOptions.object("cluster", cluster.cluster, "ok", ok, "backups", json, "walHoles", holes));
                 } else if (!holes.isEmpty()) {
                     out.println("holes in the WAL archive (recovery cannot pass them on their timeline): " + String.join(", ", holes));
                 }

@@ -30,6 +30,10 @@ public final class RepositoryOptions {
             description = "Read the password from FILE (must not be readable by group or others). Default: $SUMMIT_PASSWORD_FILE, then $SUMMIT_PASSWORD, then a prompt.")
     Path passwordFile;
 
+    @Option(names = "--password-command", paramLabel = "COMMAND",
+            description = "Run COMMAND (with sh -c) and use the first line it prints as the password, e.g. a secret manager's CLI. Default: $SUMMIT_PASSWORD_COMMAND.")
+    String passwordCommand;
+
     @Option(names = "--age-identity", paramLabel = "FILE",
             description = "Open the repository with an age identity file (an age key slot) instead of the password. Default: $SUMMIT_AGE_IDENTITY.")
     Path ageIdentity;
@@ -161,10 +165,24 @@ public final class RepositoryOptions {
         }
     }
 
+    /**
+     * The password given without a prompt, or null: --password-file, --password-command, then
+     * SUMMIT_PASSWORD_FILE, SUMMIT_PASSWORD_COMMAND, SUMMIT_PASSWORD (an option beats any variable).
+     */
     private char[] explicitPassword() {
-        Path file = passwordFileOrNull();
+        if (passwordFile != null) {
+            return readSecretFile(passwordFile, "password file");
+        }
+        if (passwordCommand != null) {
+            return PasswordCommand.run(passwordCommand, "--password-command");
+        }
+        String file = env.apply("SUMMIT_PASSWORD_FILE");
         if (file != null) {
-            return readSecretFile(file, "password file");
+            return readSecretFile(Path.of(file), "password file");
+        }
+        String command = env.apply("SUMMIT_PASSWORD_COMMAND");
+        if (command != null && !command.isBlank()) {
+            return PasswordCommand.run(command, "SUMMIT_PASSWORD_COMMAND");
         }
         String fromEnv = env.apply("SUMMIT_PASSWORD");
         return fromEnv == null ? null : refuseBlank(fromEnv.toCharArray(), "SUMMIT_PASSWORD");
@@ -205,18 +223,8 @@ public final class RepositoryOptions {
     }
 
     char[] password(boolean confirm) {
-        Path file = passwordFile;
-        if (file == null && env.apply("SUMMIT_PASSWORD_FILE") != null) {
-            file = Path.of(env.apply("SUMMIT_PASSWORD_FILE"));
-        }
-        if (file != null) {
-            return readSecretFile(file, "password file");
-        }
-        String fromEnv = env.apply("SUMMIT_PASSWORD");
-        if (fromEnv != null) {
-            return refuseBlank(fromEnv.toCharArray(), "SUMMIT_PASSWORD");
-        }
-        return prompt("Repository password: ", confirm);
+        char[] given = explicitPassword();
+        return given != null ? given : prompt("Repository password: ", confirm);
     }
 
     private static char[] refuseBlank(char[] password, String source) {
@@ -229,7 +237,7 @@ public final class RepositoryOptions {
     static char[] prompt(String label, boolean confirm) {
         Console console = System.console();
         if (console == null) {
-            throw new CommandFailure("no password given: use --password-file, SUMMIT_PASSWORD_FILE or SUMMIT_PASSWORD (no terminal to prompt on)");
+            throw new CommandFailure("no password given: use --password-file, --password-command, SUMMIT_PASSWORD_FILE or SUMMIT_PASSWORD (no terminal to prompt on)");
         }
         char[] first = console.readPassword(label);
         if (first == null || dr.summit.repository.crypto.KeySlot.isBlank(first)) {
