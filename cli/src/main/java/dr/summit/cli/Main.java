@@ -13,13 +13,25 @@ import java.io.UncheckedIOException;
         description = "Backup and disaster recovery: one encrypted, deduplicated repository for files, PostgreSQL and Neo4j.",
         subcommands = {InitCommand.class, BackupCommand.class, SnapshotsCommand.class, LsCommand.class, DumpCommand.class, FindCommand.class, CatCommand.class,
                 RestoreCommand.class, DiffCommand.class, VerifyCommand.class, ForgetCommand.class, TagCommand.class, PruneCommand.class,
-                StatsCommand.class, KeyCommand.class, CryptCommand.class, RepairCommand.class, RepairGroupCommand.class, PgCommand.class, AgentCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
+                StatsCommand.class, KeyCommand.class, CryptCommand.class, RepairCommand.class, RepairGroupCommand.class, PgCommand.class, AgentCommand.class, ConfigCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 error, 2 usage error, 3 partial (e.g. unreadable source files), 10 no repository,",
                 "12 wrong password or key, 13 snapshot or path not found, 130 interrupted.",
-                "Repository: --repo or SUMMIT_REPOSITORY. Password: --password-file, SUMMIT_PASSWORD_FILE or SUMMIT_PASSWORD."})
+                "Repository: --repo or SUMMIT_REPOSITORY. Password: --password-file, --password-command, SUMMIT_PASSWORD_FILE or SUMMIT_PASSWORD.",
+                "Every option --NAME can also come from $SUMMIT_NAME or the config file's key NAME (summit-dr config options)."})
 public final class Main implements Runnable {
     @Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT, description = "Print stack traces of errors.")
     boolean debug;
+
+    // Read before parsing (see execute): declared here so that every command accepts and documents them.
+    @Option(names = "--config", paramLabel = "FILE", scope = CommandLine.ScopeType.INHERIT,
+            description = "Config file (TOML) with option values. Default: $SUMMIT_CONFIG, ~/.config/summit-dr/config.toml, /etc/summit-dr/config.toml.")
+    String config;
+    @Option(names = "--profile", paramLabel = "NAME", scope = CommandLine.ScopeType.INHERIT,
+            description = "Use the config file's [profiles.NAME] table. Default: $SUMMIT_PROFILE.")
+    String profile;
+
+    /** The defaults of the command line being executed (one at a time per JVM: the CLI, or a test). */
+    static volatile OptionDefaults defaults = new OptionDefaults(ConfigFile.none(), name -> null);
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -57,10 +69,43 @@ public final class Main implements Runnable {
             err.flush();
             return ExitCodes.USAGE;
         });
+        try {
+            ConfigFile config = ConfigFile.locate(valueOf(args, "--config"), valueOf(args, "--profile"), name -> RepositoryOptions.env.apply(name));
+            config.s3Properties().forEach((key, value) -> {
+                if (System.getProperty(dr.summit.repository.store.s3.S3StoreOptions.PROPERTY_PREFIX + key) == null) {
+                    System.setProperty(dr.summit.repository.store.s3.S3StoreOptions.PROPERTY_PREFIX + key, value);
+                }
+            });
+            defaults = new OptionDefaults(config, name -> RepositoryOptions.env.apply(name));
+            cli.setDefaultValueProvider(defaults);
+        } catch (CommandFailure e) {
+            err.println("summit-dr: " + e.getMessage());
+            err.flush();
+            return e.exitCode();
+        }
         int code = cli.execute(args);
         out.flush();
         err.flush();
         return code;
+    }
+
+    /**
+     * The value of a global option, found before picocli parses (the config file decides the defaults that
+     * parsing applies): {@code --config FILE} or {@code --config=FILE}, up to a {@code --}.
+     */
+    static String valueOf(String[] args, String option) {
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--")) {
+                return null;
+            }
+            if (args[i].equals(option) && i + 1 < args.length) {
+                return args[i + 1];
+            }
+            if (args[i].startsWith(option + "=")) {
+                return args[i].substring(option.length() + 1);
+            }
+        }
+        return null;
     }
 
     /** The command line as it parses arguments: every subcommand, with -h/--help. */

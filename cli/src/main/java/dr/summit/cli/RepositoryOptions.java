@@ -166,26 +166,41 @@ public final class RepositoryOptions {
     }
 
     /**
-     * The password given without a prompt, or null: --password-file, --password-command, then
-     * SUMMIT_PASSWORD_FILE, SUMMIT_PASSWORD_COMMAND, SUMMIT_PASSWORD (an option beats any variable).
+     * The password given without a prompt, or null. What the operator said most directly wins: an option on the
+     * command line, then an environment variable, then the config file; at the same level a password file before
+     * a password command, and both before SUMMIT_PASSWORD.
      */
     private char[] explicitPassword() {
-        if (passwordFile != null) {
+        int fileRank = rank(passwordFile, "--password-file");
+        int commandRank = rank(passwordCommand, "--password-command");
+        String fromEnv = env.apply("SUMMIT_PASSWORD");
+        int envRank = fromEnv == null ? 0 : 2;
+        if (fileRank > 0 && fileRank >= commandRank && fileRank >= envRank) {
             return readSecretFile(passwordFile, "password file");
         }
-        if (passwordCommand != null) {
+        if (commandRank > 0 && commandRank >= envRank) {
             return PasswordCommand.run(passwordCommand, "--password-command");
         }
-        String file = env.apply("SUMMIT_PASSWORD_FILE");
-        if (file != null) {
-            return readSecretFile(Path.of(file), "password file");
+        if (fromEnv != null) {
+            return refuseBlank(fromEnv.toCharArray(), "SUMMIT_PASSWORD");
         }
-        String command = env.apply("SUMMIT_PASSWORD_COMMAND");
-        if (command != null && !command.isBlank()) {
-            return PasswordCommand.run(command, "SUMMIT_PASSWORD_COMMAND");
+        String file = env.apply("SUMMIT_PASSWORD_FILE");      // when parsed without the CLI's defaults (tests)
+        return file == null ? null : readSecretFile(Path.of(file), "password file");
+    }
+
+    /** 3: given on the command line; 2: from the environment; 1: from the config file; 0: not set. */
+    private int rank(Object value, String option) {
+        if (value == null) {
+            return 0;
         }
-        String fromEnv = env.apply("SUMMIT_PASSWORD");
-        return fromEnv == null ? null : refuseBlank(fromEnv.toCharArray(), "SUMMIT_PASSWORD");
+        if (mixee == null || mixee.commandLine() == null || mixee.commandLine().getParseResult() == null) {
+            return 3;
+        }
+        if (mixee.commandLine().getParseResult().hasMatchedOption(option)) {
+            return 3;
+        }
+        picocli.CommandLine.Model.OptionSpec spec = mixee.findOption(option);
+        return spec == null ? 3 : Main.defaults.source(spec).map(s -> s == OptionDefaults.Source.ENVIRONMENT ? 2 : 1).orElse(3);
     }
 
     static AgeIdentities ageIdentities(Path file) {
