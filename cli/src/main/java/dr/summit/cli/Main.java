@@ -30,6 +30,16 @@ public final class Main implements Runnable {
             description = "Use the config file's [profiles.NAME] table. Default: $SUMMIT_PROFILE.")
     String profile;
 
+    @Option(names = {"-v", "--verbose"}, scope = CommandLine.ScopeType.INHERIT,
+            description = "More log detail on stderr: once info, twice debug, three times trace (default: warn; info for agent, server, pg stream).")
+    boolean[] verbose;
+    @Option(names = "--log-level", paramLabel = "LEVEL", scope = CommandLine.ScopeType.INHERIT,
+            description = "Log level: error, warn, info, debug or trace (overrides -v). Default: $SUMMIT_LOG_LEVEL.")
+    String logLevel;
+    @Option(names = "--log-file", paramLabel = "FILE", scope = CommandLine.ScopeType.INHERIT,
+            description = "Append the log to FILE instead of stderr. Default: $SUMMIT_LOG_FILE.")
+    String logFile;
+
     /** The defaults of the command line being executed (one at a time per JVM: the CLI, or a test). */
     static volatile OptionDefaults defaults = new OptionDefaults(ConfigFile.none(), name -> null);
 
@@ -70,6 +80,7 @@ public final class Main implements Runnable {
             return ExitCodes.USAGE;
         });
         try {
+            LogSetup.configure(args, name -> RepositoryOptions.env.apply(name));
             ConfigFile config = ConfigFile.locate(valueOf(args, "--config"), valueOf(args, "--profile"), name -> RepositoryOptions.env.apply(name));
             config.s3Properties().forEach((key, value) -> {
                 if (System.getProperty(dr.summit.repository.store.s3.S3StoreOptions.PROPERTY_PREFIX + key) == null) {

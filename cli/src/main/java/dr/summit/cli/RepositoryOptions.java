@@ -66,11 +66,6 @@ public final class RepositoryOptions {
         if (dr.summit.repository.store.s3.S3Location.isS3(location)) {
             // s3:https://HOST[:PORT]/BUCKET[/PREFIX] or s3://BUCKET[/PREFIX]; credentials from the AWS SDK's
             // default chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, web identity, ...).
-            if (System.getProperty("slf4j.internal.verbosity") == null) {
-                // The SDK logs through SLF4J and the CLI bundles no SLF4J provider (its logs are not for
-                // operators); without this SLF4J prints a three-line warning on stderr at first use.
-                System.setProperty("slf4j.internal.verbosity", "ERROR");
-            }
             try {
                 return dr.summit.repository.store.s3.S3ObjectStore.open(dr.summit.repository.store.s3.S3Location.parse(location));
             } catch (IllegalArgumentException e) {

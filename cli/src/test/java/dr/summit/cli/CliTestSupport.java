@@ -114,7 +114,7 @@ final class CliTestSupport {
     /** This JVM's java and class path running the CLI's main class in a process of its own, as the launcher would. */
     static List<String> javaCommand(String... args) {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-opens", "java.base/sun.nio.fs=ALL-UNNAMED", "-Xmx512m",
+                "--add-opens", "java.base/sun.nio.fs=ALL-UNNAMED", "-Xmx512m", "-Dslf4j.provider=org.slf4j.simple.SimpleServiceProvider",
                 "-cp", System.getProperty("java.class.path"), Main.class.getName()));
         cmd.addAll(List.of(args));
         return cmd;

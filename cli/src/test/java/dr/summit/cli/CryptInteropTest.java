@@ -587,9 +587,9 @@ class CryptInteropTest {
         assertThat(CliTestSupport.regularFiles(restored.resolve("src")).keySet()).isEqualTo(CliTestSupport.regularFiles(src).keySet());
 
         CliTestSupport.assertOneLineError(CliTestSupport.run("snapshots", "--repo", repo.toString(), "--pgp-secret-key", gpgEdSecret.toString()),
-                ExitCodes.ERROR, "protected");
+                ExitCodes.WRONG_KEY, "protected");
         CliTestSupport.assertOneLineError(CliTestSupport.run("snapshots", "--repo", repo.toString(), "--age-identity", ourAgeKey.toString()),
-                ExitCodes.ERROR, "no key slot of " + repo + " opens with the age identity");
+                ExitCodes.WRONG_KEY, "no key slot of " + repo + " opens with the age identity");
         Path exposed = work.resolve("exposed.txt");
         Files.copy(theirAgeKey, exposed);
         Files.setPosixFilePermissions(exposed, PosixFilePermissions.fromString("rw-r--r--"));
@@ -626,7 +626,7 @@ class CryptInteropTest {
 
         CliTestSupport.ok(repo, pw, "key remove", ageSlot);
         CliTestSupport.assertOneLineError(CliTestSupport.run("snapshots", "--repo", repo.toString(), "--age-identity", theirAgeKey.toString()),
-                ExitCodes.ERROR, "no key slot");
+                ExitCodes.WRONG_KEY, "no key slot");
     }
 
     // ---------------------------------------------------------------- helpers
@@ -770,7 +770,7 @@ class CryptInteropTest {
 
     private static Process javaProcess(String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx64m", "-cp", System.getProperty("java.class.path"), Main.class.getName(), "crypt"));
+                "-Xmx64m", "-Dslf4j.provider=org.slf4j.simple.SimpleServiceProvider", "-cp", System.getProperty("java.class.path"), Main.class.getName(), "crypt"));
         command.addAll(Arrays.asList(args));
         return new ProcessBuilder(command).start();
     }

@@ -27,7 +27,7 @@ class PgAgentAcceptFailureTest {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/prlimit")), "prlimit (util-linux) is needed");
         try (LiveAgent a = LiveAgent.prepare()) {
             Path log = a.work.resolve("agent.log");
-            Process agent = new ProcessBuilder(System.getProperty("java.home") + "/bin/java", "-Xmx128m",
+            Process agent = new ProcessBuilder(System.getProperty("java.home") + "/bin/java", "-Xmx128m", "-Dslf4j.provider=org.slf4j.simple.SimpleServiceProvider",
                     "--add-opens", "java.base/sun.nio.fs=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "dr.summit.cli.Main",
                     "agent", "--repo", a.repo.toString(), "--password-file", a.password.toString(), "--socket", a.socket.toString(),
                     "--cluster", LiveAgent.CLUSTER, "--pgdata", a.pgdata.toString(), "--request-timeout", "120")

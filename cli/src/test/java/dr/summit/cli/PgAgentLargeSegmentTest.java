@@ -43,7 +43,7 @@ class PgAgentLargeSegmentTest {
             PgTestCluster primary = ws.track(PgTestCluster.create(data, archiveCommand, "--wal-segsize=1024"));
             primary.configure(List.of("max_wal_size = 4GB", "min_wal_size = 2GB", "wal_init_zero = off", "wal_recycle = off"));
 
-            Process agent = new ProcessBuilder(System.getProperty("java.home") + "/bin/java", "-Xmx256m", "-XX:+ExitOnOutOfMemoryError",
+            Process agent = new ProcessBuilder(System.getProperty("java.home") + "/bin/java", "-Xmx256m", "-XX:+ExitOnOutOfMemoryError", "-Dslf4j.provider=org.slf4j.simple.SimpleServiceProvider",
                     "--add-opens", "java.base/sun.nio.fs=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "dr.summit.cli.Main",
                     "agent", "--repo", ws.repo.toString(), "--password-file", ws.password.toString(), "--socket", socket.toString(),
                     "--cluster", ws.cluster, "--pgdata", data.toString(), "--allow-user", "postgres")

@@ -164,7 +164,7 @@ final class PgTestCluster implements AutoCloseable {
         PgTestCluster.sh("chmod", "a+rx", work.toString());
         Path script = work.resolve("summit-dr");
         Files.writeString(script, "#!/bin/sh\nexec " + System.getProperty("java.home") + "/bin/java"
-                + " --add-opens java.base/sun.nio.fs=ALL-UNNAMED -XX:TieredStopAtLevel=1 -cp "
+                + " --add-opens java.base/sun.nio.fs=ALL-UNNAMED -XX:TieredStopAtLevel=1 -Dslf4j.provider=org.slf4j.simple.SimpleServiceProvider -cp "
                 + String.join(":", entries) + " dr.summit.cli.Main \"$@\"\n");
         PgTestCluster.sh("chmod", "755", script.toString());
         return script;

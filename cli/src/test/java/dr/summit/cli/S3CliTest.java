@@ -301,7 +301,7 @@ class S3CliTest {
     @Test
     void aPrefixThatIsNotARepositoryIsReportedAndInitRefusesAPrefixInUse() {
         String repo = repo("photos");
-        assertOneLineError(run(repo, pw, "snapshots"), ExitCodes.ERROR, "no repository at " + repo);
+        assertOneLineError(run(repo, pw, "snapshots"), ExitCodes.NO_REPOSITORY, "no repository at " + repo);
         admin.putObject(b -> b.bucket(BUCKET).key("photos/2024/img1.jpg"),
                 software.amazon.awssdk.core.sync.RequestBody.fromBytes(new byte[]{1}));
         assertOneLineError(run(repo, pw, "init", QUICK_INIT), ExitCodes.ERROR, repo + " is not empty");

@@ -33,6 +33,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * push itself, so PostgreSQL always gets the truth.
  */
 public final class WalAgent implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WalAgent.class);
     private final WalArchive archive;
     private final WalDirectory walDirectory;
     private final Path pgWal;
@@ -64,9 +65,24 @@ public final class WalAgent implements AutoCloseable {
      * file directly in the data directory's pg_wal is read ({@link RequestRefused} otherwise).
      */
     public WalArchive.Pushed push(Path file) throws IOException {
+        long start = System.nanoTime();
         try (WalDirectory.Source source = walDirectory.openForPush(file)) {
-            return push(source);
+            long bytes = source.channel().size();
+            WalArchive.Pushed result = push(source);
+            LOG.info("wal-push {} {} bytes {} ms{}", source.name().name(), bytes, millisSince(start),
+                    result == WalArchive.Pushed.ALREADY_ARCHIVED ? " (already archived, identical)" : "");
+            return result;
+        } catch (RequestRefused e) {
+            LOG.warn("wal-push {} refused: {}", file, e.getMessage());
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            LOG.error("wal-push {} failed after {} ms: {}", file.getFileName(), millisSince(start), e.getMessage());
+            throw e;
         }
+    }
+
+    private static long millisSince(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1_000_000;
     }
 
     private WalArchive.Pushed push(WalDirectory.Source source) throws IOException {
@@ -121,6 +137,7 @@ public final class WalAgent implements AutoCloseable {
             }
         } catch (IOException | RuntimeException e) {
             lastError.set("scanning " + status + ": " + e.getMessage());
+            LOG.warn("scanning {} for ready segments: {}", status, e.getMessage());
         }
         // Futures whose segment PostgreSQL already archived (or recycled) are dropped.
         inFlight.keySet().removeIf(name -> !Files.exists(pgWal.resolve("archive_status").resolve(name + ".ready"))
@@ -139,6 +156,25 @@ public final class WalAgent implements AutoCloseable {
      * same timeline in parallel, so recovery rarely waits for the store.
      */
     public boolean fetch(String name, Path destination) throws IOException {
+        long start = System.nanoTime();
+        try {
+            boolean found = fetchInto(name, destination);
+            if (found) {
+                LOG.info("wal-fetch {} {} ms", name, millisSince(start));
+            } else {
+                LOG.info("wal-fetch {} not archived", name);   // the normal end of recovery's archive phase
+            }
+            return found;
+        } catch (RequestRefused e) {
+            LOG.warn("wal-fetch {} refused: {}", name, e.getMessage());
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            LOG.error("wal-fetch {} failed after {} ms: {}", name, millisSince(start), e.getMessage());
+            throw e;
+        }
+    }
+
+    private boolean fetchInto(String name, Path destination) throws IOException {
         try {
             WalFileName.parse(name);
         } catch (IllegalArgumentException e) {

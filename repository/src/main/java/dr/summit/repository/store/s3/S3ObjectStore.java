@@ -136,7 +136,8 @@ public final class S3ObjectStore implements ObjectStore {
                                 .build())
                         .apiCallAttemptTimeout(options.attemptTimeout())
                         .apiCallTimeout(options.callTimeout())
-                        .addExecutionInterceptor(new S3RequestCounter(stats)));
+                        .addExecutionInterceptor(new S3RequestCounter(stats))
+                        .addExecutionInterceptor(new S3RetryLog()));
         if (location.region() != null) {
             builder.region(Region.of(location.region()));
         }
