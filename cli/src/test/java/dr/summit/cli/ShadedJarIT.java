@@ -39,6 +39,17 @@ class ShadedJarIT {
         assertThat(Files.size(JAR)).as("jar size").isLessThan(80L << 20);
     }
 
+    @Test
+    void theBuildShipsCompletionAndAManPagePerCommand() throws IOException {
+        Path dist = Path.of("target", "dist");
+        assertThat(dist.resolve("completion/summit-dr.bash")).isRegularFile();
+        assertThat(dist.resolve("completion/_summit-dr")).isRegularFile();
+        try (var pages = Files.list(dist.resolve("man/man1"))) {
+            assertThat(pages.count()).isEqualTo(ManPages.allCommands(Main.commandLine().getCommandSpec()).size());
+        }
+        assertThat(Files.readString(dist.resolve("man/man1/summit-dr-restore.1"))).contains(".SH OPTIONS", "\\-\\-target");
+    }
+
     private static List<String> serviceLines(JarFile jar, String name) throws IOException {
         JarEntry entry = jar.getJarEntry(name);
         List<String> lines = new ArrayList<>();
