@@ -33,6 +33,9 @@ public final class Main implements Runnable {
     @Option(names = {"-v", "--verbose"}, scope = CommandLine.ScopeType.INHERIT,
             description = "More log detail on stderr: once info, twice debug, three times trace (default: warn; info for agent, server, pg stream).")
     boolean[] verbose;
+    @Option(names = {"-q", "--quiet"}, scope = CommandLine.ScopeType.INHERIT,
+            description = "No progress display (it is drawn only when stderr is a terminal, and never with --json).")
+    boolean quiet;
     @Option(names = "--log-level", paramLabel = "LEVEL", scope = CommandLine.ScopeType.INHERIT,
             description = "Log level: error, warn, info, debug or trace (overrides -v). Default: $SUMMIT_LOG_LEVEL.")
     String logLevel;
@@ -59,26 +62,34 @@ public final class Main implements Runnable {
 
     /** Runs a command line with the given output streams; used by main and by tests. */
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+        boolean json = java.util.Arrays.asList(args).contains("--json");
         CommandLine cli = commandLine();
         cli.setOut(out);
         cli.setErr(err);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             boolean debug = parseResult.hasMatchedOption("--debug")
                     || parseResult.subcommands().stream().anyMatch(p -> p.hasMatchedOption("--debug"));
-            err.println("summit-dr: " + oneLine(e));
+            int code = ExitCodes.of(e);
+            if (json) {
+                err.println(errorJson(oneLine(e), code));
+            } else {
+                err.println("summit-dr: " + oneLine(e));
+            }
             if (debug) {
                 e.printStackTrace(err);
             }
             err.flush();
-            return ExitCodes.of(e);
+            return code;
         });
         cli.setParameterExceptionHandler((e, arguments) -> {
             // Picocli's messages quote the offending arguments: never echo a value (it may be a
             // password typed where it does not belong), only option names.
-            err.println("summit-dr: " + UsageErrors.describe(e) + " (see '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
+            String message = UsageErrors.describe(e) + " (see '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help')";
+            err.println(json ? errorJson(message, ExitCodes.USAGE) : "summit-dr: " + message);
             err.flush();
             return ExitCodes.USAGE;
         });
+        Progress.enabled = Progress.decide(args);
         try {
             LogSetup.configure(args, name -> RepositoryOptions.env.apply(name));
             ConfigFile config = ConfigFile.locate(valueOf(args, "--config"), valueOf(args, "--profile"), name -> RepositoryOptions.env.apply(name));
@@ -98,6 +109,16 @@ public final class Main implements Runnable {
         out.flush();
         err.flush();
         return code;
+    }
+
+    /** Under --json an error is a JSON object on stderr too (one line), so a script reads both streams alike. */
+    static String errorJson(String message, int code) {
+        try {
+            return dr.summit.repository.format.Json.MAPPER.writeValueAsString(
+                    OutputOptions.object("message_type", "error", "exit_code", code, "message", message));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /**

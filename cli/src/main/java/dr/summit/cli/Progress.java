@@ -29,9 +29,39 @@ final class Progress implements AutoCloseable {
         thread.start();
     }
 
-    /** Starts a display if stdout/stdin are a terminal; otherwise a no-op. */
+    /** Whether this run may draw progress: set once per run by {@link Main} (see {@link #decide}). */
+    static volatile boolean enabled;
+
+    /**
+     * Progress is drawn on stderr, so it is stderr that must be a terminal (not stdin/stdout, which is what
+     * {@code System.console()} checks: {@code 2>file} with a terminal on stdout would fill the file with escape
+     * sequences); never with {@code --json} (a machine reads the output) or {@code --quiet}.
+     */
+    static boolean decide(String[] args) {
+        boolean asked = true;
+        for (String arg : args) {
+            if (arg.equals("--")) {
+                break;
+            }
+            if (arg.equals("--json") || arg.equals("--quiet") || arg.equals("-q")) {
+                asked = false;
+            }
+        }
+        return asked && stderrIsTerminal();
+    }
+
+    static boolean stderrIsTerminal() {
+        try {
+            String target = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/2")).toString();
+            return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty") || target.equals("/dev/console");
+        } catch (java.io.IOException | UnsupportedOperationException e) {
+            return false;   // not Linux, or no /proc: no progress rather than escape codes in a file
+        }
+    }
+
+    /** Starts a display if this run may draw one (see {@link #decide}); otherwise a no-op. */
     static Progress start(Supplier<String> line) {
-        return System.console() != null ? new Progress(line) : null;
+        return enabled ? new Progress(line) : null;
     }
 
     static String line(long files, long bytes, long startedNanos, long totalBytes) {
