@@ -177,10 +177,16 @@ public final class DrMetrics {
     /**
      * Takes over the values of an earlier exposition of these families (a text file a previous CLI run
      * wrote): counters continue from there instead of starting at 0, and gauges this run does not set
-     * keep their last value. Lines of unknown families or labels are ignored.
+     * keep their last value (a gauge this run set wins, whether it was set before or after). Lines of
+     * unknown families or labels are ignored.
      */
     public void carryOver(String previousText) {
+        java.util.Set<String> setHere = new java.util.HashSet<>();
+        ExpositionLine.parseAll(text()).forEach(l -> setHere.add(l.series()));
         for (ExpositionLine line : ExpositionLine.parseAll(previousText)) {
+            if (setHere.contains(line.series()) && !(families.containsKey(line.name()) && families.get(line.name()).metric() instanceof Counter)) {
+                continue;
+            }
             Family f = families.get(line.name());
             if (f == null || !f.labelNames().equals(line.labelNames())) {
                 continue;

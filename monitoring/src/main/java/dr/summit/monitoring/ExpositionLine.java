@@ -13,6 +13,19 @@ record ExpositionLine(String name, List<String> labelNames, List<String> labelVa
     private static final Pattern LINE = Pattern.compile("([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\\{([^}]*)\\})?\\s+(\\S+)(?:\\s+\\d+)?");
     private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"([^\"\\\\]*)\"");
 
+    /** {@code name{a="x",b="y"}}: the series this line is a sample of. */
+    String series() {
+        StringBuilder key = new StringBuilder(name);
+        if (!labelNames.isEmpty()) {
+            key.append('{');
+            for (int i = 0; i < labelNames.size(); i++) {
+                key.append(i == 0 ? "" : ",").append(labelNames.get(i)).append("=\"").append(labelValues.get(i)).append('"');
+            }
+            key.append('}');
+        }
+        return key.toString();
+    }
+
     static List<ExpositionLine> parseAll(String text) {
         List<ExpositionLine> out = new ArrayList<>();
         for (String raw : text.split("\n")) {

@@ -13,15 +13,7 @@ class DrMetricsTest {
     /** The value of one series in an exposition, or NaN when it is absent. */
     static double sample(String text, String series) {
         for (ExpositionLine l : ExpositionLine.parseAll(text)) {
-            StringBuilder key = new StringBuilder(l.name());
-            if (!l.labelNames().isEmpty()) {
-                key.append('{');
-                for (int i = 0; i < l.labelNames().size(); i++) {
-                    key.append(i == 0 ? "" : ",").append(l.labelNames().get(i)).append("=\"").append(l.labelValues().get(i)).append('"');
-                }
-                key.append('}');
-            }
-            if (key.toString().equals(series)) {
+            if (l.series().equals(series)) {
                 return l.value();
             }
         }
@@ -110,11 +102,14 @@ class DrMetricsTest {
         first.recordBackup(Source.FILES, "files", 1, 1, 1, 5, false, NOW);
         first.recordBackup(Source.POSTGRES, "base", 9, 1, 1, 5, true, NOW);
         DrMetrics second = new DrMetrics();
-        second.carryOver(first.text() + "\nunknown_metric{x=\"y\"} 3\nbackup_failure_total{wrong=\"label\"} 9\n");
         second.recordBackup(Source.FILES, "files", 1, 1, 1, 2, false, NOW);
+        second.recordBackup(Source.POSTGRES, "base", 11, 1, 1, 0, true, NOW);
+        second.carryOver(first.text() + "\nunknown_metric{x=\"y\"} 3\nbackup_failure_total{wrong=\"label\"} 9\n");
         String text = second.text();
         assertThat(text).satisfies(t -> assertThat(sample(t, "backup_failure_total{source=\"files\"}")).isEqualTo(2))
-                .satisfies(t -> assertThat(sample(t, "postgres_base_backup_duration_seconds{type=\"base\"}")).isEqualTo(9))
+                // this run's gauge wins over the carried one; counters add up
+                .satisfies(t -> assertThat(sample(t, "postgres_base_backup_duration_seconds{type=\"base\"}")).isEqualTo(11))
+                .satisfies(t -> assertThat(sample(t, "dr_backup_last_failure_timestamp_seconds{source=\"files\"}")).isEqualTo(NOW.getEpochSecond()))
                 .satisfies(t -> assertThat(sample(t, "backup_encryption_files_total{source=\"postgres\"}")).isEqualTo(5))
                 .doesNotContain("unknown_metric").doesNotContain("wrong=");
     }
