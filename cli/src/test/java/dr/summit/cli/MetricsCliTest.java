@@ -126,4 +126,19 @@ class MetricsCliTest {
         assertThat(ok(repo, pw, "metrics", "--textfile", out.toString()).out()).isEqualTo("metrics written to " + out + "\n");
         assertThat(Files.readString(out)).contains("# TYPE dr_repository_size_bytes gauge");
     }
+
+    @Test
+    void forgetPruneAndVerifyKeepTheTextfileCurrent() throws Exception {
+        ok(repo, pw, "backup", src.toString(), "--metrics-textfile", prom.toString());
+        Files.writeString(src.resolve("notes.txt"), "changed\n");
+        ok(repo, pw, "backup", src.toString(), "--metrics-textfile", prom.toString());
+        assertThat(sample(Files.readString(prom), "dr_repository_snapshots")).isEqualTo(2);
+        ok(repo, pw, "forget", "--keep-last", "1", "--prune", "--metrics-textfile", prom.toString());
+        String afterForget = Files.readString(prom);
+        assertThat(sample(afterForget, "dr_repository_snapshots")).isEqualTo(1);
+        // counters from the backups carried through the forget's rewrite of the file
+        assertThat(sample(afterForget, "backup_encryption_files_total{source=\"files\"}")).isEqualTo(12);
+        ok(repo, pw, "verify", "--metrics-textfile", prom.toString());
+        assertThat(sample(Files.readString(prom), "dr_verify_success")).isEqualTo(1);
+    }
 }

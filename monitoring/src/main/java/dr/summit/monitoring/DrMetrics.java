@@ -53,6 +53,8 @@ public final class DrMetrics {
     private final Scalar keyRotation = scalar("dr_key_rotation_period_seconds", "The repository's data-key rotation policy.");
     private final Scalar keySlots = scalar("dr_key_slots", "Key slots that can open the repository.");
     private final Scalar keyEpochs = scalar("dr_key_epochs", "Data-key epochs kept for reading.");
+    private final Scalar verifyLastRun = scalar("dr_verify_last_run_timestamp_seconds", "When 'summit-dr verify' last ran (Unix time).");
+    private final Scalar verifySuccess = scalar("dr_verify_success", "1 when the last verify found no error, 0 when it found damage.");
     private final Scalar refreshed = scalar("dr_metrics_refresh_timestamp_seconds", "When the repository-derived gauges were last read (Unix time).");
     private final Counter encryptedFiles = counter("backup_encryption_files_total", "Files stored encrypted (AES-256-GCM) by backups of a source.", "source");
     private final Counter recoveries = counter("dr_recovery_attempts_total", "Recoveries attempted, by source and result.", "source", "result");
@@ -117,6 +119,12 @@ public final class DrMetrics {
         String scenario = drill.scenario();
         drills.labelValues(scenario, drill.ok() ? "success" : "failure").inc();
         applyDrill(drill);
+    }
+
+    /** A repository check ended: whether every object read back authenticated. */
+    public void recordVerify(boolean ok, Instant finished) {
+        verifyLastRun.set(seconds(finished));
+        verifySuccess.set(ok ? 1 : 0);
     }
 
     /** WAL lag as the primary sees it (the server or {@code pg status} knows the primary's position). */
