@@ -99,6 +99,11 @@ class ManifestsTest {
             }
         }
         assertThat(copies).isGreaterThan(5);
+        // Maven reads every module of the parent pom, even with -pl: each one's pom must be in the build stage.
+        Matcher module = Pattern.compile("<module>([^<]+)</module>").matcher(Files.readString(ROOT.resolve("pom.xml")));
+        while (module.find()) {
+            assertThat(text).as("Dockerfile copies module %s's pom", module.group(1)).contains("COPY " + module.group(1) + "/pom.xml ");
+        }
     }
 
     // ------------------------------------------------------------------ collecting command lines
@@ -109,7 +114,7 @@ class ManifestsTest {
     private List<Invocation> compose() throws IOException {
         List<Invocation> out = new ArrayList<>();
         JsonNode services = yaml.readTree(ROOT.resolve("docker-compose.pitr.yml").toFile()).path("services");
-        services.fields().forEachRemaining(e -> {
+        services.properties().forEach(e -> {
             String where = "docker-compose.pitr.yml service " + e.getKey();
             JsonNode s = e.getValue();
             boolean ours = s.path("image").asText().startsWith(IMAGE);

@@ -1,7 +1,5 @@
 package dr.summit.monitoring;
 
-import io.prometheus.metrics.core.datapoints.CounterDataPoint;
-import io.prometheus.metrics.core.datapoints.GaugeDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
@@ -133,6 +131,16 @@ public final class DrMetrics {
         walLagBytes.set(bytes);
     }
 
+    /** The byte lag alone ({@code pg status}: the primary's position against what the repository holds). */
+    public void recordWalLagBytes(long bytes) {
+        walLagBytes.set(bytes);
+    }
+
+    /** {@link #refresh} from an open repository: what a server calls at start and every few minutes. */
+    public void refreshFromRepository(dr.summit.repository.Repository repo, Instant now) {
+        refresh(RepositoryStateReader.read(repo, now));
+    }
+
     /**
      * Rebuilds the state gauges from what the repository holds, so that a restarted server or a fresh
      * CLI run reports the same last-success times, sizes and key ages as before. Counters are not
@@ -204,9 +212,9 @@ public final class DrMetrics {
                 if (f.scalar() != null) {
                     f.scalar().set(line.value());
                 } else if (f.metric() instanceof Counter c) {
-                    ((CounterDataPoint) c.labelValues(values)).inc(line.value());
+                    c.labelValues(values).inc(line.value());
                 } else if (f.metric() instanceof Gauge g) {
-                    ((GaugeDataPoint) g.labelValues(values)).set(line.value());
+                    g.labelValues(values).set(line.value());
                 }
             } catch (IllegalArgumentException e) {
                 // a negative or NaN counter value from a hand-edited file: not ours to trust

@@ -36,8 +36,8 @@ public final class MetricsTextfile {
         }
         // The lock file is not *.prom, so node_exporter ignores it.
         Path lockFile = dir.resolve("." + file.getFileName() + ".lock");
-        try (FileChannel lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-             FileLock ignored = lockChannel.lock()) {
+        try (FileChannel lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            FileLock lock = lockChannel.lock();   // released when the channel closes
             if (Files.isRegularFile(file)) {
                 metrics.carryOver(Files.readString(file, StandardCharsets.UTF_8));
             }
@@ -55,6 +55,7 @@ public final class MetricsTextfile {
                 }
             } finally {
                 Files.deleteIfExists(tmp);
+                lock.release();
             }
         }
     }

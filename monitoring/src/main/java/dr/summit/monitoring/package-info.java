@@ -5,7 +5,7 @@
  * <p>The API a server (the orchestrator) needs is small:
  * <pre>{@code
  * DrMetrics metrics = new DrMetrics();                       // one registry of its own
- * metrics.refresh(RepositoryStateReader.read(repo, now));    // at start and every few minutes: state gauges
+ * metrics.refreshFromRepository(repo, now);                  // at start and every few minutes: state gauges
  * metrics.refreshDrills(drillReports);                       // the drill reports it keeps, after a restart
  * metrics.recordBackup(Source.POSTGRES, "base", secs, logical, stored, files, ok, finished);
  * metrics.recordRecovery("postgres-pitr", Source.POSTGRES, rtoSecs, rpoSecs, ok);
