@@ -104,7 +104,7 @@ final class DemoCommand implements Callable<Integer> {
     /** The repository's metrics as node_exporter's textfile collector reads them (what --metrics-textfile writes). */
     private static Path writeMetrics(Repository repo, Path dir) throws IOException {
         Files.createDirectories(dir);
-        Path file = dir.resolve("summit_dr.prom");
+        Path file = dir.resolve("summit_dr.prom").normalize();
         dr.summit.monitoring.DrMetrics metrics = new dr.summit.monitoring.DrMetrics();
         metrics.refresh(dr.summit.monitoring.RepositoryStateReader.read(repo, java.time.Instant.now()));
         dr.summit.monitoring.MetricsTextfile.write(metrics, file);
