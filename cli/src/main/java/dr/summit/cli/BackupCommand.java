@@ -8,6 +8,7 @@ import dr.summit.files.backup.StdinArchiver;
 import dr.summit.files.backup.TotalsScanner;
 import dr.summit.files.select.BackupSelection;
 import dr.summit.files.select.PathPatterns;
+import dr.summit.monitoring.Source;
 import dr.summit.repository.Repository;
 import dr.summit.repository.snapshot.Snapshot;
 import dr.summit.repository.store.LocalDirectoryStore;
@@ -21,6 +22,7 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,6 +34,7 @@ import java.util.concurrent.Callable;
 final class BackupCommand implements Callable<Integer> {
     @Mixin RepositoryOptions repository;
     @Mixin OutputOptions output;
+    @Mixin MetricsOptions metrics;
     @Spec CommandSpec spec;
 
     @Parameters(arity = "0..*", paramLabel = "PATH", description = "Files or directories to back up, or one bucket: "
@@ -84,6 +87,42 @@ final class BackupCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        try {
+            return backup();
+        } catch (CommandFailure e) {
+            if (e.exitCode() != ExitCodes.USAGE) {
+                publishFailure();
+            }
+            throw e;
+        } catch (Exception e) {
+            publishFailure();
+            throw e;
+        }
+    }
+
+    /** A failed run counts in backup_failure_total; the repository may be what failed, so it is not read. */
+    private void publishFailure() {
+        if (!dryRun) {
+            metrics.publish(spec, "backup", null, m -> m.recordBackup(Source.FILES, kind(), 0, 0, 0, 0, false, Instant.now()));
+        }
+    }
+
+    /** A saved snapshot: its numbers, then the repository's state, to the metrics outputs (while the repository is open). */
+    private void publishSuccess(Repository repo, Snapshot s) {
+        Snapshot.Summary m = s.summary();
+        metrics.publish(spec, "backup", repo, x -> x.recordBackup(Source.FILES, kind(), m.durationMillis() / 1000.0, m.totalBytes(),
+                m.newPackedBytes(), m.files(), true, Instant.now()));
+    }
+
+    /** The type label: what kind of files backup this is. */
+    private String kind() {
+        if (sources.stream().anyMatch(dr.summit.repository.store.s3.S3Location::isS3)) {
+            return "bucket";
+        }
+        return stdin || stdinFromCommand ? "stdin" : "files";
+    }
+
+    private Integer backup() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         if (sources.stream().anyMatch(dr.summit.repository.store.s3.S3Location::isS3)) {
             if (dryRun || !filesFrom.isEmpty() || !selection().isEmpty()) {
@@ -133,6 +172,7 @@ final class BackupCommand implements Callable<Integer> {
             requests = repo.store().stats().snapshot();
             keyNotices = repo.keyNotices();
             report(out, result, parentSnapshot, adopted);
+            publishSuccess(repo, result.snapshot());
             return result.warningCount() > 0 ? ExitCodes.PARTIAL : ExitCodes.OK;
         }
     }
@@ -200,6 +240,7 @@ final class BackupCommand implements Callable<Integer> {
                 out.printf("snapshot %s saved: %s as /%s, %s new stored%n", s.shortId(), Sizes.bytes(m.totalBytes()),
                         stdinFilename, Sizes.bytes(m.newPackedBytes()));
             }
+            publishSuccess(repo, s);
             return ExitCodes.OK;
         }
     }
@@ -320,6 +361,7 @@ final class BackupCommand implements Callable<Integer> {
                         source, m.files(), m.newFiles(), m.changedFiles(), m.unchangedFiles(), Sizes.bytes(m.totalBytes()),
                         Sizes.bytes(m.newPackedBytes()));
             }
+            publishSuccess(repo, s);
             return ExitCodes.OK;
         }
     }

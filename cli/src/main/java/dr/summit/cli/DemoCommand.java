@@ -73,6 +73,7 @@ final class DemoCommand implements Callable<Integer> {
         boolean ok = restoreAndCompare(repoDir, password, s1, first, work.resolve("restore-1"), out, "6. restore first ")
                 & restoreAndCompare(repoDir, password, s2, second, work.resolve("restore-2"), out, "7. restore second");
         String filesReport;
+        Path metricsFile;
         try (Repository repo = Repository.open(new LocalDirectoryStore(repoDir), password)) {
             Verifier.Report report = new Verifier(repo, Runtime.getRuntime().availableProcessors()).verify(1.0);
             RepositoryStats stats = RepositoryStats.of(repo);
@@ -81,6 +82,7 @@ final class DemoCommand implements Callable<Integer> {
                     report.ok() ? "no errors" : String.join("; ", report.errors()));
             filesReport = String.format("Files: 2 snapshots, %s backed up in total, %s stored (dedup+compression ratio %.2f)",
                     Sizes.bytes(stats.logicalBytes()), Sizes.bytes(stats.storedBytes()), stats.dedupRatio());
+            metricsFile = writeMetrics(repo, work.resolve("metrics"));
         }
         String pgResult = "";
         if (!skipPostgres && DemoPostgres.available()) {
@@ -94,7 +96,19 @@ final class DemoCommand implements Callable<Integer> {
         out.println(ok ? "Demo OK: both snapshots restored identical to what was backed up." + pgResult
                 : "Demo FAILED: see the differences above.");
         out.printf("Try: SUMMIT_REPOSITORY=%s SUMMIT_PASSWORD_FILE=%s ./summit-dr snapshots%n", repoDir, passwordFile);
+        out.printf("Metrics: %s (Prometheus text format; node_exporter --collector.textfile.directory=%s reads it; "
+                + "'summit-dr metrics' prints them, 'summit-dr report' is the monthly review)%n", metricsFile, metricsFile.getParent());
         return ok ? ExitCodes.OK : ExitCodes.ERROR;
+    }
+
+    /** The repository's metrics as node_exporter's textfile collector reads them (what --metrics-textfile writes). */
+    private static Path writeMetrics(Repository repo, Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Path file = dir.resolve("summit_dr.prom").normalize();
+        dr.summit.monitoring.DrMetrics metrics = new dr.summit.monitoring.DrMetrics();
+        metrics.refresh(dr.summit.monitoring.RepositoryStateReader.read(repo, java.time.Instant.now()));
+        dr.summit.monitoring.MetricsTextfile.write(metrics, file);
+        return file;
     }
 
     private static Snapshot backup(Path repoDir, char[] password, Path source, Archiver.Options options, Snapshot parent,

@@ -29,6 +29,7 @@ import java.util.concurrent.Callable;
 final class ForgetCommand implements Callable<Integer> {
     @Mixin RepositoryOptions repository;
     @Mixin OutputOptions output;
+    @Mixin MetricsOptions metrics;
     @Spec CommandSpec spec;
 
     @Option(names = "--keep-last", description = "Keep the N newest snapshots.") int last;
@@ -116,6 +117,9 @@ final class ForgetCommand implements Callable<Integer> {
             if (prune && !dryRun) {
                 PruneCommand.run(repo, 0.05, false, output.json, out);
             }
+            if (!dryRun) {
+                metrics.publish(spec, "forget", repo, m -> { });   // snapshots and (with --prune) size after the policy
+            }
         }
         return ExitCodes.OK;
     }
@@ -142,6 +146,9 @@ final class ForgetCommand implements Callable<Integer> {
             }
             if (prune && !dryRun) {
                 PruneCommand.run(repo, 0.05, false, output.json, out);
+            }
+            if (!dryRun) {
+                metrics.publish(spec, "forget", repo, m -> { });   // snapshots and (with --prune) size after the policy
             }
         }
         return ExitCodes.OK;

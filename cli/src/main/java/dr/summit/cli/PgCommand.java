@@ -56,6 +56,7 @@ final class PgCommand implements Runnable {
         @Mixin RepositoryOptions repository;
         @Mixin OutputOptions output;
         @Mixin ClusterOption cluster;
+        @Mixin MetricsOptions metrics;
         @Spec CommandSpec spec;
         @Option(names = "--pgdata", paramLabel = "DIR", description = "Data directory (default: $PGDATA).") Path pgdata;
         @Option(names = "--dsn", paramLabel = "CONNINFO", description = {"Connection string as libpq takes it: 'host=/var/run/postgresql port=5432 "
@@ -65,6 +66,25 @@ final class PgCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
+            try {
+                return backup();
+            } catch (CommandFailure e) {
+                if (e.exitCode() != ExitCodes.USAGE) {
+                    publishFailure();
+                }
+                throw e;
+            } catch (Exception e) {
+                publishFailure();
+                throw e;
+            }
+        }
+
+        private void publishFailure() {
+            metrics.publish(spec, "pg-backup", null, m -> m.recordBackup(dr.summit.monitoring.Source.POSTGRES, "base", 0, 0, 0, 0, false,
+                    java.time.Instant.now()));
+        }
+
+        private Integer backup() throws Exception {
             Path dir = pgdata != null ? pgdata : envPath("PGDATA", "--pgdata");
             try (Repository repo = repository.open(); Connection conn = connect(dsn, spec.commandLine().getErr())) {
                 PgRestore catalog = new PgRestore(repo, cluster.cluster);
@@ -87,6 +107,9 @@ final class PgCommand implements Runnable {
                             s.attribute(BaseBackup.START_LSN), s.attribute(BaseBackup.STOP_LSN), Sizes.bytes(s.summary().bytesRead()),
                             Sizes.bytes(s.summary().newPackedBytes()), Sizes.duration(s.summary().durationMillis()));
                 }
+                Snapshot.Summary m = s.summary();
+                metrics.publish(spec, "pg-backup", repo, x -> x.recordBackup(dr.summit.monitoring.Source.POSTGRES, "base",
+                        m.durationMillis() / 1000.0, m.totalBytes(), m.newPackedBytes(), m.files(), true, java.time.Instant.now()));
                 return r.warningCount() > 0 || bad > 0 ? ExitCodes.PARTIAL : ExitCodes.OK;
             }
         }

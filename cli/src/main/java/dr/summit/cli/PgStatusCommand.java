@@ -20,6 +20,7 @@ final class PgStatusCommand implements Callable<Integer> {
     @Mixin PgCommand.ClusterOption cluster;
     @Spec CommandSpec spec;
     @Mixin StreamOptions stream;
+    @Mixin MetricsOptions metrics;
 
     @Override
     public Integer call() throws Exception {
@@ -46,6 +47,9 @@ final class PgStatusCommand implements Callable<Integer> {
             }
         }
         s.warnings().forEach(w -> spec.commandLine().getErr().println("warning: " + w));
+        // the byte lag needs the primary, which only this command and the server see (WALArchiveLag uses it)
+        long lagBytes = s.lagBytes();
+        metrics.publish(spec, "pg-status", null, m -> m.recordWalLagBytes(lagBytes));
         return s.warnings().isEmpty() ? ExitCodes.OK : ExitCodes.PARTIAL;
     }
 }

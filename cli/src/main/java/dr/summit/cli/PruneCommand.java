@@ -17,6 +17,7 @@ import java.util.concurrent.Callable;
 final class PruneCommand implements Callable<Integer> {
     @Mixin RepositoryOptions repository;
     @Mixin OutputOptions output;
+    @Mixin MetricsOptions metrics;
     @Spec CommandSpec spec;
 
     @Option(names = "--max-unused", defaultValue = "5%", description = "Garbage left in place at most, as %% of stored bytes (default ${DEFAULT-VALUE}).")
@@ -28,6 +29,9 @@ final class PruneCommand implements Callable<Integer> {
     public Integer call() {
         try (Repository repo = repository.open()) {
             run(repo, VerifyCommand.parsePercent(maxUnused, "--max-unused", true), dryRun, output.json, spec.commandLine().getOut());
+            if (!dryRun) {
+                metrics.publish(spec, "prune", repo, m -> { });   // the repository's size after the sweep
+            }
         }
         return ExitCodes.OK;
     }

@@ -18,6 +18,7 @@ import java.util.concurrent.Callable;
 final class VerifyCommand implements Callable<Integer> {
     @Mixin RepositoryOptions repository;
     @Mixin OutputOptions output;
+    @Mixin MetricsOptions metrics;
     @Spec CommandSpec spec;
 
     @ArgGroup(exclusive = true)
@@ -62,6 +63,8 @@ final class VerifyCommand implements Callable<Integer> {
                 out.printf("%d snapshots, %d packs indexed, %d packs read (%s): %s%n", r.snapshots(), r.packsIndexed(),
                         r.packsRead(), Sizes.bytes(r.bytesRead()), r.ok() ? "no errors" : r.errors().size() + " errors");
             }
+            boolean ok = r.ok();
+            metrics.publish(spec, "verify", repo, m -> m.recordVerify(ok, java.time.Instant.now()));
             return r.ok() ? ExitCodes.OK : ExitCodes.ERROR;
         }
     }

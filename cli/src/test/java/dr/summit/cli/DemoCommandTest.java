@@ -16,6 +16,10 @@ class DemoCommandTest {
         CliTestSupport.Run r = CliTestSupport.run("demo", "--dir", tmp.resolve("demo").toString(), "--size-mib", "5");
         assertThat(r.exit()).as(r.toString()).isZero();
         assertThat(r.out()).contains("6. restore first : ", "compared with the source: identical", "Demo OK");
+        Path metrics = tmp.resolve("demo/metrics/summit_dr.prom").toAbsolutePath();
+        assertThat(r.out()).contains("Metrics: " + metrics + " (Prometheus text format");
+        assertThat(metrics).content().contains("dr_backup_last_success_timestamp_seconds{source=\"files\"}")
+                .contains("dr_repository_snapshots 2");
         if (DemoPostgres.available()) {
             assertThat(r.out()).contains("PostgreSQL 15 cluster on socket ", "orders 1–200 (200 rows)", "exactly the orders committed before the target");
         } else {
