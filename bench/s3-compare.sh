@@ -61,7 +61,8 @@ ROWS=$WORK/rows.tsv; : > "$ROWS"
 requests() {   # JSON file → "puts putBytes gets getBytes heads lists newBytes"
   python3 - "$1" <<'PY'
 import json, sys
-d = json.load(open(sys.argv[1]))
+lines = [l for l in open(sys.argv[1]).read().splitlines() if l.startswith('{"message_type":"summary"')]
+d = json.loads(lines[-1]) if lines else json.load(open(sys.argv[1]))   # backup/restore --json: NDJSON, summary last
 r = d["requests"]
 new = d.get("summary", {}).get("newBytes", 0) if isinstance(d.get("summary"), dict) else 0
 print(r["puts"], r["putBytes"], r["gets"], r["getBytes"], r["heads"], r["lists"], new)

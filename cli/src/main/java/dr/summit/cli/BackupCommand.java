@@ -161,8 +161,17 @@ final class BackupCommand implements Callable<Integer> {
             BackupCounters c = archiver.counters();
             Archiver.Result result;
             try (Progress progress = Progress.start(() -> Progress.line(c.files.get(), c.bytesRead.get() + unchangedBytes(c),
-                    started, c.scannedBytes.get()))) {
-                if (progress != null) {
+                    started, c.scannedBytes.get()));
+                 StatusLines status = StatusLines.start(output.json, out, () -> {
+                     Map<String, Object> line = new LinkedHashMap<>();
+                     long done = c.bytesRead.get() + unchangedBytes(c);
+                     StatusLines.putFraction(line, done, c.scannedBytes.get());
+                     line.put("files_done", c.files.get());
+                     line.put("bytes_done", done);
+                     line.put("total_bytes", c.scannedBytes.get());
+                     return line;
+                 })) {
+                if (progress != null || status != null) {
                     Thread scanner = new Thread(new TotalsScanner(paths, c), "summit-scanner");
                     scanner.setDaemon(true);
                     scanner.start();
@@ -235,7 +244,7 @@ final class BackupCommand implements Callable<Integer> {
                 json.put("warnings", List.of());
                 json.put("warningCount", 0);
                 json.put("requests", requests);
-                OutputOptions.printJson(out, json);
+                OutputOptions.printSummary(out, json);
             } else {
                 out.printf("snapshot %s saved: %s as /%s, %s new stored%n", s.shortId(), Sizes.bytes(m.totalBytes()),
                         stdinFilename, Sizes.bytes(m.newPackedBytes()));
@@ -308,7 +317,7 @@ final class BackupCommand implements Callable<Integer> {
                 json.put("newBytes", r.newBytes());
                 json.put("unreadable", r.unreadable());
                 json.put("requests", repo.store().stats().snapshot());
-                OutputOptions.printJson(out, json);
+                OutputOptions.printSummary(out, json);
             } else {
                 r.unreadable().forEach(u -> spec.commandLine().getErr().println("warning: " + u));
                 out.printf("would back up %d files, %d directories, %d other entries, %s; new: %d chunks, %s before compression (nothing written)%n",
@@ -355,7 +364,7 @@ final class BackupCommand implements Callable<Integer> {
                 json.put("warningCount", 0);
                 json.put("requests", requests);
                 json.put("sourceRequests", bucket.stats().snapshot());
-                OutputOptions.printJson(out, json);
+                OutputOptions.printSummary(out, json);
             } else {
                 out.printf("snapshot %s of %s saved: %d objects (%d new, %d changed, %d unchanged), %s, %s new stored%n", s.shortId(),
                         source, m.files(), m.newFiles(), m.changedFiles(), m.unchangedFiles(), Sizes.bytes(m.totalBytes()),
@@ -398,7 +407,7 @@ final class BackupCommand implements Callable<Integer> {
             json.put("adoptedPacks", adopted);
             json.put("keyNotices", keyNotices);
             json.put("requests", requests);
-            OutputOptions.printJson(out, json);
+            OutputOptions.printSummary(out, json);
             return;
         }
         keyNotices.forEach(n -> spec.commandLine().getErr().println("note: " + n));

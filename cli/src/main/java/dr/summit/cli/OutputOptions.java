@@ -24,6 +24,25 @@ public final class OutputOptions {
         return m;
     }
 
+    /**
+     * The final report of a long command (backup, restore, verify, prune) under --json: one line, marked
+     * {@code "message_type":"summary"}, after any {@code "status"} lines ({@link StatusLines}) — the NDJSON stream
+     * restic users parse. A script reads the last line, or every line and picks by message_type.
+     */
+    static void printSummary(PrintWriter out, java.util.Map<String, Object> report) {
+        java.util.Map<String, Object> line = new java.util.LinkedHashMap<>();
+        line.put("message_type", "summary");
+        line.putAll(report);
+        synchronized (out) {
+            try {
+                out.println(Json.MAPPER.writeValueAsString(line));
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+            out.flush();
+        }
+    }
+
     static void printJson(PrintWriter out, Object value) {
         try {
             out.println(Json.MAPPER.writer().with(SerializationFeature.INDENT_OUTPUT).writeValueAsString(value));

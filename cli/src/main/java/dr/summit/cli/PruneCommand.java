@@ -60,7 +60,7 @@ final class PruneCommand implements Callable<Integer> {
                 m.put("expiredLeasesRemoved", result.expiredLeasesRemoved());
             }
             m.put("requests", repo.store().stats().snapshot());
-            OutputOptions.printJson(out, m);
+            OutputOptions.printSummary(out, m);
             return;
         }
         out.printf("%d packs, %s stored, %s unused; %s delete %d packs, repack %d (%s live)%n", plan.packs(),

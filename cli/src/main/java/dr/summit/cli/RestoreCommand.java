@@ -75,7 +75,15 @@ final class RestoreCommand implements Callable<Integer> {
             long started = System.nanoTime();
             RestoreResult r;
             long total = s.summary() == null ? 0 : s.summary().totalBytes();
-            try (Progress progress = Progress.start(() -> Progress.line(restorer.filesDone().get(), restorer.bytesWritten().get(), started, total))) {
+            try (Progress progress = Progress.start(() -> Progress.line(restorer.filesDone().get(), restorer.bytesWritten().get(), started, total));
+                 StatusLines status = StatusLines.start(output.json, out, () -> {
+                     java.util.Map<String, Object> line = new java.util.LinkedHashMap<>();
+                     StatusLines.putFraction(line, restorer.bytesWritten().get(), total);
+                     line.put("files_done", restorer.filesDone().get());
+                     line.put("bytes_done", restorer.bytesWritten().get());
+                     line.put("total_bytes", total);
+                     return line;
+                 })) {
                 r = restorer.restore(s, target);
             }
             long millis = (System.nanoTime() - started) / 1_000_000;
@@ -94,7 +102,7 @@ final class RestoreCommand implements Callable<Integer> {
                 json.put("warnings", r.warnings());
                 json.put("unmatchedIncludes", unmatched);
                 json.put("requests", repo.store().stats().snapshot());
-                OutputOptions.printJson(out, json);
+                OutputOptions.printSummary(out, json);
             } else {
                 r.warnings().forEach(w -> spec.commandLine().getErr().println("warning: " + w));
                 unmatched.forEach(u -> spec.commandLine().getErr().println("warning: include pattern '" + u + "' matched nothing in snapshot " + s.shortId()));
@@ -136,7 +144,7 @@ final class RestoreCommand implements Callable<Integer> {
                 json.put("durationMillis", millis);
                 json.put("requests", repo.store().stats().snapshot());
                 json.put("targetRequests", bucket.stats().snapshot());
-                OutputOptions.printJson(out, json);
+                OutputOptions.printSummary(out, json);
             } else {
                 out.printf("restored snapshot %s to %s: %d objects, %s in %s (%s)%n", s.shortId(), location, r.objects(),
                         Sizes.bytes(r.bytes()), Sizes.duration(millis), Sizes.rate(r.bytes(), millis));

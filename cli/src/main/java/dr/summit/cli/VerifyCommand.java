@@ -45,14 +45,23 @@ final class VerifyCommand implements Callable<Integer> {
             try (Progress progress = Progress.start(() -> {
                 long[] p = verifier.progress();
                 return p[0] + "/" + p[2] + " packs, " + Progress.bytes(p[1], started, 0);
-            })) {
+            });
+                 StatusLines status = StatusLines.start(output.json, out, () -> {
+                     long[] p = verifier.progress();
+                     Map<String, Object> line = new java.util.LinkedHashMap<>();
+                     StatusLines.putFraction(line, p[0], p[2]);
+                     line.put("packs_done", p[0]);
+                     line.put("packs_total", p[2]);
+                     line.put("bytes_read", p[1]);
+                     return line;
+                 })) {
                 r = verifier.verify(fraction);
             }
             if (output.json) {
                 Map<String, Object> json = new java.util.LinkedHashMap<>(dr.summit.repository.format.Json.MAPPER.convertValue(r,
                         new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() { }));
                 json.put("requests", repo.store().stats().snapshot());
-                OutputOptions.printJson(out, json);
+                OutputOptions.printSummary(out, json);
             } else {
                 r.warnings().forEach(w -> out.println("warning: " + w));
                 r.errors().forEach(e -> out.println("error: " + e));

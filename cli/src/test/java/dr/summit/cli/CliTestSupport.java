@@ -26,15 +26,28 @@ final class CliTestSupport {
     private CliTestSupport() {
     }
 
+    /** A long command's --json output is NDJSON ending with its summary line; anything else is returned as is. */
+    static String summaryOf(String out) {
+        if (!out.startsWith("{\"message_type\":\"status\"") && !out.startsWith("{\"message_type\":\"summary\"")
+                || out.strip().indexOf('\n') < 0) {
+            return out;   // a document, an error object, or a single line
+        }
+        String[] lines = out.strip().split("\n");
+        String last = lines[lines.length - 1];
+        assertThat(last).as("the stream ends with its summary").startsWith("{\"message_type\":\"summary\"");
+        return last;
+    }
+
     /** What one command line did. */
     record Run(int exit, String out, String err) {
         List<String> errLines() {
             return err.isEmpty() ? List.of() : Arrays.asList(err.split("\n"));
         }
 
+        /** The output as JSON; for an NDJSON stream (status lines, then a summary), the summary line. */
         JsonNode json() {
             try {
-                return JSON.readTree(out);
+                return JSON.readTree(summaryOf(out));
             } catch (IOException e) {
                 throw new AssertionError("not JSON: " + out, e);
             }

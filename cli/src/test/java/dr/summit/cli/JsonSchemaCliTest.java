@@ -40,6 +40,32 @@ class JsonSchemaCliTest {
     }
 
     @Test
+    void statusLinesComeAtMostOnceASecondAndMatchTheirSchema() throws Exception {
+        java.io.StringWriter text = new java.io.StringWriter();
+        java.io.PrintWriter out = new java.io.PrintWriter(text);
+        long[] done = {0};
+        try (StatusLines status = StatusLines.start(true, out, () -> {
+            java.util.Map<String, Object> line = new java.util.LinkedHashMap<>();
+            done[0] += 100;
+            StatusLines.putFraction(line, done[0], 1000);
+            line.put("files_done", 1L);
+            line.put("bytes_done", done[0]);
+            line.put("total_bytes", 1000L);
+            return line;
+        })) {
+            Thread.sleep(2_500);
+        }
+        OutputOptions.printSummary(out, new java.util.LinkedHashMap<>(java.util.Map.of("files", 1)));
+        String[] lines = text.toString().strip().split("\n");
+        assertThat(lines.length).as(text.toString()).isBetween(3, 4);
+        for (int i = 0; i < lines.length - 1; i++) {
+            check("status", lines[i]);
+        }
+        assertThat(CliTestSupport.summaryOf(text.toString())).isEqualTo("{\"message_type\":\"summary\",\"files\":1}");
+        assertThat(StatusLines.start(false, out, java.util.Map::of)).as("nothing without --json").isNull();
+    }
+
+    @Test
     void aSchemaRejectsOutputOfAnotherShape() throws Exception {
         // the check itself can fail: a backup summary is not a snapshot listing
         Set<ValidationMessage> errors = schema("snapshots").validate(CliTestSupport.JSON.readTree("{\"snapshot\":\"x\"}"));
@@ -55,7 +81,7 @@ class JsonSchemaCliTest {
     }
 
     private static void check(String name, String output) throws Exception {
-        JsonNode node = CliTestSupport.JSON.readTree(output);
+        JsonNode node = CliTestSupport.JSON.readTree(CliTestSupport.summaryOf(output));
         Set<ValidationMessage> errors = schema(name).validate(node);
         assertThat(errors).as("%s output against %s.schema.json:%n%s", name, name, output).isEmpty();
     }
