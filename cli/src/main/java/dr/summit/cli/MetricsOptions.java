@@ -27,7 +27,7 @@ public final class MetricsOptions {
 
     @Option(names = "--metrics-push", paramLabel = "URL", converter = PushConverter.class,
             description = "After the run, push the same metrics to the Pushgateway at URL (http://HOST:9091), group job=summit-dr, "
-                    + "command=<this command>. An unreachable gateway is a warning.")
+                    + "instance=<host name>, command=<this command>. An unreachable gateway is a warning.")
     Pushgateway push;
 
     boolean enabled() {
@@ -60,7 +60,7 @@ public final class MetricsOptions {
             }
         }
         if (push != null) {
-            String warning = push.push(metrics, command);
+            String warning = push.push(metrics, BackupCommand.hostName(), command);
             if (warning != null) {
                 err.println("warning: metrics: " + warning);
             }

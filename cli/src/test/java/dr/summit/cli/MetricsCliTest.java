@@ -93,7 +93,8 @@ class MetricsCliTest {
         assertThat(r.exit()).as(r.toString()).isZero();
         assertThat(r.out()).contains("saved");
         assertThat(r.err()).startsWith("warning: metrics: Pushgateway http://127.0.0.1:" + port
-                + "/metrics/job/summit-dr/command/backup unreachable");
+                + "/metrics/job/summit-dr/instance/" + java.net.URLEncoder.encode(BackupCommand.hostName(), java.nio.charset.StandardCharsets.UTF_8)
+                + "/command/backup unreachable");
         assertThat(ok(repo, pw, "snapshots", "--json").json()).hasSize(1);
     }
 

@@ -10,9 +10,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 /**
- * Pushes metrics to a Prometheus Pushgateway: {@code PUT URL/metrics/job/JOB/command/COMMAND} with the
- * text format (the Pushgateway's documented API; the client library's pushgateway exporter stops at
- * 1.5.x). PUT replaces the group, so each command (backup, pg-backup, …) keeps a group of its own.
+ * Pushes metrics to a Prometheus Pushgateway: {@code PUT URL/metrics/job/summit-dr/instance/HOST/command/COMMAND}
+ * with the text format (the Pushgateway's documented API; the client library's pushgateway exporter
+ * stops at 1.5.x). PUT replaces the group, so each host and command (backup, pg-backup, …) keeps a
+ * group of its own and never overwrites another's.
  */
 public final class Pushgateway {
     public static final String JOB = "summit-dr";
@@ -38,17 +39,22 @@ public final class Pushgateway {
         this.base = URI.create(s.endsWith("/") ? s.substring(0, s.length() - 1) : s);
     }
 
-    /** The URL a push for {@code command} goes to. */
-    public URI groupUri(String command) {
-        return URI.create(base + "/metrics/job/" + JOB + "/command/" + URLEncoder.encode(command, StandardCharsets.UTF_8));
+    /** The URL a push for {@code command} from {@code instance} (the host name) goes to. */
+    public URI groupUri(String instance, String command) {
+        return URI.create(base + "/metrics/job/" + JOB + "/instance/" + segment(instance) + "/command/" + segment(command));
+    }
+
+    /** A grouping-key value as one path segment (the Pushgateway's base64 form is only needed for '/' and empty values). */
+    private static String segment(String value) {
+        return URLEncoder.encode(value.isEmpty() ? "unknown" : value.replace('/', '_'), StandardCharsets.UTF_8);
     }
 
     /**
      * Pushes; returns null on success, else a one-line reason (the caller prints it as a warning:
      * an unreachable gateway never fails a backup).
      */
-    public String push(DrMetrics metrics, String command) {
-        URI uri = groupUri(command);
+    public String push(DrMetrics metrics, String instance, String command) {
+        URI uri = groupUri(instance, command);
         try {
             HttpClient client = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
             HttpRequest request = HttpRequest.newBuilder(uri).timeout(TIMEOUT)

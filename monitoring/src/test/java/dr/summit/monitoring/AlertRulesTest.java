@@ -34,6 +34,19 @@ class AlertRulesTest {
     }
 
     @Test
+    void theExpositionPassesPromtoolsMetricsLint() throws Exception {
+        Assumptions.assumeTrue(promtool() != null, "promtool not installed (Debian package 'prometheus'; .ci/run installs it): skipped");
+        Process p = new ProcessBuilder(promtool(), "check", "metrics").redirectErrorStream(true).start();
+        try (var in = p.getOutputStream()) {
+            OpsFiles.everythingRecorded().writeText(in);
+        }
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as("promtool check metrics:%n%s", output).isZero();
+        assertThat(output).as("lint findings").isBlank();
+    }
+
+    @Test
     void everyAlertTheSeedAndTheIssueNameIsThereWithARunbook() throws IOException {
         Set<String> alerts = new TreeSet<>();
         for (JsonNode rule : rules()) {

@@ -62,10 +62,10 @@ class MetricsOutputTest {
         try {
             DrMetrics m = new DrMetrics();
             m.recordBackup(Source.POSTGRES, "base", 2, 3, 4, 5, true, Instant.now());
-            String warning = new Pushgateway("http://127.0.0.1:" + server.getAddress().getPort() + "/").push(m, "pg-backup");
+            String warning = new Pushgateway("http://127.0.0.1:" + server.getAddress().getPort() + "/").push(m, "db-1", "pg-backup");
             assertThat(warning).isNull();
             assertThat(received).hasSize(1);
-            assertThat(received.get(0)).startsWith("PUT /metrics/job/summit-dr/command/pg-backup text/plain; version=0.0.4")
+            assertThat(received.get(0)).startsWith("PUT /metrics/job/summit-dr/instance/db-1/command/pg-backup text/plain; version=0.0.4")
                     .contains("postgres_base_backup_duration_seconds{type=\"base\"} 2.0");
         } finally {
             server.stop(0);
@@ -83,7 +83,7 @@ class MetricsOutputTest {
         });
         server.start();
         try {
-            String warning = new Pushgateway("http://127.0.0.1:" + server.getAddress().getPort()).push(new DrMetrics(), "backup");
+            String warning = new Pushgateway("http://127.0.0.1:" + server.getAddress().getPort()).push(new DrMetrics(), "db-1", "backup");
             assertThat(warning).contains("HTTP 400: pushed metrics are invalid").doesNotContain("\n");
         } finally {
             server.stop(0);
@@ -92,8 +92,8 @@ class MetricsOutputTest {
         try (ServerSocket s = new ServerSocket(0)) {
             freePort = s.getLocalPort();
         }
-        String down = new Pushgateway("http://127.0.0.1:" + freePort).push(new DrMetrics(), "backup");
-        assertThat(down).startsWith("Pushgateway http://127.0.0.1:" + freePort + "/metrics/job/summit-dr/command/backup unreachable");
+        String down = new Pushgateway("http://127.0.0.1:" + freePort).push(new DrMetrics(), "db-1", "backup");
+        assertThat(down).startsWith("Pushgateway http://127.0.0.1:" + freePort + "/metrics/job/summit-dr/instance/db-1/command/backup unreachable");
     }
 
     @Test
