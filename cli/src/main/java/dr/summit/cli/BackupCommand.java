@@ -87,17 +87,7 @@ final class BackupCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try {
-            return backup();
-        } catch (CommandFailure e) {
-            if (e.exitCode() != ExitCodes.USAGE) {
-                publishFailure();
-            }
-            throw e;
-        } catch (Exception e) {
-            publishFailure();
-            throw e;
-        }
+        return MetricsOptions.countingFailures(this::backup, this::publishFailure);
     }
 
     /** A failed run counts in backup_failure_total; the repository may be what failed, so it is not read. */

@@ -15,9 +15,7 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -39,23 +37,31 @@ final class LsCommand implements Callable<Integer> {
         String prefix = path == null ? "" : path.replaceAll("^/+", "").replaceAll("/+$", "");
         try (Repository repo = repository.open()) {
             Snapshot s = filter.find(repo, snapshotRef);
-            List<Map<String, Object>> json = new ArrayList<>();
+            if (output.json) {
+                // NDJSON, as restic's ls: the snapshot, then one line per entry as the walk reaches it, so memory
+                // stays one directory per level however many entries the listing has.
+                Map<String, Object> head = new LinkedHashMap<>();
+                head.put("message_type", "snapshot");
+                head.putAll(SnapshotsCommand.json(s));
+                OutputOptions.printLine(out, head);
+            }
             new TreeWalker(repo).walk(BlobId.parse(s.tree()), (raw, node) -> {
                 String p = new String(raw, StandardCharsets.UTF_8);
                 boolean inside = prefix.isEmpty() || p.equals(prefix) || p.startsWith(prefix + "/");
                 boolean above = !inside && prefix.startsWith(p + "/");
                 if (inside) {
                     if (output.json) {
-                        json.add(entry(p, node));
+                        Map<String, Object> line = new LinkedHashMap<>();
+                        line.put("message_type", "node");
+                        line.putAll(entry(p, node));
+                        OutputOptions.printLine(out, line);
                     } else {
                         out.println(line(p, node));
                     }
                 }
                 return inside || above;
             });
-            if (output.json) {
-                OutputOptions.printJson(out, json);
-            }
+            out.flush();
         }
         return ExitCodes.OK;
     }

@@ -30,6 +30,21 @@ public final class MetricsOptions {
                     + "instance=<host name>, command=<this command>. An unreachable gateway is a warning.")
     Pushgateway push;
 
+    /** The body of a command whose failure counts: an error (not a usage mistake) runs {@code onFailure}, then propagates. */
+    static Integer countingFailures(java.util.concurrent.Callable<Integer> body, Runnable onFailure) throws Exception {
+        try {
+            return body.call();
+        } catch (CommandFailure e) {
+            if (e.exitCode() != ExitCodes.USAGE) {
+                onFailure.run();
+            }
+            throw e;
+        } catch (Exception e) {
+            onFailure.run();
+            throw e;
+        }
+    }
+
     boolean enabled() {
         return textfile != null || push != null;
     }

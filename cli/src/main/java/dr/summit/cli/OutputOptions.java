@@ -43,6 +43,15 @@ public final class OutputOptions {
         }
     }
 
+    /** One compact JSON object on its own line (NDJSON), not flushed: for streams of many lines. */
+    static void printLine(PrintWriter out, Object value) {
+        try {
+            out.println(Json.MAPPER.writeValueAsString(value));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     static void printJson(PrintWriter out, Object value) {
         try {
             out.println(Json.MAPPER.writer().with(SerializationFeature.INDENT_OUTPUT).writeValueAsString(value));

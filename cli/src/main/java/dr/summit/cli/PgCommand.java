@@ -66,17 +66,7 @@ final class PgCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            try {
-                return backup();
-            } catch (CommandFailure e) {
-                if (e.exitCode() != ExitCodes.USAGE) {
-                    publishFailure();
-                }
-                throw e;
-            } catch (Exception e) {
-                publishFailure();
-                throw e;
-            }
+            return MetricsOptions.countingFailures(this::backup, this::publishFailure);
         }
 
         private void publishFailure() {

@@ -49,7 +49,7 @@ class BackupSelectionCliTest {
 
     private List<String> latestPaths() {
         List<String> out = new ArrayList<>();
-        for (JsonNode e : ok(repo, pw, "ls", "latest", "--json").json()) {
+        for (JsonNode e : ok(repo, pw, "ls", "latest", "--json").nodes()) {
             if (e.get("type").asText().equals("file")) {
                 out.add(e.get("path").asText());
             }

@@ -100,7 +100,7 @@ class CliTest {
                         "/src/docs/reports/q2.bin");
         assertThat(ls.out().lines().filter(l -> l.endsWith("/src/docs/reports"))).singleElement().asString().startsWith("d");
 
-        JsonNode lsJson = ok(repo, pw, "ls", id.substring(0, 8), "--json").json();
+        JsonNode lsJson = ok(repo, pw, "ls", id.substring(0, 8), "--json").nodes();
         JsonNode link = find(lsJson, "path", "/src/latest");
         assertThat(link.get("type").asText()).isEqualTo("symlink");
         assertThat(link.get("target").asText()).isEqualTo("docs/reports/q2.bin");

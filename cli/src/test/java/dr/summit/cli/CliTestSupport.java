@@ -44,6 +44,22 @@ final class CliTestSupport {
             return err.isEmpty() ? List.of() : Arrays.asList(err.split("\n"));
         }
 
+        /** The entries of an NDJSON listing (ls --json): its "node" lines. */
+        com.fasterxml.jackson.databind.node.ArrayNode nodes() {
+            com.fasterxml.jackson.databind.node.ArrayNode nodes = JSON.createArrayNode();
+            for (String line : out.strip().split("\n")) {
+                try {
+                    JsonNode n = JSON.readTree(line);
+                    if ("node".equals(n.path("message_type").asText())) {
+                        nodes.add(n);
+                    }
+                } catch (IOException e) {
+                    throw new AssertionError("not NDJSON: " + line, e);
+                }
+            }
+            return nodes;
+        }
+
         /** The output as JSON; for an NDJSON stream (status lines, then a summary), the summary line. */
         JsonNode json() {
             try {

@@ -30,7 +30,12 @@ class JsonSchemaCliTest {
         Files.writeString(src.resolve("notes.txt"), "changed\n");
         check("backup", CliTestSupport.ok(repo, pw, "backup", src.toString(), "--json", "--tag", "second").out());
         check("snapshots", CliTestSupport.ok(repo, pw, "snapshots", "--json").out());
-        check("ls", CliTestSupport.ok(repo, pw, "ls", "latest", "--json").out());
+        String[] ls = CliTestSupport.ok(repo, pw, "ls", "latest", "--json").out().strip().split("\n");
+        assertThat(ls.length).isGreaterThan(5);
+        for (String line : ls) {
+            check("ls", line);
+        }
+        assertThat(ls[0]).startsWith("{\"message_type\":\"snapshot\"");
         check("find", CliTestSupport.ok(repo, pw, "find", "*.txt", "--json").out());
         check("restore", CliTestSupport.ok(repo, pw, "restore", "latest", "--target", tmp.resolve("r").toString(), "--json").out());
         check("verify", CliTestSupport.ok(repo, pw, "verify", "--json").out());
