@@ -12,25 +12,30 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The receiver's writes, off the receiving thread so the socket is read while a piece is made
- * durable (the bytes that arrive meanwhile form the next piece: the fsync is grouped, as a
- * synchronous primary's commits are). Two threads: pieces in order on one (they decide the flush
- * position), complete segments on the other (archived whole and their pieces deleted — a
- * consolidation, not on the commit path). Every method but the workers' bodies runs on the
+ * The receiver's writes, off the receiving thread so the socket is read while pieces are made
+ * durable. Up to {@link #MAX_PIECES_IN_FLIGHT} pieces are stored at once (a commit's WAL need not
+ * wait for the piece before it to finish; the file system groups their journal commits, and once
+ * all writers are busy the bytes that arrive meanwhile form one piece); the flush position only
+ * moves over pieces durable without a hole before them. Complete segments go to one more thread
+ * (archived whole, then their pieces deleted — a consolidation, not on the commit path). Every method but the workers' bodies runs on the
  * receiving thread, which alone touches {@link GrowingSegment}s; a finished write wakes it.
  */
 final class StreamWriter implements AutoCloseable {
     /** Complete segments (16 MiB each in memory) waiting to be archived before receiving pauses. */
     private static final int MAX_ARCHIVES_WAITING = 4;
+    /** Pieces stored at once: more than one so a commit never waits for a whole earlier store. */
+    static final int MAX_PIECES_IN_FLIGHT = 3;
 
     private final WalPieces pieces;
     private final WalArchive archive;
     private final Thread receiving = Thread.currentThread();
-    private final ExecutorService pieceThread = Executors.newSingleThreadExecutor(daemon("summit-wal-pieces"));
+    private final ExecutorService pieceThread = Executors.newFixedThreadPool(MAX_PIECES_IN_FLIGHT, daemon("summit-wal-pieces"));
     private final ExecutorService archiveThread = Executors.newSingleThreadExecutor(daemon("summit-wal-archive"));
     private final ArrayDeque<PieceJob> piecesInFlight = new ArrayDeque<>();
     private final ArrayDeque<Future<?>> archivesInFlight = new ArrayDeque<>();
-    private Future<?> lastPiece;
+    /** Pieces of the segment being filled: its archiving waits for all of them. */
+    private final java.util.List<Future<?>> segmentPieces = new java.util.ArrayList<>();
+    private String segmentName;
     private long durableLsn;
 
     private record PieceJob(GrowingSegment segment, int end, Future<?> done) {
@@ -54,6 +59,11 @@ final class StreamWriter implements AutoCloseable {
         return !piecesInFlight.isEmpty();
     }
 
+    /** Whether another piece may start now. */
+    boolean canStorePiece() {
+        return piecesInFlight.size() < MAX_PIECES_IN_FLIGHT;
+    }
+
     /** Stores the segment's received, not yet submitted bytes as one piece, after those already submitted. */
     void storePiece(GrowingSegment segment) {
         int end = segment.received();
@@ -63,14 +73,19 @@ final class StreamWriter implements AutoCloseable {
         }
         String name = segment.name();
         byte[] bytes = segment.bytes();
-        lastPiece = pieceThread.submit(() -> {
+        Future<?> done = pieceThread.submit(() -> {
             try {
                 pieces.put(name, bytes, start, end);
             } finally {
                 LockSupport.unpark(receiving);
             }
         });
-        piecesInFlight.add(new PieceJob(segment, end, lastPiece));
+        if (!name.equals(segmentName)) {
+            segmentName = name;
+            segmentPieces.clear();
+        }
+        segmentPieces.add(done);
+        piecesInFlight.add(new PieceJob(segment, end, done));
     }
 
     /**
@@ -78,12 +93,12 @@ final class StreamWriter implements AutoCloseable {
      * (garbage from then on). Pauses receiving while too many complete segments wait.
      */
     void archiveWhenDurable(GrowingSegment segment) throws InterruptedException {
-        Future<?> tail = lastPiece;
         String name = segment.name();
+        java.util.List<Future<?>> mine = name.equals(segmentName) ? java.util.List.copyOf(segmentPieces) : java.util.List.of();
         byte[] bytes = segment.bytes();
         archivesInFlight.add(archiveThread.submit(() -> {
-            if (tail != null) {
-                tail.get();
+            for (Future<?> piece : mine) {
+                piece.get();   // deleting the pieces must not race one still being written
             }
             archive.pushStreamed(name, bytes);
             pieces.delete(name);

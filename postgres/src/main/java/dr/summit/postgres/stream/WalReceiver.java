@@ -179,7 +179,7 @@ public final class WalReceiver {
                         continue;   // it was a keepalive, answered by pgjdbc
                     }
                 }
-                if (segment.hasUnsubmitted() && !writer.pieceInFlight()) {
+                if (segment.hasUnsubmitted() && writer.canStorePiece()) {
                     writer.storePiece(segment);
                 } else if (writer.pieceInFlight()) {
                     // The writer wakes this thread when the piece is durable; the timeout only
