@@ -276,6 +276,7 @@ class PgStreamTest {
                     "synchronous_standby_names = 'summit_dr'"));
             primary.start();
             List<Integer> committed = new java.util.ArrayList<>();
+            String errorWhileStreaming;
             try (Connection c = primary.connect(); Statement st = c.createStatement()) {
                 CliTestSupport.Run[] none = new CliTestSupport.Run[1];
                 waitFor(st, "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'summit_dr' AND sync_state = 'sync'", none);
@@ -285,8 +286,28 @@ class PgStreamTest {
                     st.execute("INSERT INTO orders VALUES (" + n + ")");
                     committed.add(n);
                 }
+                // The agent's /status shows the receiver: streaming, its flush position at least
+                // what the primary last heard from it (read first: the position only grows).
+                long primarySaw = lsn(lsnOf(st, "SELECT flush_lsn::text FROM pg_stat_replication WHERE application_name = 'summit_dr'"));
+                com.fasterxml.jackson.databind.JsonNode stream = agentStream(ws);
+                assertThat(stream.path("state").asText()).as("%s", stream).isEqualTo("streaming");
+                assertThat(lsn(stream.path("flushedLsn").asText())).isGreaterThanOrEqualTo(primarySaw).isGreaterThan(0);
+                assertThat(lsn(stream.path("receivedLsn").asText())).isGreaterThanOrEqualTo(lsn(stream.path("flushedLsn").asText()));
+                assertThat(stream.path("lastFlushTime").isNull()).isFalse();
+                // lastError may already name the refused connections before the primary was up.
+                errorWhileStreaming = stream.path("lastErrorTime").asText(null);
             }
             primary.killHard();
+            // The receiver says why it no longer streams.
+            com.fasterxml.jackson.databind.JsonNode lost = agentStream(ws);
+            for (int i = 0; i < 200 && !(lost.path("state").asText().equals("retrying")
+                    && !lost.path("lastErrorTime").asText("").equals(String.valueOf(errorWhileStreaming))); i++) {
+                Thread.sleep(50);
+                lost = agentStream(ws);
+            }
+            assertThat(lost.path("state").asText()).as("%s", lost).isEqualTo("retrying");
+            assertThat(lost.path("lastError").asText()).contains("lost or refused");
+            assertThat(lost.path("lastErrorTime").asText(null)).isNotNull().isNotEqualTo(errorWhileStreaming);
             PgTestCluster.sh("rm", "-rf", data.toString());
 
             Path restored = ws.work.resolve("restored");
@@ -299,6 +320,23 @@ class PgStreamTest {
         }
     }
 
+
+    private static com.fasterxml.jackson.databind.JsonNode agentStream(PgWorkspace ws) throws Exception {
+        LiveAgent.Response r = LiveAgent.request(ws.socket(), "GET", "/status");
+        assertThat(r.status()).isEqualTo(200);
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body()).path("stream");
+    }
+
+    private static String lsnOf(Statement st, String sql) throws java.sql.SQLException {
+        try (java.sql.ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    private static long lsn(String text) {
+        return dr.summit.postgres.wal.Lsn.parse(text);
+    }
 
     @Test
     void aSlotNamePostgresWouldRefuseIsAUsageErrorBeforeAnythingConnects() throws Exception {

@@ -16,6 +16,7 @@ import org.postgresql.replication.PGReplicationStream;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
 import java.sql.Connection;
+import java.time.Instant;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -24,6 +25,7 @@ import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
@@ -46,6 +48,10 @@ public final class WalReceiver {
     private final WalPieces pieces;
     private final AtomicLong receivedLsn = new AtomicLong();
     private final AtomicLong flushedLsn = new AtomicLong();
+    private final AtomicReference<String> state = new AtomicReference<>("connecting");
+    private final AtomicReference<Instant> lastFlush = new AtomicReference<>();
+    private final AtomicReference<String> lastError = new AtomicReference<>();
+    private final AtomicReference<Instant> lastErrorTime = new AtomicReference<>();
 
     /**
      * @param connector a replication connection's settings ({@code replication=true} and the
@@ -71,17 +77,45 @@ public final class WalReceiver {
         return flushedLsn.get();
     }
 
+    /** Where the receiver stands, from its own side (any thread). */
+    public ReceiverStatus status() {
+        long received = receivedLsn.get();
+        long flushed = flushedLsn.get();
+        Instant flush = lastFlush.get();
+        Instant error = lastErrorTime.get();
+        return new ReceiverStatus(state.get(), Lsn.format(received), Lsn.format(flushed), Math.max(0, received - flushed),
+                flush == null ? null : flush.toString(), lastError.get(), error == null ? null : error.toString());
+    }
+
+    private void failed(String what, String newState) {
+        lastError.set(what);
+        lastErrorTime.set(Instant.now());
+        state.set(newState);
+    }
+
     /**
      * Streams until {@code stop} says so, reconnecting after lost connections. Returns normally on
      * stop; throws when the repository refuses the WAL (a mismatch) or cannot be written.
      */
     public void run(BooleanSupplier stop) throws InterruptedException {
+        try {
+            runSessions(stop);
+            state.set("stopped");
+        } catch (RuntimeException e) {
+            failed(oneLine(e), "failed");
+            throw e;
+        }
+    }
+
+    private void runSessions(BooleanSupplier stop) throws InterruptedException {
         while (!stop.getAsBoolean()) {
             try {
+                state.set("connecting");
                 session(stop);
             } catch (ConnectionFailedException | SQLException e) {
-                log.println("warning: replication connection to " + connector.params().describe() + " lost or refused: "
-                        + oneLine(e) + "; retrying in " + settings.retryDelay().toSeconds() + " s");
+                String what = "replication connection to " + connector.params().describe() + " lost or refused: " + oneLine(e);
+                failed(what, "retrying");
+                log.println("warning: " + what + "; retrying in " + settings.retryDelay().toSeconds() + " s");
                 log.flush();
                 long until = System.nanoTime() + settings.retryDelay().toNanos();
                 while (!stop.getAsBoolean() && System.nanoTime() < until) {
@@ -116,6 +150,7 @@ public final class WalReceiver {
                     .withStartPosition(LogSequenceNumber.valueOf(segment.startLsn()))
                     .withStatusInterval((int) settings.statusInterval().toMillis(), TimeUnit.MILLISECONDS)
                     .start();
+            state.set("streaming");
             AtomicBoolean blocked = new AtomicBoolean();
             Thread watch = stopWatch(conn, blocked, stop);
             try (StreamWriter writer = new StreamWriter(pieces, archive)) {
@@ -267,6 +302,7 @@ public final class WalReceiver {
         stream.setAppliedLSN(position);
         stream.forceUpdateStatus();
         flushedLsn.set(lsn);
+        lastFlush.set(Instant.now());
         return lsn;
     }
 
