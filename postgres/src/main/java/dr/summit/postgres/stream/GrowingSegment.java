@@ -72,6 +72,11 @@ final class GrowingSegment {
         if (offset + length > bytes.length) {
             throw new IllegalArgumentException("segment " + name + ": " + length + " bytes at offset " + offset + " overrun the segment");
         }
+        if (offset >= known) {
+            data.get(bytes, offset, length);   // nothing to compare: the common case, in bulk
+            received = offset + length;
+            return;
+        }
         for (int i = 0; i < length; i++) {
             byte b = data.get();
             int at = offset + i;
