@@ -5,6 +5,8 @@
 # markdown table. Runs as root; the servers and pg_receivewal run as postgres, the receiver as root.
 #
 # Usage: bench/pg-stream-latency.sh [SECONDS per configuration, default 20]
+# RECEIVER_JAVA_OPTS: extra JVM options for the receiver only (e.g. a flight recording:
+#   RECEIVER_JAVA_OPTS='-XX:StartFlightRecording=filename=/tmp/receiver.jfr' to see where its time goes).
 set -euo pipefail
 SECONDS_EACH=${1:-20}
 BIN=/usr/lib/postgresql/15/bin
@@ -52,8 +54,8 @@ none=$(measure)
 
 printf 'bench-password\n' > "$W/password"; chmod 600 "$W/password"
 java -jar "$JAR" init --repo "$W/repo" --password-file "$W/password" >/dev/null
-java -jar "$JAR" pg stream --repo "$W/repo" --password-file "$W/password" --dsn "host=$W/sock port=$PORT user=postgres" \
-  2> "$W/receiver.log" & receiver=$!
+java ${RECEIVER_JAVA_OPTS:-} -jar "$JAR" pg stream --repo "$W/repo" --password-file "$W/password" --dsn "host=$W/sock port=$PORT user=postgres" \
+  2> "${RECEIVER_LOG:-$W/receiver.log}" & receiver=$!
 sync_standby summit_dr
 summit=$(measure)
 kill "$receiver"; wait "$receiver" 2>/dev/null || true; receiver=""

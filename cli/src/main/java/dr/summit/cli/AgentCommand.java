@@ -79,7 +79,7 @@ final class AgentCommand implements Callable<Integer> {
              }, e -> { }, limits)) {
             spec.commandLine().getOut().println("summit-dr agent for cluster " + cluster.cluster + " listening on " + server.socket());
             spec.commandLine().getOut().flush();
-            Thread receiver = streaming ? startReceiver(repo, err, () -> stopped.getCount() == 0 || server.failure() != null) : null;
+            Thread receiver = streaming ? startReceiver(repo, agent, err, () -> stopped.getCount() == 0 || server.failure() != null) : null;
             while (!stopped.await(200, TimeUnit.MILLISECONDS) && server.failure() == null) {
                 // serving until stopped or failed
             }
@@ -103,8 +103,9 @@ final class AgentCommand implements Callable<Integer> {
      * repository disagree) archiving goes on: the error is logged and the primary's commits wait,
      * which its monitoring sees.
      */
-    private Thread startReceiver(Repository repo, PrintWriter err, java.util.function.BooleanSupplier stopping) {
+    private Thread startReceiver(Repository repo, WalAgent agent, PrintWriter err, java.util.function.BooleanSupplier stopping) {
         WalReceiver receiver = new WalReceiver(repo, cluster.cluster, stream.connector(err), stream.settings(), err);
+        agent.streamStatus(receiver::status);
         Thread t = new Thread(() -> {
             try {
                 receiver.run(stopping);

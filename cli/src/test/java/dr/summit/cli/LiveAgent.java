@@ -115,6 +115,11 @@ final class LiveAgent implements AutoCloseable {
 
     /** One HTTP/1.0 request over the socket. */
     Response request(String method, String target) throws IOException {
+        return request(socket, method, target);
+    }
+
+    /** One HTTP/1.0 request to the agent listening on {@code socket}. */
+    static Response request(Path socket, String method, String target) throws IOException {
         try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             ch.connect(UnixDomainSocketAddress.of(socket));
             ch.write(ByteBuffer.wrap((method + " " + target + " HTTP/1.0\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1)));

@@ -276,6 +276,7 @@ class PgStreamTest {
                     "synchronous_standby_names = 'summit_dr'"));
             primary.start();
             List<Integer> committed = new java.util.ArrayList<>();
+            String errorWhileStreaming;
             try (Connection c = primary.connect(); Statement st = c.createStatement()) {
                 CliTestSupport.Run[] none = new CliTestSupport.Run[1];
                 waitFor(st, "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'summit_dr' AND sync_state = 'sync'", none);
@@ -285,8 +286,28 @@ class PgStreamTest {
                     st.execute("INSERT INTO orders VALUES (" + n + ")");
                     committed.add(n);
                 }
+                // The agent's /status shows the receiver: streaming, its flush position at least
+                // what the primary last heard from it (read first: the position only grows).
+                long primarySaw = lsn(lsnOf(st, "SELECT flush_lsn::text FROM pg_stat_replication WHERE application_name = 'summit_dr'"));
+                com.fasterxml.jackson.databind.JsonNode stream = agentStream(ws);
+                assertThat(stream.path("state").asText()).as("%s", stream).isEqualTo("streaming");
+                assertThat(lsn(stream.path("flushedLsn").asText())).isGreaterThanOrEqualTo(primarySaw).isGreaterThan(0);
+                assertThat(lsn(stream.path("receivedLsn").asText())).isGreaterThanOrEqualTo(lsn(stream.path("flushedLsn").asText()));
+                assertThat(stream.path("lastFlushTime").isNull()).isFalse();
+                // lastError may already name the refused connections before the primary was up.
+                errorWhileStreaming = stream.path("lastErrorTime").asText(null);
             }
             primary.killHard();
+            // The receiver says why it no longer streams.
+            com.fasterxml.jackson.databind.JsonNode lost = agentStream(ws);
+            for (int i = 0; i < 200 && !(lost.path("state").asText().equals("retrying")
+                    && !lost.path("lastErrorTime").asText("").equals(String.valueOf(errorWhileStreaming))); i++) {
+                Thread.sleep(50);
+                lost = agentStream(ws);
+            }
+            assertThat(lost.path("state").asText()).as("%s", lost).isEqualTo("retrying");
+            assertThat(lost.path("lastError").asText()).contains("lost or refused");
+            assertThat(lost.path("lastErrorTime").asText(null)).isNotNull().isNotEqualTo(errorWhileStreaming);
             PgTestCluster.sh("rm", "-rf", data.toString());
 
             Path restored = ws.work.resolve("restored");
@@ -299,6 +320,85 @@ class PgStreamTest {
         }
     }
 
+
+    private static com.fasterxml.jackson.databind.JsonNode agentStream(PgWorkspace ws) throws Exception {
+        LiveAgent.Response r = LiveAgent.request(ws.socket(), "GET", "/status");
+        assertThat(r.status()).isEqualTo(200);
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body()).path("stream");
+    }
+
+    private static String lsnOf(Statement st, String sql) throws java.sql.SQLException {
+        try (java.sql.ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    private static long lsn(String text) {
+        return dr.summit.postgres.wal.Lsn.parse(text);
+    }
+
+    /**
+     * 'pg backup' of a hot standby (a non-exclusive backup there): its WAL comes from the primary's
+     * archive_command and the receiver; the segment of its stop point, which a standby cannot
+     * switch, counts once the receiver has streamed past the stop point. After both servers are
+     * lost, the standby's backup restores with every acknowledged commit.
+     */
+    @Test
+    void aBackupOfAHotStandbyRestoresWithEveryAcknowledgedCommit() throws Exception {
+        try (PgWorkspace ws = PgWorkspace.create("streamstandby")) {
+            PgTestCluster primary = ws.startCluster("a", ws.agentArchiveCommand(ws.work.resolve("a")));
+            CliTestSupport.Run[] receiverRun = new CliTestSupport.Run[1];
+            Thread receiver = startReceiver(ws, primary, receiverRun);
+            try (Connection c = primary.connect(); Statement st = c.createStatement()) {
+                waitFor(st, "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'summit_dr'", receiverRun);
+                st.execute("ALTER SYSTEM SET synchronous_standby_names = 'summit_dr'");
+                st.execute("SELECT pg_reload_conf()");
+                waitFor(st, "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'summit_dr' AND sync_state = 'sync'",
+                        receiverRun);
+                st.execute("CREATE TABLE orders (n int PRIMARY KEY)");
+                for (int n = 1; n <= 20; n++) {
+                    st.execute("INSERT INTO orders VALUES (" + n + ")");
+                }
+            }
+            Path replicaData = ws.work.resolve("b");
+            PgTestCluster.asPostgres(PgTestCluster.BIN.resolve("pg_basebackup").toString(), "-D", replicaData.toString(),
+                    "-d", ws.dsn(primary), "-X", "stream", "-R", "-c", "fast");
+            PgTestCluster replica = ws.track(PgTestCluster.attach(replicaData));
+            replica.start();
+            try (Connection c = primary.connect(); Statement st = c.createStatement()) {
+                for (int n = 21; n <= 40; n++) {
+                    st.execute("INSERT INTO orders VALUES (" + n + ")");
+                }
+                waitFor(st, "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'walreceiver'"
+                        + " AND replay_lsn >= pg_current_wal_lsn()", receiverRun);
+            }
+            var backup = ws.ok("pg backup", "--cluster", ws.cluster, "--pgdata", replicaData.toString(), "--dsn", ws.dsn(replica));
+            try (Connection c = replica.connect(); Statement st = c.createStatement()) {
+                assertThat(PgTestCluster.scalar(st, "SELECT count(*) FROM orders")).isEqualTo(40L);
+            }
+            try (Connection c = primary.connect(); Statement st = c.createStatement()) {
+                for (int n = 41; n <= 60; n++) {
+                    st.execute("INSERT INTO orders VALUES (" + n + ")");
+                }
+            }
+            primary.killHard();
+            replica.killHard();
+            PgTestCluster.sh("rm", "-rf", primary.data.toString(), replicaData.toString());
+            stopReceiver(receiver, receiverRun);
+
+            Path restored = ws.work.resolve("restored");
+            ws.restartAgent(restored);   // the agent fetches only into its own --pgdata: on a DR host, the restore target
+            ws.ok("pg restore", "--cluster", ws.cluster, "--pgdata", restored.toString(), "--latest", "--agent", ws.socket().toString());
+            assertThat(java.nio.file.Files.readString(restored.resolve("backup_label"))).as("restored from the standby's backup (%s)", backup)
+                    .contains("BACKUP FROM: standby");
+            PgTestCluster server = ws.startRestored(restored, false);
+            try (Connection c = server.connect(); Statement st = c.createStatement()) {
+                assertThat(PgTestCluster.ints(st, "SELECT n FROM orders ORDER BY n")).as("server log:%n%s", server.log())
+                        .containsExactlyElementsOf(java.util.stream.IntStream.rangeClosed(1, 60).boxed().toList());
+            }
+        }
+    }
 
     @Test
     void aSlotNamePostgresWouldRefuseIsAUsageErrorBeforeAnythingConnects() throws Exception {

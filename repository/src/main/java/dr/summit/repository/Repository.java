@@ -356,9 +356,25 @@ public final class Repository implements AutoCloseable {
         return payloads.decode(SealedObject.open(dataKey(header.epoch(), name), kind, name, sealed), name);
     }
 
+    /**
+     * As {@link #putSealed}, without compression: for small objects on a latency-critical path
+     * (streamed WAL pieces, each a synchronous primary's commits wait for), where compressing saves
+     * little. Readers need not know: the payload says it is raw.
+     */
+    public void putSealedUncompressed(String name, SealedObject.Kind kind, byte[] plain) {
+        checkKeysBeforeWrite();
+        writeSealed(name, kind, plain, RAW);
+    }
+
+    private static final PayloadCodec RAW = new PayloadCodec(Compression.NONE, 0);
+
     private void writeSealed(String name, SealedObject.Kind kind, byte[] plain) {
+        writeSealed(name, kind, plain, payloads);
+    }
+
+    private void writeSealed(String name, SealedObject.Kind kind, byte[] plain, PayloadCodec codec) {
         int epoch = keyring().currentEpoch();
-        byte[] payload = payloads.encode(plain, 0, plain.length);
+        byte[] payload = codec.encode(plain, 0, plain.length);
         store.put(name, SealedObject.seal(dataKey(epoch), epoch, kind, name, payload));
     }
 

@@ -249,6 +249,13 @@ public final class WalAgent implements AutoCloseable {
     }
 
     /** Status for monitoring (stable field names). */
+    private volatile java.util.function.Supplier<?> streamStatus;
+
+    /** The WAL receiver running beside the agent ({@code agent --stream}): its status joins /status as "stream". */
+    public void streamStatus(java.util.function.Supplier<?> status) {
+        this.streamStatus = status;
+    }
+
     public String statusJson() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("pushed", pushed.get());
@@ -261,6 +268,10 @@ public final class WalAgent implements AutoCloseable {
         m.put("fetched", fetched.get());
         m.put("prefetchHits", prefetchHits.get());
         m.put("lastError", lastError.get());
+        java.util.function.Supplier<?> stream = streamStatus;
+        if (stream != null) {
+            m.put("stream", stream.get());
+        }
         try {
             return Json.MAPPER.writeValueAsString(m);
         } catch (IOException e) {

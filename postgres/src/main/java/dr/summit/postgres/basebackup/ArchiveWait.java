@@ -3,6 +3,7 @@ package dr.summit.postgres.basebackup;
 import dr.summit.postgres.wal.Lsn;
 import dr.summit.postgres.wal.WalArchive;
 import dr.summit.postgres.wal.WalFileName;
+import dr.summit.postgres.wal.WalPieces;
 import dr.summit.postgres.wal.WalSegments;
 import dr.summit.repository.Repository;
 import dr.summit.repository.RepositoryException;
@@ -18,7 +19,8 @@ import java.util.Set;
 
 /**
  * Waits until this repository holds every WAL segment a base backup needs, from its start
- * segment to the one holding the byte before its stop point.
+ * segment to the one holding the byte before its stop point — archived whole, or, for that last
+ * segment, streamed by the WAL receiver at least up to the stop point.
  *
  * <p>Why not pg_backup_stop(wait_for_archive = true): PostgreSQL looks at its archive status only
  * once a second, which costs every backup about a second, and it only knows that archive_command
@@ -60,8 +62,11 @@ final class ArchiveWait {
         long lastServerCheck = 0;
         long reportedArchivedAt = 0;
         String prefix = WalArchive.prefix(cluster);
+        String stopSegment = WalFileName.segmentName(timeline, last, perFile);
+        int stopOffset = (int) (Lsn.parse(stopLsn) - last * segmentSize);
         while (!missing.isEmpty()) {
-            while (!missing.isEmpty() && repo.store().exists(prefix + missing.peekFirst())) {
+            while (!missing.isEmpty() && (repo.store().exists(prefix + missing.peekFirst())
+                    || missing.peekFirst().equals(stopSegment) && streamedTo(stopSegment) >= stopOffset)) {
                 missing.removeFirst();
             }
             if (missing.isEmpty()) {
@@ -93,6 +98,15 @@ final class ArchiveWait {
             }
             Thread.sleep(POLL_MILLIS);
         }
+    }
+
+    /**
+     * How far the WAL receiver's pieces cover a segment (0 without a receiver). The segment holding
+     * the stop point is the one the archiver does not have yet, and on a standby (no WAL switch
+     * there) may not have for a long time: the streamed bytes up to the stop point are enough.
+     */
+    private int streamedTo(String segment) {
+        return new WalPieces(repo, cluster).durablePrefix(segment).length;
     }
 
     private String serverLastArchived() {

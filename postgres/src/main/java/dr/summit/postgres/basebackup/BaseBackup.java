@@ -164,9 +164,12 @@ public final class BaseBackup {
     }
 
     private static void requireArchiving(Statement st) throws SQLException {
-        try (ResultSet rs = st.executeQuery("SELECT current_setting('archive_mode'), current_setting('archive_command')")) {
+        try (ResultSet rs = st.executeQuery("SELECT current_setting('archive_mode'), current_setting('archive_command'), pg_is_in_recovery()")) {
             rs.next();
-            if ("off".equals(rs.getString(1)) || rs.getString(2).isBlank()) {
+            // A hot standby archives nothing unless archive_mode = always: its backup's WAL comes from
+            // the primary's archive_command or the WAL receiver, which ArchiveWait checks in the
+            // repository itself.
+            if (!rs.getBoolean(3) && ("off".equals(rs.getString(1)) || rs.getString(2).isBlank())) {
                 throw new RepositoryException("archive_mode is off or archive_command is empty: a base backup without "
                         + "archived WAL cannot be restored; set archive_command = 'summit-dr pg wal-push %p …'");
             }

@@ -163,6 +163,9 @@ public final class PgRestore {
             writeOwnedLike(data, "tablespace_map", backup.attribute(BaseBackup.TABLESPACE_MAP));
         }
         writeOwnedLike(data, "recovery.signal", "");
+        // A backup taken on a hot standby carries its standby.signal: left there, the restored server
+        // would wait for a primary as a standby instead of recovering to the target and promoting.
+        Files.deleteIfExists(data.resolve("standby.signal"));
         Path autoConf = data.resolve("postgresql.auto.conf");
         StringBuilder conf = new StringBuilder(Files.exists(autoConf) ? withoutRecoverySettings(Files.readString(autoConf, StandardCharsets.UTF_8)) : "");
         conf.append("\n# Added by summit-dr pg restore (backup ").append(backup.id()).append(")\n");

@@ -6,8 +6,9 @@ import java.nio.ByteBuffer;
 
 /**
  * The segment the receiver is filling: its bytes, how far the server has sent them in this
- * session ({@link #received}) and how far they are durable in the repository ({@link #durable}).
- * Pure; the receiver does the I/O. Bytes that were already in the repository when the session
+ * session ({@link #received}), how far they were handed to the writer ({@link #submit}) and how far
+ * they are durable in the repository ({@link #durable}). Pure and confined to the receiving thread;
+ * the writer thread only reads bytes below what was submitted, which never change again. Bytes that were already in the repository when the session
  * started (a reconnect) must come again identical: the stream is compared with them, not trusted.
  */
 final class GrowingSegment {
@@ -16,6 +17,7 @@ final class GrowingSegment {
     private final byte[] bytes;
     private final int known;
     private int received;
+    private int submitted;
     private int durable;
 
     /**
@@ -32,6 +34,7 @@ final class GrowingSegment {
         System.arraycopy(known, 0, bytes, 0, known.length);
         this.known = known.length;
         this.durable = known.length;
+        this.submitted = known.length;
     }
 
     String name() {
@@ -69,6 +72,11 @@ final class GrowingSegment {
         if (offset + length > bytes.length) {
             throw new IllegalArgumentException("segment " + name + ": " + length + " bytes at offset " + offset + " overrun the segment");
         }
+        if (offset >= known) {
+            data.get(bytes, offset, length);   // nothing to compare: the common case, in bulk
+            received = offset + length;
+            return;
+        }
         for (int i = 0; i < length; i++) {
             byte b = data.get();
             int at = offset + i;
@@ -81,18 +89,25 @@ final class GrowingSegment {
         received = offset + length;
     }
 
-    /** Bytes received but not yet durable: the next piece to store is [durable, received). */
-    boolean hasUnstored() {
-        return received > durable;
+    /** Bytes received but not yet handed to the writer: the next piece is [submitted, received). */
+    boolean hasUnsubmitted() {
+        return received > submitted;
     }
 
-    int unstoredBytes() {
-        return Math.max(0, received - durable);
+    int unsubmittedBytes() {
+        return Math.max(0, received - submitted);
     }
 
-    /** Called once [durable, received) is durable in the repository. */
-    void stored() {
-        durable = Math.max(durable, received);
+    /** Hands [submitted, received) to the writer; returns the piece's start offset. */
+    int submit() {
+        int start = submitted;
+        submitted = Math.max(submitted, received);
+        return start;
+    }
+
+    /** Called once bytes [0, end) are durable in the repository (a piece up to {@code end} was stored). */
+    void stored(int end) {
+        durable = Math.max(durable, end);
     }
 
     boolean complete() {

@@ -16,13 +16,17 @@ import org.postgresql.replication.PGReplicationStream;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
 import java.sql.Connection;
+import java.time.Instant;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -32,6 +36,7 @@ import java.util.function.BooleanSupplier;
  * position sent to the server is the end of what is durable in the repository and was received in
  * this session, so a synchronous primary's commit returns only once its WAL is in the repository.
  * A lost connection is retried; the position after a reconnect is again read from the repository.
+ * Storing runs on {@link StreamWriter}'s threads while this one keeps receiving.
  */
 public final class WalReceiver {
     private final Repository repo;
@@ -43,6 +48,10 @@ public final class WalReceiver {
     private final WalPieces pieces;
     private final AtomicLong receivedLsn = new AtomicLong();
     private final AtomicLong flushedLsn = new AtomicLong();
+    private final AtomicReference<String> state = new AtomicReference<>("connecting");
+    private final AtomicReference<Instant> lastFlush = new AtomicReference<>();
+    private final AtomicReference<String> lastError = new AtomicReference<>();
+    private final AtomicReference<Instant> lastErrorTime = new AtomicReference<>();
 
     /**
      * @param connector a replication connection's settings ({@code replication=true} and the
@@ -68,17 +77,45 @@ public final class WalReceiver {
         return flushedLsn.get();
     }
 
+    /** Where the receiver stands, from its own side (any thread). */
+    public ReceiverStatus status() {
+        long received = receivedLsn.get();
+        long flushed = flushedLsn.get();
+        Instant flush = lastFlush.get();
+        Instant error = lastErrorTime.get();
+        return new ReceiverStatus(state.get(), Lsn.format(received), Lsn.format(flushed), Math.max(0, received - flushed),
+                flush == null ? null : flush.toString(), lastError.get(), error == null ? null : error.toString());
+    }
+
+    private void failed(String what, String newState) {
+        lastError.set(what);
+        lastErrorTime.set(Instant.now());
+        state.set(newState);
+    }
+
     /**
      * Streams until {@code stop} says so, reconnecting after lost connections. Returns normally on
      * stop; throws when the repository refuses the WAL (a mismatch) or cannot be written.
      */
     public void run(BooleanSupplier stop) throws InterruptedException {
+        try {
+            runSessions(stop);
+            state.set("stopped");
+        } catch (RuntimeException e) {
+            failed(oneLine(e), "failed");
+            throw e;
+        }
+    }
+
+    private void runSessions(BooleanSupplier stop) throws InterruptedException {
         while (!stop.getAsBoolean()) {
             try {
+                state.set("connecting");
                 session(stop);
             } catch (ConnectionFailedException | SQLException e) {
-                log.println("warning: replication connection to " + connector.params().describe() + " lost or refused: "
-                        + oneLine(e) + "; retrying in " + settings.retryDelay().toSeconds() + " s");
+                String what = "replication connection to " + connector.params().describe() + " lost or refused: " + oneLine(e);
+                failed(what, "retrying");
+                log.println("warning: " + what + "; retrying in " + settings.retryDelay().toSeconds() + " s");
                 log.flush();
                 long until = System.nanoTime() + settings.retryDelay().toNanos();
                 while (!stop.getAsBoolean() && System.nanoTime() < until) {
@@ -113,67 +150,150 @@ public final class WalReceiver {
                     .withStartPosition(LogSequenceNumber.valueOf(segment.startLsn()))
                     .withStatusInterval((int) settings.statusInterval().toMillis(), TimeUnit.MILLISECONDS)
                     .start();
-            try {
-                stream(stream, server, segment, stop);
+            state.set("streaming");
+            AtomicBoolean blocked = new AtomicBoolean();
+            Thread watch = stopWatch(conn, blocked, stop);
+            try (StreamWriter writer = new StreamWriter(pieces, archive)) {
+                stream(stream, PendingBytes.of(conn), server, segment, writer, blocked, stop);
             } finally {
-                stream.close();
+                watch.interrupt();
+                if (!conn.isClosed()) {
+                    stream.close();
+                }
             }
         }
     }
 
-    private void stream(PGReplicationStream stream, Server server, GrowingSegment first, BooleanSupplier stop)
-            throws SQLException, InterruptedException {
+    /**
+     * While idle the receiver blocks in the socket read, which holds the connection's lock (pgjdbc):
+     * on stop it is woken by aborting the connection — only then, and only while it is blocked.
+     */
+    private static Thread stopWatch(Connection conn, AtomicBoolean blocked, BooleanSupplier stop) {
+        Thread watch = new Thread(() -> {
+            try {
+                while (!Thread.currentThread().isInterrupted()) {
+                    if (blocked.get() && stop.getAsBoolean()) {
+                        conn.abort(Runnable::run);
+                        return;
+                    }
+                    Thread.sleep(50);
+                }
+            } catch (InterruptedException | SQLException e) {
+                // the session ended first, or the connection is already gone
+            }
+        }, "summit-wal-stop-watch");
+        watch.setDaemon(true);
+        watch.start();
+        return watch;
+    }
+
+    /**
+     * Receives on this thread and stores on the writer's: the socket is drained first, then what
+     * arrived goes to the writer as one piece when it is idle (so one fsync covers every commit that
+     * came in meanwhile), and the flush position is sent as soon as a piece is durable. With
+     * nothing to store or report it blocks on the socket, so a commit's WAL is seen at once.
+     */
+    private void stream(PGReplicationStream stream, PendingBytes pending, Server server, GrowingSegment first,
+                        StreamWriter writer, AtomicBoolean blocked, BooleanSupplier stop) throws SQLException, InterruptedException {
         GrowingSegment segment = first;
         long reported = 0;
-        while (!stop.getAsBoolean()) {
-            ByteBuffer data = stream.readPending();
-            if (data == null) {
-                // A quiet moment: make what arrived durable and say so; a synchronous primary is waiting for it.
-                if (segment.hasUnstored()) {
-                    store(segment);
+        boolean connected = true;
+        try {
+            while (!stop.getAsBoolean()) {
+                long flushable = flushable(writer, segment);
+                if (flushable > reported) {
+                    reported = report(stream, flushable);
                 }
-                if (segment.flushableLsn() > reported) {
-                    reported = report(stream, segment.flushableLsn());
+                if (waiting(pending)) {
+                    ByteBuffer data = stream.readPending();
+                    if (data != null) {
+                        segment = accept(stream, server, segment, data, writer);
+                        continue;
+                    }
+                    if (pending.exact()) {
+                        continue;   // it was a keepalive, answered by pgjdbc
+                    }
+                }
+                if (segment.hasUnsubmitted() && writer.canStorePiece()) {
+                    writer.storePiece(segment);
+                } else if (writer.pieceInFlight()) {
+                    // The writer wakes this thread when the piece is durable; the timeout only
+                    // bounds how late new WAL is read into the next piece meanwhile.
+                    LockSupport.parkNanos(PIECE_WAIT_NANOS);
                 } else {
-                    Thread.sleep(1);
-                }
-                continue;
-            }
-            long at = stream.getLastReceiveLSN().asLong() - data.remaining();
-            while (data.hasRemaining()) {
-                if (at >= segment.endLsn()) {
-                    segment = load(server, at / server.segmentSize());
-                }
-                int offset = (int) (at - segment.startLsn());
-                int n = Math.min(data.remaining(), server.segmentSize() - offset);
-                segment.accept(offset, data, n);
-                at += n;
-                receivedLsn.set(at);
-                if (segment.complete()) {
-                    complete(segment);
-                    reported = report(stream, segment.flushableLsn());
-                } else if (segment.unstoredBytes() >= settings.maxPieceBytes()) {
-                    store(segment);
-                    reported = report(stream, segment.flushableLsn());
+                    // Nothing to store or report: wait for the server.
+                    blocked.set(true);
+                    ByteBuffer data;
+                    try {
+                        data = stop.getAsBoolean() ? null : stream.read();
+                    } finally {
+                        blocked.set(false);
+                    }
+                    if (data != null) {
+                        segment = accept(stream, server, segment, data, writer);
+                    }
                 }
             }
+        } catch (SQLException e) {
+            if (!stop.getAsBoolean()) {
+                throw e;
+            }
+            connected = false;   // the stop watch ended the blocked read
+        } finally {
+            // Whatever arrived is made durable, also when the connection was lost.
+            if (segment.hasUnsubmitted()) {
+                writer.storePiece(segment);
+            }
+            writer.finish();
         }
-        if (segment.hasUnstored()) {
-            store(segment);
-            report(stream, segment.flushableLsn());
+        long flushable = flushable(writer, segment);
+        if (connected && flushable > reported) {
+            report(stream, flushable);
         }
     }
 
-    private void store(GrowingSegment segment) {
-        pieces.put(segment.name(), segment.bytes(), segment.durable(), segment.received());
-        segment.stored();
+    private static boolean waiting(PendingBytes pending) throws SQLException {
+        try {
+            return pending.any();
+        } catch (java.io.IOException e) {
+            throw new SQLException("cannot read the replication connection: " + e.getMessage(), e);
+        }
     }
 
-    /** A complete segment is archived whole (compared if archive_command was first); its pieces become garbage. */
-    private void complete(GrowingSegment segment) {
-        archive.pushStreamed(segment.name(), segment.bytes());
-        segment.stored();
-        pieces.delete(segment.name());
+    private static final long PIECE_WAIT_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
+
+    /**
+     * The position that may be reported: the end of the pieces stored without a hole, or, with none
+     * in flight, the current segment's durable and received bytes (which include bytes the
+     * repository held before this session, once the server sent them again).
+     */
+    private static long flushable(StreamWriter writer, GrowingSegment segment) throws InterruptedException {
+        long durable = writer.collect();
+        return writer.pieceInFlight() ? durable : Math.max(durable, segment.flushableLsn());
+    }
+
+    /** Takes one message's WAL into its segment(s); returns the segment now being filled. */
+    private GrowingSegment accept(PGReplicationStream stream, Server server, GrowingSegment current, ByteBuffer data,
+                                  StreamWriter writer) throws InterruptedException {
+        GrowingSegment segment = current;
+        long at = stream.getLastReceiveLSN().asLong() - data.remaining();
+        while (data.hasRemaining()) {
+            if (at >= segment.endLsn()) {
+                segment = load(server, at / server.segmentSize());
+            }
+            int offset = (int) (at - segment.startLsn());
+            int n = Math.min(data.remaining(), server.segmentSize() - offset);
+            segment.accept(offset, data, n);
+            at += n;
+            receivedLsn.set(at);
+            if (segment.complete()) {
+                writer.storePiece(segment);
+                writer.archiveWhenDurable(segment);
+            } else if (segment.unsubmittedBytes() >= settings.maxPieceBytes()) {
+                writer.storePiece(segment);
+            }
+        }
+        return segment;
     }
 
     private long report(PGReplicationStream stream, long lsn) throws SQLException {
@@ -182,6 +302,7 @@ public final class WalReceiver {
         stream.setAppliedLSN(position);
         stream.forceUpdateStatus();
         flushedLsn.set(lsn);
+        lastFlush.set(Instant.now());
         return lsn;
     }
 

@@ -24,6 +24,12 @@ import java.util.regex.Pattern;
 public final class WalPieces {
     private static final Pattern PIECE = Pattern.compile("([0-9A-F]{24})\\.([0-9A-F]{8})-([0-9A-F]{8})");
 
+    /**
+     * Smaller pieces are stored raw: a synchronous primary waits for each, and the space they take
+     * is temporary (the segment is archived whole, compressed, once complete).
+     */
+    static final int COMPRESS_FROM = 64 * 1024;
+
     private final Repository repo;
     private final String cluster;
 
@@ -67,7 +73,11 @@ public final class WalPieces {
         String object = prefix(cluster) + pieceName(segment, start, end);
         byte[] content = Arrays.copyOfRange(segmentBytes, start, end);
         try {
-            repo.putSealed(object, SealedObject.Kind.WAL, content);
+            if (content.length < COMPRESS_FROM) {
+                repo.putSealedUncompressed(object, SealedObject.Kind.WAL, content);
+            } else {
+                repo.putSealed(object, SealedObject.Kind.WAL, content);
+            }
         } catch (ObjectExistsException e) {
             if (!Arrays.equals(repo.getSealed(object, SealedObject.Kind.WAL), content)) {
                 throw new RepositoryException("streamed WAL piece " + object + " in " + repo.store().location()

@@ -30,14 +30,24 @@ class GrowingSegmentTest {
         GrowingSegment s = new GrowingSegment("seg", START, SIZE, new byte[0]);
         send(s, wal, 0, 1000);
         assertThat(s.flushableLsn()).isEqualTo(START);
-        assertThat(s.hasUnstored()).isTrue();
-        assertThat(s.unstoredBytes()).isEqualTo(1000);
-        s.stored();
+        assertThat(s.hasUnsubmitted()).isTrue();
+        assertThat(s.unsubmittedBytes()).isEqualTo(1000);
+        assertThat(s.submit()).isEqualTo(0);
+        assertThat(s.hasUnsubmitted()).isFalse();
+        // Submitted is not durable: the writer has not stored it yet.
+        assertThat(s.flushableLsn()).isEqualTo(START);
+        s.stored(1000);
         assertThat(s.flushableLsn()).isEqualTo(START + 1000);
-        send(s, wal, 1000, SIZE);
+        send(s, wal, 1000, 2000);
+        assertThat(s.submit()).isEqualTo(1000);
+        // Received on while the piece [1000, 2000) is being stored.
+        send(s, wal, 2000, SIZE);
         assertThat(s.complete()).isTrue();
         assertThat(s.flushableLsn()).isEqualTo(START + 1000);
-        s.stored();
+        s.stored(2000);
+        assertThat(s.flushableLsn()).isEqualTo(START + 2000);
+        assertThat(s.submit()).isEqualTo(2000);
+        s.stored(SIZE);
         assertThat(s.flushableLsn()).isEqualTo(s.endLsn());
         assertThat(s.bytes()).isEqualTo(wal);
     }
@@ -48,12 +58,13 @@ class GrowingSegmentTest {
         GrowingSegment s = new GrowingSegment("seg", START, SIZE, Arrays.copyOf(wal, 3000));
         assertThat(s.flushableLsn()).isEqualTo(START);
         send(s, wal, 0, 1000);
-        assertThat(s.hasUnstored()).isFalse();
+        assertThat(s.hasUnsubmitted()).isFalse();
         assertThat(s.flushableLsn()).isEqualTo(START + 1000);
         send(s, wal, 1000, 3500);
         assertThat(s.flushableLsn()).isEqualTo(START + 3000);
         assertThat(s.durable()).isEqualTo(3000);
-        assertThat(s.unstoredBytes()).isEqualTo(500);
+        assertThat(s.unsubmittedBytes()).isEqualTo(500);
+        assertThat(s.submit()).isEqualTo(3000);
     }
 
     @Test
