@@ -1,7 +1,5 @@
 package dr.summit.neo4j;
 
-import dr.summit.neo4j.plugin.CaptureExtensionFactory;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -27,6 +25,8 @@ import java.util.jar.Manifest;
 public final class PluginJar {
     public static final String FILE_NAME = "summit-dr-neo4j-plugin.jar";
     private static final String PACKAGE = "dr/summit/neo4j/plugin/";
+    // By name: loading the class would need the Neo4j server API, which the agent does not carry.
+    private static final String EXTENSION = "dr.summit.neo4j.plugin.CaptureExtensionFactory";
     private static final String SERVICE = "META-INF/services/org.neo4j.kernel.extension.ExtensionFactory";
 
     private PluginJar() {
@@ -47,7 +47,7 @@ public final class PluginJar {
                 jar.closeEntry();
             }
             jar.putNextEntry(new JarEntry(SERVICE));
-            jar.write((CaptureExtensionFactory.class.getName() + "\n").getBytes(StandardCharsets.UTF_8));
+            jar.write((EXTENSION + "\n").getBytes(StandardCharsets.UTF_8));
             jar.closeEntry();
         }
         Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
@@ -58,11 +58,25 @@ public final class PluginJar {
     }
 
     private static List<Entry> classes() throws IOException {
+        String resource = EXTENSION.replace('.', '/') + ".class";
+        java.net.URL url = PluginJar.class.getClassLoader().getResource(resource);
+        if (url == null) {
+            throw new IOException("the plugin's classes are not in this program (" + resource + " missing)");
+        }
         Path source;
         try {
-            source = Path.of(CaptureExtensionFactory.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        } catch (URISyntaxException | NullPointerException e) {
-            throw new IOException("cannot locate the plugin's classes: " + e);
+            String u = url.toString();
+            if (u.startsWith("jar:")) {
+                source = Path.of(new java.net.URI(u.substring(4, u.indexOf("!/"))));
+            } else {
+                Path file = Path.of(url.toURI());
+                source = file;
+                for (int i = 0; i < resource.split("/").length; i++) {
+                    source = source.getParent();
+                }
+            }
+        } catch (URISyntaxException | IllegalArgumentException e) {
+            throw new IOException("cannot locate the plugin's classes at " + url + ": " + e.getMessage());
         }
         List<Entry> out = new ArrayList<>();
         if (Files.isDirectory(source)) {
