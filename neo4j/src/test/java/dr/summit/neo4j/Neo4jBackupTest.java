@@ -144,6 +144,54 @@ class Neo4jBackupTest {
         return p;
     }
 
+    /**
+     * Runs first, against its own repository: a backup process killed with SIGKILL in the middle of
+     * the export commits nothing, the repository verifies clean, and the next backup is complete.
+     */
+    @Test
+    @Order(0)
+    void aKilledBackupLeavesTheRepositoryValidAndTheNextBackupComplete() throws Exception {
+        // Random text: the export does not compress away, so packs are written while it runs.
+        run("UNWIND range(1, 30000) AS i CREATE (:Bulk {i: i, s: reduce(s = '', x IN range(1, 6) | s + randomUUID()), at: datetime()})", Map.of());
+        Path killedRepo = dir.resolve("killed-repo");
+        Repository.init(new LocalDirectoryStore(killedRepo), PASSWORD, FAST).close();
+        Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), BackupChild.class.getName(), source.uri(), killedRepo.toString(),
+                new String(PASSWORD)).redirectErrorStream(true).redirectOutput(dir.resolve("child.log").toFile()).start();
+        Path data = killedRepo.resolve("data");
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (packs(data) == 0 && child.isAlive() && System.currentTimeMillis() < deadline) {
+            Thread.sleep(5);
+        }
+        assertThat(child.isAlive()).as("the backup was still running when killed; log: %s", Files.readString(dir.resolve("child.log"))).isTrue();
+        assertThat(packs(data)).as("packs written before the kill").isPositive();
+        child.destroyForcibly();   // SIGKILL
+        assertThat(child.waitFor()).isEqualTo(137);
+        try (Repository killed = Repository.open(new LocalDirectoryStore(killedRepo), PASSWORD)) {
+            assertThat(killed.listSnapshots()).isEmpty();
+            assertThat(new dr.summit.repository.maintenance.Verifier(killed, 2).verify(1.0).errors()).isEmpty();
+            try (Neo4jConnection c = source.connect()) {
+                Neo4jBackup.Result r = new Neo4jBackup(killed, new Neo4jBackup.Options("neo4j", false, Duration.ofDays(7), true, "t", "t", "t",
+                        List.of())).run(c);
+                assertThat(r.entry().full()).isTrue();
+                assertThat(r.entry().nodes()).isEqualTo(30000);
+                assertThat(r.fullReason()).contains("first backup");
+                assertThat(r.entry().digest()).isEqualTo(GraphDigest.of(c).toString());
+            }
+            assertThat(new dr.summit.repository.maintenance.Verifier(killed, 2).verify(1.0).errors()).isEmpty();
+        }
+        run("MATCH (n:Bulk) DELETE n", Map.of());
+    }
+
+    private static long packs(Path data) throws java.io.IOException {
+        if (!Files.isDirectory(data)) {
+            return 0;
+        }
+        try (var files = Files.walk(data)) {
+            return files.filter(Files::isRegularFile).count();
+        }
+    }
+
     @Test
     @Order(1)
     void fullBackupDuringConcurrentWritesThenIncrementalRestoresTheSourceExactly() throws Exception {

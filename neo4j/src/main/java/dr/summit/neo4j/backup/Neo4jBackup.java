@@ -51,12 +51,19 @@ public final class Neo4jBackup {
         Neo4jCatalogue.Entry previous = catalogue.latest();
         String reason = fullReason(catalogue, previous, status);
         Instant started = Instant.now();
+        Result result;
         try {
-            return reason != null ? full(conn, capture, status, reason, started, previous)
+            result = reason != null ? full(conn, capture, status, reason, started, previous)
                     : incremental(conn, capture, status, previous, started);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        if (result.entry() != null) {
+            // The next incremental reads after this end: older whole sessions of the log are done
+            // with (one agent per database; restore never reads the server's log).
+            capture.truncate(result.entry().toTx());
+        }
+        return result;
     }
 
     private String fullReason(Neo4jCatalogue catalogue, Neo4jCatalogue.Entry previous, CaptureClient.Status status) {
