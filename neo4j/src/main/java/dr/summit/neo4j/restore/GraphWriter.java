@@ -12,8 +12,8 @@ import java.util.Map;
 
 /**
  * Applies changes to the target over Bolt in batched UNWIND transactions. Nodes are found again by
- * their source id, kept during the restore as property {@code __summit_id} under the temporary
- * label {@code __SummitRestore} (indexed); {@link #finish()} removes both.
+ * their source id, kept during the restore as property {@code __summit_id_<random>} under the
+ * temporary label {@code __SummitRestore_<random>} (indexed); {@link #finish()} removes both.
  *
  * <p>Two modes. Export mode: every record is a create of a distinct entity, so creates are batched
  * per label set (or type) regardless of order, nodes before relationships. Replay mode: order is
@@ -22,8 +22,12 @@ import java.util.Map;
  * and the fuzzy export may hold a later incarnation (ids are reused after delete).
  */
 public final class GraphWriter {
-    static final String LABEL = "__SummitRestore";
-    static final String KEY = "__summit_id";
+    // Unique per restore: a source that was itself restored by summit-dr while its changes were
+    // captured carries the earlier restore's label and key in its feed; a fixed name would collide.
+    private final String tag = Long.toHexString(new java.security.SecureRandom().nextLong() & Long.MAX_VALUE);
+    private final String label = "__SummitRestore_" + tag;
+    private final String key = "__summit_id_" + tag;
+    private final String index = "summit_dr_restore_" + tag;
     private static final int BATCH = 5_000;
 
     private final Neo4jConnection conn;
@@ -42,7 +46,7 @@ public final class GraphWriter {
     /** Creates the lookup index for source ids and waits for it. */
     public void prepare() {
         conn.read(s -> {
-            s.run("CREATE INDEX summit_dr_restore IF NOT EXISTS FOR (n:" + LABEL + ") ON (n." + KEY + ")").consume();
+            s.run("CREATE index " + index + " IF NOT EXISTS FOR (n:" + label + ") ON (n." + key + ")").consume();
             s.run("CALL db.awaitIndexes(300)").consume();
             return null;
         });
@@ -122,15 +126,15 @@ public final class GraphWriter {
 
     private void write(GraphChange.Op op, List<String> names, List<Map<String, Object>> rows, boolean replay) {
         String labels = labels(names);
-        String node = "(n:" + LABEL + " {" + KEY + ": r.id})";
-        String relOfStart = "(:" + LABEL + " {" + KEY + ": r.s})-[x]->() WHERE x." + KEY + " = r.id";
+        String node = "(n:" + label + " {" + key + ": r.id})";
+        String relOfStart = "(:" + label + " {" + key + ": r.s})-[x]->() WHERE x." + key + " = r.id";
         List<String> queries = new ArrayList<>();
         switch (op) {
             case CREATE_NODE -> {
                 if (replay) {
                     queries.add("UNWIND $rows AS r MATCH " + node + " DETACH DELETE n");
                 }
-                queries.add("UNWIND $rows AS r CREATE (n:" + LABEL + labels + " {" + KEY + ": r.id}) SET n += r.props");
+                queries.add("UNWIND $rows AS r CREATE (n:" + label + labels + " {" + key + ": r.id}) SET n += r.props");
             }
             case DELETE_NODE -> queries.add("UNWIND $rows AS r MATCH " + node + " DETACH DELETE n");
             case ADD_LABELS -> queries.add("UNWIND $rows AS r MATCH " + node + " SET n" + labels);
@@ -140,8 +144,8 @@ public final class GraphWriter {
                 if (replay) {
                     queries.add("UNWIND $rows AS r MATCH " + relOfStart + " DELETE x");
                 }
-                queries.add("UNWIND $rows AS r MATCH (a:" + LABEL + " {" + KEY + ": r.s}) MATCH (b:" + LABEL + " {" + KEY + ": r.e}) "
-                        + "CREATE (a)-[x:" + quote(names.get(0)) + "]->(b) SET x += r.props, x." + KEY + " = r.id");
+                queries.add("UNWIND $rows AS r MATCH (a:" + label + " {" + key + ": r.s}) MATCH (b:" + label + " {" + key + ": r.e}) "
+                        + "CREATE (a)-[x:" + quote(names.get(0)) + "]->(b) SET x += r.props, x." + key + " = r.id");
             }
             case DELETE_REL -> queries.add("UNWIND $rows AS r MATCH " + relOfStart + " DELETE x");
             case SET_REL_PROPS -> queries.add("UNWIND $rows AS r MATCH " + relOfStart + " SET x += r.props");
@@ -175,9 +179,9 @@ public final class GraphWriter {
     /** Removes the temporary label, ids and index. */
     public void finish() {
         conn.read(s -> {
-            s.run("MATCH (n:" + LABEL + ") CALL { WITH n REMOVE n:" + LABEL + " REMOVE n." + KEY + " } IN TRANSACTIONS OF 10000 ROWS").consume();
-            s.run("MATCH ()-[x]->() WHERE x." + KEY + " IS NOT NULL CALL { WITH x REMOVE x." + KEY + " } IN TRANSACTIONS OF 10000 ROWS").consume();
-            s.run("DROP INDEX summit_dr_restore IF EXISTS").consume();
+            s.run("MATCH (n:" + label + ") CALL { WITH n REMOVE n:" + label + " REMOVE n." + key + " } IN TRANSACTIONS OF 10000 ROWS").consume();
+            s.run("MATCH ()-[x]->() WHERE x." + key + " IS NOT NULL CALL { WITH x REMOVE x." + key + " } IN TRANSACTIONS OF 10000 ROWS").consume();
+            s.run("DROP index " + index + " IF EXISTS").consume();
             return null;
         });
     }

@@ -73,7 +73,7 @@ public final class GraphExport {
             session.run("SHOW CONSTRAINTS YIELD createStatement RETURN createStatement ORDER BY createStatement")
                     .forEachRemaining(r -> out.add(r.get(0).asString()));
             session.run("SHOW INDEXES YIELD name, type, owningConstraint, createStatement "
-                            + "WHERE type <> 'LOOKUP' AND owningConstraint IS NULL AND name <> 'summit_dr_restore' "
+                            + "WHERE type <> 'LOOKUP' AND owningConstraint IS NULL AND NOT name STARTS WITH 'summit_dr_restore' "
                             + "RETURN createStatement ORDER BY createStatement")
                     .forEachRemaining(r -> out.add(r.get(0).asString()));
             return out;
