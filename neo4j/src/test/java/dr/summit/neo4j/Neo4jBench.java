@@ -33,9 +33,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the engine of {@code neo4j-admin database dump} (org.neo4j.dbms.archive.Dumper, zstd) on the
  * stopped database. Prints one TSV row per step; the script adds them to bench/results.
  */
-class Neo4jBench {
+public class Neo4jBench {
     @Test
-    void neo4jBackupBenchmark() throws Exception {
+    public void neo4jBackupBenchmark() throws Exception {
         String n = System.getProperty("summit.bench.neo4j.nodes");
         Assumptions.assumeTrue(n != null, "benchmark: give -Dsummit.bench.neo4j.nodes=N");
         long nodes = Long.parseLong(n);
