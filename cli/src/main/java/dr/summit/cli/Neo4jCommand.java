@@ -143,15 +143,24 @@ final class Neo4jCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             try (Repository repo = repository.open()) {
                 int runs = 0;
+                int failed = 0;
                 while (true) {
-                    Neo4jBackup.Result r;
                     try (Neo4jConnection conn = Neo4jConnection.open(server.settings(db.database))) {
-                        r = new Neo4jBackup(repo, runs == 0 ? options : withoutFull(options)).run(conn);
+                        report(out, new Neo4jBackup(repo, runs == 0 ? options : withoutFull(options)).run(conn));
+                        failed = 0;
+                    } catch (dr.summit.neo4j.Neo4jFailure e) {
+                        if (pause == null) {
+                            throw e;
+                        }
+                        // The agent outlives a server restart or an outage: say so, try again next interval.
+                        failed++;
+                        spec.commandLine().getErr().println("summit-dr: " + e.getMessage() + " (run " + (runs + 1) + "; "
+                                + failed + " in a row; next try in " + interval + ")");
+                        spec.commandLine().getErr().flush();
                     }
-                    report(out, r);
                     runs++;
                     if (pause == null || (maxRuns != null && runs >= maxRuns)) {
-                        return ExitCodes.OK;
+                        return failed == 0 ? ExitCodes.OK : ExitCodes.ERROR;
                     }
                     Thread.sleep(pause.toMillis());
                 }

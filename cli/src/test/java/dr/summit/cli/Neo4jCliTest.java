@@ -81,6 +81,10 @@ class Neo4jCliTest {
         Path pw = dir.resolve("pw");
         assertOneLineError(run(repo, pw, "neo4j backup", "--uri", "bolt://127.0.0.1:1"), ExitCodes.ERROR,
                 "cannot reach Neo4j at bolt://127.0.0.1:1");
+        // continuous mode reports each failed run and goes on; the last run's outcome is the exit code
+        CliTestSupport.Run loop = run(repo, pw, "neo4j backup", "--uri", "bolt://127.0.0.1:1", "--interval", "1s", "--max-runs", "2");
+        assertThat(loop.exit()).as(loop.toString()).isEqualTo(ExitCodes.ERROR);
+        assertThat(loop.errLines()).hasSize(2).allMatch(l -> l.startsWith("summit-dr: cannot reach Neo4j at bolt://127.0.0.1:1"));
         assertOneLineError(run(repo, pw, "neo4j restore", "--uri", "bolt://127.0.0.1:1", "--until-time", "2026-12-06T10:00:00"),
                 ExitCodes.USAGE, "explicit zone");
         assertOneLineError(run(repo, pw, "neo4j backup", "--full-every", "soon"), ExitCodes.USAGE, "--full-every");
