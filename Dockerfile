@@ -12,6 +12,8 @@ COPY repository/pom.xml repository/
 COPY files/pom.xml files/
 COPY postgres/pom.xml postgres/
 COPY monitoring/pom.xml monitoring/
+COPY neo4j-plugin/pom.xml neo4j-plugin/
+COPY neo4j/pom.xml neo4j/
 COPY cli/pom.xml cli/
 COPY bench/pom.xml bench/
 # Dependencies first, so a source change does not download them again.

@@ -39,6 +39,9 @@ final class DemoCommand implements Callable<Integer> {
     Path dir;
     @Option(names = "--no-postgres", description = "Skip the PostgreSQL point-in-time recovery part.")
     boolean skipPostgres;
+    @Option(names = "--neo4j-uri", paramLabel = "URI", description = "Also run the Neo4j round trip against this scratch server "
+            + "(plugin installed; its database is REPLACED by the demo's restore). Password: $NEO4J_PASSWORD.")
+    String neo4jUri;
     @Option(names = "--size-mib", defaultValue = "200", description = "Approximate size of the sample tree (default ${DEFAULT-VALUE} MiB).")
     int sizeMiB;
 
@@ -91,6 +94,15 @@ final class DemoCommand implements Callable<Integer> {
             pgResult = pgOk ? " PostgreSQL point-in-time recovery returned exactly the rows committed before the target." : "";
         } else {
             out.println("9. PostgreSQL point-in-time recovery: skipped (" + (skipPostgres ? "--no-postgres" : "no PostgreSQL 15 server in " + DemoPostgres.BIN) + ")");
+        }
+        if (neo4jUri != null) {
+            try (Repository repo = Repository.open(new LocalDirectoryStore(repoDir), password)) {
+                ok &= new DemoNeo4j(out, new dr.summit.neo4j.source.Neo4jConnection.Settings(neo4jUri, "neo4j",
+                        RepositoryOptions.env.apply("NEO4J_PASSWORD"), "neo4j")).run(repo);
+            }
+        } else {
+            out.println("10. Neo4j round trip: skipped (give --neo4j-uri of a scratch Neo4j 5.26 with 'summit-dr neo4j plugin' installed;"
+                    + " the Neo4j server is not part of the distribution)");
         }
         out.printf("%nReport: %s; %s in all%n", filesReport, Sizes.duration((System.nanoTime() - t0) / 1_000_000));
         out.println(ok ? "Demo OK: both snapshots restored identical to what was backed up." + pgResult

@@ -25,5 +25,6 @@ class DemoCommandTest {
         } else {
             assertThat(r.out()).contains("PostgreSQL point-in-time recovery: skipped");
         }
+        assertThat(r.out()).contains("10. Neo4j round trip: skipped (give --neo4j-uri");
     }
 }

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Neo4j backup benchmark (issue 16): on a generated graph of N nodes and 2N relationships in a
+# real Neo4j 5.26 (neo4j-harness, in process, plugin loaded from a plugins directory):
+#   generate               the graph (Cypher, batched), not a measurement of ours
+#   full-backup            online full (barrier, export streamed through the chunker, replay window, digest)
+#   full-backup-unchanged  a second full of the same graph: what deduplication leaves
+#   incremental            after CHANGES changed nodes (default 10k): time, bytes added, repository growth
+#   restore                full + incremental over Bolt into a second, empty server; digest checked
+#   offline-dump           org.neo4j.dbms.archive.Dumper, the engine of `neo4j-admin database dump`,
+#                          on the stopped database (zstd), same run, same JVM
+# Usage: bench/neo4j-backup.sh [NODES] [CHANGES]     (issue target: NODES=1000000)
+# Columns: time, step, what, millis, bytes added (uncompressed, new to the repository), repository
+# bytes after the step (incremental: growth; dump: dump size). Rows are appended to
+# bench/results/neo4j-backup.tsv. Builds under the shared build lock, measures outside it.
+# BENCH_HEAP (default 3g) is the JVM heap (server + agent share it); BENCH_KEEP=1 keeps the work directory.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+NODES=${1:-1000000}
+CHANGES=${2:-10000}
+WORK=${BENCH_WORK:-/tmp/summit-bench/neo4j}
+mkdir -p "$WORK" bench/results
+[ -s bench/results/neo4j-backup.tsv ] || printf 'time\tstep\twhat\tmillis\tbytes_added\trepo_or_dump_bytes\n' > bench/results/neo4j-backup.tsv
+flock /tmp/summit-build.lock mvn -B -q -o -pl neo4j -am test-compile dependency:build-classpath \
+  -Dmdep.outputFile="$WORK/cp" -Dmdep.includeScope=test >/dev/null
+echo "# $(nproc) cores, $(git rev-parse --short HEAD), nodes=$NODES changes=$CHANGES" >> bench/results/neo4j-backup.tsv
+java -Xmx"${BENCH_HEAP:-3g}" --add-opens java.base/sun.nio.fs=ALL-UNNAMED \
+  -cp "$root/neo4j/target/test-classes:$root/neo4j/target/classes:$(cat "$WORK/cp")" \
+  -Dsummit.bench.neo4j.nodes="$NODES" -Dsummit.bench.neo4j.changes="$CHANGES" -Dsummit.bench.neo4j.work="$WORK" \
+  -Dsummit.bench.neo4j.results="$root/bench/results/neo4j-backup.tsv" dr.summit.neo4j.Neo4jBenchMain
+echo "rows appended to bench/results/neo4j-backup.tsv"

@@ -1,0 +1,191 @@
+package dr.summit.neo4j.backup;
+
+import dr.summit.neo4j.Neo4jFailure;
+import dr.summit.neo4j.source.CaptureClient;
+import dr.summit.neo4j.source.GraphDigest;
+import dr.summit.neo4j.source.GraphExport;
+import dr.summit.neo4j.source.Neo4jConnection;
+import dr.summit.neo4j.stream.ChangeStreamCodec;
+import dr.summit.neo4j.stream.GraphChange;
+import dr.summit.repository.Repository;
+import dr.summit.repository.snapshot.Snapshot;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One backup run. A full: horizon H0 (barrier), online export, horizon H1, the captured changes in
+ * (H0, H1]; restoring it means loading the export and replaying those changes, which makes the
+ * fuzzy export consistent at H1. An incremental: the changes since the previous backup's end.
+ * A full is taken when asked, when there is none, when the last full is older than
+ * {@code fullEvery}, and whenever the feed cannot continue the chain (another log, or a gap: the
+ * server was killed and the log lost its tail) — the reason is part of the result.
+ */
+public final class Neo4jBackup {
+    public record Options(String database, boolean forceFull, Duration fullEvery, boolean digest, String host, String username,
+                          String program, List<String> tags) {
+    }
+
+    /** {@code entry} null when nothing changed since the previous backup (no snapshot written). */
+    public record Result(Neo4jCatalogue.Entry entry, Neo4jCatalogue.Entry previous, String fullReason, long bytesAdded) {
+    }
+
+    private final Repository repo;
+    private final Options options;
+
+    public Neo4jBackup(Repository repo, Options options) {
+        this.repo = repo;
+        this.options = options;
+    }
+
+    public Result run(Neo4jConnection conn) throws InterruptedException {
+        CaptureClient capture = new CaptureClient(conn);
+        CaptureClient.Status status = capture.status();
+        Neo4jCatalogue catalogue = new Neo4jCatalogue(repo, options.database());
+        Neo4jCatalogue.Entry previous = catalogue.latest();
+        String reason = fullReason(catalogue, previous, status);
+        Instant started = Instant.now();
+        Result result;
+        try {
+            result = reason != null ? full(conn, capture, status, reason, started, previous)
+                    : incremental(conn, capture, status, previous, started);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (result.entry() != null) {
+            // The next incremental reads after this end: older whole sessions of the log are done
+            // with (one agent per database; restore never reads the server's log).
+            capture.truncate(result.entry().toTx());
+        }
+        return result;
+    }
+
+    private String fullReason(Neo4jCatalogue catalogue, Neo4jCatalogue.Entry previous, CaptureClient.Status status) {
+        if (options.forceFull()) {
+            return "--full was given";
+        }
+        if (previous == null) {
+            return "first backup of database '" + options.database() + "'";
+        }
+        if (!status.logId().equals(previous.logId())) {
+            return "the server's change log (" + status.logId() + ") is not the one the last backup read (" + previous.logId() + ")";
+        }
+        if (status.completeAfter() > previous.toTx()) {
+            return "gap in the change feed: the log is complete only after tx " + status.completeAfter() + ", the last backup ended at tx "
+                    + previous.toTx() + " (the server stopped uncleanly); the chain ends there";
+        }
+        Neo4jCatalogue.Chain chain = catalogue.chains().stream()
+                .filter(c -> c.last().id().equals(previous.id())).findFirst().orElse(null);
+        if (chain == null) {
+            return "the last backup (" + previous.snapshot().shortId() + ") ends no complete chain";
+        }
+        if (options.fullEvery() != null && chain.full().snapshot().time().plus(options.fullEvery()).isBefore(Instant.now())) {
+            return "the last full (" + chain.full().snapshot().shortId() + ") is older than " + options.fullEvery().toString().substring(2).toLowerCase();
+        }
+        return null;
+    }
+
+    private Result full(Neo4jConnection conn, CaptureClient capture, CaptureClient.Status status, String reason, Instant started,
+                        Neo4jCatalogue.Entry previous) throws IOException, InterruptedException {
+        long h0 = capture.barrier();
+        List<String> schema = GraphExport.schema(conn);
+        try (BackupFiles files = new BackupFiles(repo)) {
+            GraphExport.Counts[] counts = new GraphExport.Counts[1];
+            files.add(BackupFiles.EXPORT, out -> {
+                try (ChangeStreamCodec.Writer w = new ChangeStreamCodec.Writer(out)) {
+                    counts[0] = GraphExport.write(conn, w);
+                }
+            });
+            long h1 = capture.barrier();
+            Instant end = Instant.now();
+            List<GraphChange> changes = capture.changes(h0, h1);
+            writeChanges(files, changes);
+            files.add(BackupFiles.SCHEMA, String.join("\n", schema).getBytes(StandardCharsets.UTF_8));
+            Map<String, String> a = attributes(Neo4jCatalogue.FULL, status, h0, h1, started, end, changes);
+            a.put(Neo4jCatalogue.NODES, Long.toString(counts[0].nodes()));
+            a.put(Neo4jCatalogue.RELATIONSHIPS, Long.toString(counts[0].relationships()));
+            digest(conn, capture, h1, a);
+            Snapshot s = files.commit(summary(started), template(null, a));
+            return new Result(Neo4jCatalogue.Entry.of(s), previous, reason, files.newBytes());
+        }
+    }
+
+    private Result incremental(Neo4jConnection conn, CaptureClient capture, CaptureClient.Status status, Neo4jCatalogue.Entry previous,
+                               Instant started) throws IOException, InterruptedException {
+        long h = capture.barrier();
+        Instant end = Instant.now();
+        List<GraphChange> changes = capture.changes(previous.toTx(), h);
+        if (changes.isEmpty()) {
+            return new Result(null, previous, null, 0);
+        }
+        List<String> schema = GraphExport.schema(conn);
+        try (BackupFiles files = new BackupFiles(repo)) {
+            writeChanges(files, changes);
+            files.add(BackupFiles.SCHEMA, String.join("\n", schema).getBytes(StandardCharsets.UTF_8));
+            Map<String, String> a = attributes(Neo4jCatalogue.INCREMENTAL, status, previous.toTx(), h, started, end, changes);
+            a.put(Neo4jCatalogue.CHAIN, previous.full() ? previous.id() : previous.chain());
+            digest(conn, capture, h, a);
+            Snapshot s = files.commit(summary(started), template(previous.id(), a));
+            return new Result(Neo4jCatalogue.Entry.of(s), previous, null, files.newBytes());
+        }
+    }
+
+    private static void writeChanges(BackupFiles files, List<GraphChange> changes) throws IOException, InterruptedException {
+        files.add(BackupFiles.CHANGES, out -> {
+            try (ChangeStreamCodec.Writer w = new ChangeStreamCodec.Writer(out)) {
+                for (GraphChange c : changes) {
+                    w.write(c);
+                }
+            }
+        });
+    }
+
+    /**
+     * Records the digest of the graph at {@code horizon} when it can be read consistently: the
+     * graph is read live, so the digest counts only if no data change committed while it was read.
+     */
+    private void digest(Neo4jConnection conn, CaptureClient capture, long horizon, Map<String, String> a) {
+        if (!options.digest()) {
+            return;
+        }
+        GraphDigest.Digest d = GraphDigest.of(conn);
+        long after = capture.barrier();
+        if (after == horizon || capture.changes(horizon, after).isEmpty()) {
+            a.put(Neo4jCatalogue.DIGEST, d.toString());
+        }
+    }
+
+    private Map<String, String> attributes(String type, CaptureClient.Status status, long fromTx, long toTx, Instant started, Instant end,
+                                           List<GraphChange> changes) {
+        Map<String, String> a = new HashMap<>();
+        a.put(Neo4jCatalogue.DATABASE, options.database());
+        a.put(Neo4jCatalogue.TYPE, type);
+        a.put(Neo4jCatalogue.LOG_ID, status.logId());
+        a.put(Neo4jCatalogue.FROM_TX, Long.toString(fromTx));
+        a.put(Neo4jCatalogue.TO_TX, Long.toString(toTx));
+        a.put(Neo4jCatalogue.FROM_TIME, started.toString());
+        a.put(Neo4jCatalogue.TO_TIME, end.toString());
+        a.put(Neo4jCatalogue.CHANGES, Long.toString(changes.size()));
+        a.put(Neo4jCatalogue.TRANSACTIONS, Long.toString(changes.stream().mapToLong(GraphChange::txId).distinct().count()));
+        return a;
+    }
+
+    private Snapshot template(String parent, Map<String, String> attributes) {
+        return new Snapshot(null, Snapshot.VERSION, Neo4jCatalogue.KIND, Instant.now(), options.host(), options.username(),
+                List.of("neo4j:" + options.database()), options.tags(), null, parent, options.program(), null, attributes);
+    }
+
+    private static Snapshot.Summary summary(Instant started) {
+        return new Snapshot.Summary(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, Duration.between(started, Instant.now()).toMillis());
+    }
+
+    static Neo4jFailure failure(String message) {
+        return new Neo4jFailure(message);
+    }
+}

@@ -1,0 +1,135 @@
+package dr.summit.neo4j.restore;
+
+import dr.summit.neo4j.Neo4jFailure;
+import dr.summit.neo4j.backup.BackupFiles;
+import dr.summit.neo4j.backup.Neo4jCatalogue;
+import dr.summit.neo4j.source.GraphDigest;
+import dr.summit.neo4j.source.Neo4jConnection;
+import dr.summit.neo4j.stream.ChangeStreamCodec;
+import dr.summit.neo4j.stream.GraphChange;
+import dr.summit.repository.Repository;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+
+/**
+ * Restores a plan into a database over Bolt: the full's export, then its changes (always all of
+ * them: they make the export consistent), then the incrementals' changes up to the target; then
+ * the schema of the last backup read, and the digest of the result.
+ */
+public final class Neo4jRestore {
+    public record Result(RestorePlan plan, long lastTx, Instant lastCommit, long exportRecords, long changeRecords,
+                         GraphDigest.Digest digest, String recordedDigest, long millis) {
+        /** Null when no digest was recorded for the point restored to. */
+        public Boolean digestMatches() {
+            return recordedDigest == null ? null : recordedDigest.equals(digest.toString());
+        }
+    }
+
+    private final Repository repo;
+
+    public Neo4jRestore(Repository repo) {
+        this.repo = repo;
+    }
+
+    public Result run(Neo4jConnection target, RestorePlan plan, boolean force) {
+        long started = System.nanoTime();
+        prepareTarget(target, force);
+        GraphWriter writer = new GraphWriter(target);
+        writer.prepare();
+        long exportRecords;
+        long changeRecords = 0;
+        long lastTx = plan.chain().full().fromTx();
+        Instant lastCommit = null;
+        try {
+            try (ChangeStreamCodec.Reader r = reader(plan.chain().full(), BackupFiles.EXPORT)) {
+                for (GraphChange c = r.next(); c != null; c = r.next()) {
+                    writer.exportRecord(c);
+                }
+            }
+            writer.flushExport();
+            exportRecords = writer.applied();
+            boolean stopped = false;
+            for (Neo4jCatalogue.Entry e : plan.entries()) {
+                try (ChangeStreamCodec.Reader r = reader(e, BackupFiles.CHANGES)) {
+                    for (GraphChange c = r.next(); c != null && !stopped; c = r.next()) {
+                        if (!e.full() && (plan.untilTx() != null && c.txId() > plan.untilTx()
+                                || plan.untilTime() != null && Instant.ofEpochMilli(c.commitTime()).isAfter(plan.untilTime()))) {
+                            stopped = true;
+                            break;
+                        }
+                        writer.replay(c);
+                        changeRecords++;
+                        lastTx = Math.max(lastTx, c.txId());
+                        lastCommit = Instant.ofEpochMilli(c.commitTime());
+                    }
+                }
+                if (stopped) {
+                    break;
+                }
+                lastTx = Math.max(lastTx, e.toTx());
+            }
+            writer.flushReplay();
+            if (plan.untilTx() != null && !stopped) {
+                lastTx = Math.min(lastTx, plan.untilTx());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        writer.finish();
+        applySchema(target, plan.last());
+        GraphDigest.Digest digest = GraphDigest.of(target);
+        String recorded = plan.endsAtLastEntry() ? plan.last().digest() : null;
+        return new Result(plan, lastTx, lastCommit, exportRecords, changeRecords, digest, recorded, (System.nanoTime() - started) / 1_000_000);
+    }
+
+    private ChangeStreamCodec.Reader reader(Neo4jCatalogue.Entry e, String name) throws IOException {
+        InputStream in = BackupFiles.open(repo, e.snapshot(), name);
+        if (in == null) {
+            throw new Neo4jFailure("backup " + e.snapshot().shortId() + " has no " + name + " (damaged or not a Neo4j backup)");
+        }
+        return new ChangeStreamCodec.Reader(in, "backup " + e.snapshot().shortId() + " " + name);
+    }
+
+    private static void prepareTarget(Neo4jConnection target, boolean force) {
+        long nodes = target.read(s -> s.run("MATCH (n) RETURN count(n) AS c").single().get("c").asLong());
+        long schema = target.read(s -> s.run("SHOW INDEXES YIELD type, name WHERE type <> 'LOOKUP' RETURN count(*) AS c").single().get("c").asLong());
+        if ((nodes > 0 || schema > 0) && !force) {
+            throw new Neo4jFailure("database '" + target.database() + "' at " + target.uri() + " is not empty (" + nodes + " nodes, "
+                    + schema + " indexes): restore into an empty database, or give --force to delete its content first");
+        }
+        if (force) {
+            target.read(s -> {
+                s.run("MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume();
+                for (String c : s.run("SHOW CONSTRAINTS YIELD name RETURN name").list(r -> r.get(0).asString())) {
+                    s.run("DROP CONSTRAINT " + GraphWriter.quote(c) + " IF EXISTS").consume();
+                }
+                for (String i : s.run("SHOW INDEXES YIELD name, type WHERE type <> 'LOOKUP' RETURN name").list(r -> r.get(0).asString())) {
+                    s.run("DROP INDEX " + GraphWriter.quote(i) + " IF EXISTS").consume();
+                }
+                return null;
+            });
+        }
+    }
+
+    private void applySchema(Neo4jConnection target, Neo4jCatalogue.Entry e) {
+        String text;
+        try (InputStream in = BackupFiles.open(repo, e.snapshot(), BackupFiles.SCHEMA)) {
+            text = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException x) {
+            throw new UncheckedIOException(x);
+        }
+        target.read(s -> {
+            for (String statement : text.split("\n")) {
+                if (!statement.isBlank()) {
+                    s.run(statement).consume();
+                }
+            }
+            s.run("CALL db.awaitIndexes(600)").consume();
+            return null;
+        });
+    }
+}
