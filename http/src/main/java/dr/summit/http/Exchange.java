@@ -47,6 +47,12 @@ public final class Exchange {
         return f == null ? null : f.getValue();
     }
 
+    /** The query string as sent (still percent-encoded), or "" when there is none. */
+    public String rawQuery() {
+        String q = request.getHttpURI().getQuery();
+        return q == null ? "" : q;
+    }
+
     public String header(String name) {
         return request.getHeaders().get(name);
     }

@@ -53,7 +53,7 @@ public final class HttpServer implements AutoCloseable {
         }
         connector.setHost(host);
         connector.setPort(port);
-        connector.setIdleTimeout(limits.idleTimeout().toMillis());
+        connector.setIdleTimeout(idleMillis(limits));
         server.addConnector(connector);
         // TCP clients wait in the backlog beyond the limit (back-pressure), they are not dropped.
         server.addBean(new NetworkConnectionLimit(limits.maxConnections(), connector));
@@ -74,10 +74,18 @@ public final class HttpServer implements AutoCloseable {
         UnixPeerConnector connector = new UnixPeerConnector(server, peers, limits.maxConnections(), onFatal,
                 new HttpConnectionFactory(config));
         connector.setUnixDomainPath(socket);
-        connector.setIdleTimeout(limits.idleTimeout().toMillis());
+        connector.setIdleTimeout(idleMillis(limits));
         connector.setAcceptQueueSize(64);
         server.addConnector(connector);
         return start(server, connector, handler, false);
+    }
+
+    /**
+     * Jetty spends two idle periods on a silent client: at the first it answers 408 and shuts its output,
+     * at the second it closes. Half the limit each, so the connection is gone after {@link HttpLimits#idleTimeout}.
+     */
+    private static long idleMillis(HttpLimits limits) {
+        return Math.max(1, limits.idleTimeout().toMillis() / 2);
     }
 
     private static Server newServer(HttpLimits limits, String name) {
@@ -139,7 +147,7 @@ public final class HttpServer implements AutoCloseable {
 
     /** Connections open now. */
     public int openConnections() {
-        return connector.getConnectedEndPoints().size();
+        return connector instanceof UnixPeerConnector u ? u.open() : connector.getConnectedEndPoints().size();
     }
 
     @Override

@@ -32,6 +32,9 @@ public final class RouterHandler extends Handler.Abstract {
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
+        // A route's own work (a WAL segment pushed to S3, a restore plan) may outlast the idle timeout,
+        // which is there for clients that stall, not for slow storage: keep the exchange while it runs.
+        request.addIdleTimeoutListener(timeout -> false);
         Reply reply;
         try {
             Router.Match m = router.match(request.getMethod(), Request.getPathInContext(request));

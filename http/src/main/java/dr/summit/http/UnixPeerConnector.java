@@ -28,6 +28,9 @@ final class UnixPeerConnector extends UnixDomainServerConnector {
     private final Predicate<SocketChannel> peers;
     private final int maxConnections;
     private final Consumer<Throwable> onFatal;
+    // Counted here, not from getConnectedEndPoints(): an endpoint joins that set only once its selector
+    // has opened it, so during a flood the set lags far behind what was accepted.
+    private final java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
     private int failures;
     private volatile boolean fatal;
 
@@ -37,15 +40,26 @@ final class UnixPeerConnector extends UnixDomainServerConnector {
         this.peers = peers;
         this.maxConnections = maxConnections;
         this.onFatal = onFatal;
+        addEventListener(new org.eclipse.jetty.io.Connection.Listener() {
+            @Override
+            public void onClosed(org.eclipse.jetty.io.Connection connection) {
+                open.decrementAndGet();
+            }
+        });
+    }
+
+    int open() {
+        return open.get();
     }
 
     @Override
     protected void configure(SocketChannel channel) throws IOException {
-        if (getConnectedEndPoints().size() >= maxConnections || !peers.test(channel)) {
+        if (open.get() >= maxConnections || !peers.test(channel)) {
             channel.close();
             throw new Refused();
         }
         super.configure(channel);
+        open.incrementAndGet();
     }
 
     @Override

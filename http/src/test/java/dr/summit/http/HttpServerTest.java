@@ -143,6 +143,30 @@ class HttpServerTest {
         }
     }
 
+    @Test
+    void idleUnixConnectionsBeyondTheLimitAreClosedAndTheSlotsComeBack(@TempDir Path dir) throws Exception {
+        Router router = new Router().get("/status", ex -> Reply.text(200, "ok"));
+        Path socket = dir.resolve("s");
+        java.util.List<SocketChannel> idle = new java.util.ArrayList<>();
+        try (HttpServer unix = HttpServer.unix(socket, SMALL, ch -> true, e -> { },
+                new RouterHandler(router, 0, JsonErrors::reply, line -> { }), "test-unix")) {
+            for (int i = 0; i < 40; i++) {
+                SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+                ch.connect(UnixDomainSocketAddress.of(socket));
+                idle.add(ch);
+            }
+            Thread.sleep(300);
+            assertThat(unix.openConnections()).isLessThanOrEqualTo(SMALL.maxConnections());
+            Thread.sleep(1500);
+            assertThat(unix.openConnections()).as("idle ones dropped after the idle timeout").isZero();
+            assertThat(unixGet(socket)).startsWith("HTTP/1.1 200");
+        } finally {
+            for (SocketChannel ch : idle) {
+                ch.close();
+            }
+        }
+    }
+
     private static String unixGet(Path socket) throws Exception {
         try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             ch.connect(UnixDomainSocketAddress.of(socket));
