@@ -91,7 +91,8 @@ public final class Api {
         return ex -> {
             Principal who = null;
             try {
-                who = authenticate(ex, needed == null ? Role.VIEWER : needed);
+                who = authenticate(ex, Role.VIEWER);
+                requireRole(who, needed == null ? Role.VIEWER : needed);
                 Reply r = route.serve(ex, who);
                 o.audit().append(who.name(), who.roleLabel(), action, ex.path(), ex.remote(), r.status() + describe(r));
                 return r;
@@ -364,7 +365,9 @@ public final class Api {
         } catch (UnknownBackup e) {
             throw HttpError.notFound(e.getMessage());
         } catch (OutsideWindow e) {
-            throw new HttpError(422, e.getMessage(), Map.of("windows", e.windows()));
+            // as strings: the error body is written by the http module, which knows no java.time
+            throw new HttpError(422, e.getMessage(), Map.of("windows", e.windows().stream()
+                    .map(w -> Map.of("from", w.from().toString(), "to", w.to().toString())).toList()));
         } catch (SourceUnavailable e) {
             throw new HttpError(503, e.getMessage());
         } catch (IllegalArgumentException e) {
