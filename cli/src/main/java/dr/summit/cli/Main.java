@@ -13,7 +13,7 @@ import java.io.UncheckedIOException;
         description = "Backup and disaster recovery: one encrypted, deduplicated repository for files, PostgreSQL and Neo4j.",
         subcommands = {InitCommand.class, BackupCommand.class, SnapshotsCommand.class, LsCommand.class,
                 RestoreCommand.class, DiffCommand.class, VerifyCommand.class, ForgetCommand.class, TagCommand.class, PruneCommand.class,
-                StatsCommand.class, KeyCommand.class, CryptCommand.class, RepairCommand.class, RepairGroupCommand.class, PgCommand.class, AgentCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
+                StatsCommand.class, KeyCommand.class, CryptCommand.class, RepairCommand.class, RepairGroupCommand.class, PgCommand.class, AgentCommand.class, ServerCommand.class, TokenCommand.class, AuditCommand.class, DrillCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 error, 2 usage error, 3 partial (e.g. unreadable source files).",
                 "Repository: --repo or SUMMIT_REPOSITORY. Password: --password-file, SUMMIT_PASSWORD_FILE or SUMMIT_PASSWORD."})
 public final class Main implements Runnable {

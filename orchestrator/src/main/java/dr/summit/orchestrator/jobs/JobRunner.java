@@ -120,8 +120,9 @@ public final class JobRunner implements AutoCloseable {
             futures.remove(queued.id());
             Thread.interrupted(); // a late cancel must not break the save below
         }
-        store.save(done);
+        // Listeners (audit, metrics) first: once a client sees the job finished, its outcome is recorded.
         events.jobFinished(done, Duration.between(started, done.finished()));
+        store.save(done);
     }
 
     private static String oneLine(Throwable e) {
