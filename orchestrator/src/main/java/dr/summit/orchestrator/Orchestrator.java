@@ -101,7 +101,7 @@ public final class Orchestrator implements AutoCloseable {
             list.add(new FilesSource(repo, f.name(), f.path()));
         }
         for (OrchestratorConfig.PostgresEntry p : config.postgres()) {
-            list.add(new PostgresSource(repo, p.name(), p.cluster(), p.restoreCommand()));
+            list.add(new PostgresSource(repo, p.name(), p.cluster(), p.restoreCommand(), p.pgBin() == null ? null : Path.of(p.pgBin())));
         }
         if (config.files().isEmpty()) {
             list.add(new FilesSource(repo, "files", null)); // with no config, every files snapshot is restorable

@@ -24,6 +24,7 @@ import java.util.List;
  * name = "main"
  * cluster = "main"
  * restoreCommand = "/opt/summit-dr/summit-dr pg wal-fetch %f %p --cluster main --repo /backup --password-file /etc/summit-dr/pw"
+ * pgBin = "/usr/lib/postgresql/15/bin"   # drills start the restored cluster with these binaries
  * </pre>
  * With no file, every files snapshot in the repository is one source named "files" and PostgreSQL
  * clusters are not recovered (they need a restore command).
@@ -33,7 +34,7 @@ public record OrchestratorConfig(String listen, String scratchDir, String report
     public record FilesEntry(String name, String path) {
     }
 
-    public record PostgresEntry(String name, String cluster, String restoreCommand) {
+    public record PostgresEntry(String name, String cluster, String restoreCommand, String pgBin) {
     }
 
     public OrchestratorConfig {

@@ -30,12 +30,14 @@ public final class PostgresSource implements RecoverableSource {
     private final String name;
     private final String cluster;
     private final String restoreCommand;
+    private final Path pgBin;
 
-    public PostgresSource(Repository repo, String name, String cluster, String restoreCommand) {
+    public PostgresSource(Repository repo, String name, String cluster, String restoreCommand, Path pgBin) {
         this.repo = repo;
         this.name = name;
         this.cluster = cluster;
         this.restoreCommand = restoreCommand;
+        this.pgBin = pgBin == null ? Path.of("/usr/lib/postgresql/15/bin") : pgBin;
     }
 
     @Override
@@ -136,6 +138,17 @@ public final class PostgresSource implements RecoverableSource {
         facts.put("files", r.files());
         facts.put("bytes", r.bytes());
         facts.put("recoveryTarget", rt.settings());
+        context.progress(0.5, r.bytes());
+        if (drill && problems.isEmpty() && r.complete()) {
+            // The restored files are the backup's; now prove the cluster recovers and its data reads back.
+            context.phase("starting the restored cluster " + cluster + " and checking it (amcheck, row counts)");
+            try (PgDrillInstance instance = new PgDrillInstance(pgBin, target)) {
+                instance.start(600);
+                facts.putAll(instance.check(problems));
+            } catch (java.io.IOException e) {
+                problems.add(e.getMessage());
+            }
+        }
         return new RestoreCheck(problems.isEmpty() && r.complete(), problems, facts);
     }
 }
