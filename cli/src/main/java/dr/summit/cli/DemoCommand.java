@@ -90,6 +90,7 @@ final class DemoCommand implements Callable<Integer> {
         } else {
             out.println("9. PostgreSQL point-in-time recovery: skipped (" + (skipPostgres ? "--no-postgres" : "no PostgreSQL 15 server in " + DemoPostgres.BIN) + ")");
         }
+        ok &= DemoDrill.run(repoDir, password, work, out);
         out.printf("%nReport: %s; %s in all%n", filesReport, Sizes.duration((System.nanoTime() - t0) / 1_000_000));
         out.println(ok ? "Demo OK: both snapshots restored identical to what was backed up." + pgResult
                 : "Demo FAILED: see the differences above.");
