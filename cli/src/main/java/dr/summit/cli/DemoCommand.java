@@ -83,14 +83,15 @@ final class DemoCommand implements Callable<Integer> {
                     Sizes.bytes(stats.logicalBytes()), Sizes.bytes(stats.storedBytes()), stats.dedupRatio());
         }
         String pgResult = "";
-        if (!skipPostgres && DemoPostgres.available()) {
+        boolean pgRan = !skipPostgres && DemoPostgres.available();
+        if (pgRan) {
             boolean pgOk = new DemoPostgres(out).run();
             ok &= pgOk;
             pgResult = pgOk ? " PostgreSQL point-in-time recovery returned exactly the rows committed before the target." : "";
         } else {
             out.println("9. PostgreSQL point-in-time recovery: skipped (" + (skipPostgres ? "--no-postgres" : "no PostgreSQL 15 server in " + DemoPostgres.BIN) + ")");
         }
-        ok &= DemoDrill.run(repoDir, password, work, out);
+        ok &= DemoDrill.run(pgRan ? 13 : 10, repoDir, password, work, out); // after the PostgreSQL steps 9-12
         out.printf("%nReport: %s; %s in all%n", filesReport, Sizes.duration((System.nanoTime() - t0) / 1_000_000));
         out.println(ok ? "Demo OK: both snapshots restored identical to what was backed up." + pgResult
                 : "Demo FAILED: see the differences above.");

@@ -27,7 +27,7 @@ final class DemoDrill {
     private DemoDrill() {
     }
 
-    static boolean run(Path repoDir, char[] password, Path work, PrintWriter out) throws Exception {
+    static boolean run(int step, Path repoDir, char[] password, Path work, PrintWriter out) throws Exception {
         OrchestratorConfig config = new OrchestratorConfig(null, work.resolve("drill-scratch").toString(), work.resolve("drill-reports").toString(),
                 List.of(), List.of());
         try (Repository repo = Repository.open(new LocalDirectoryStore(repoDir), password);
@@ -39,8 +39,8 @@ final class DemoDrill {
                     .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString("{\"scenario\":\"backup-validation\"}")).build(), HttpResponse.BodyHandlers.ofString());
             String location = accepted.headers().firstValue("Location").orElse("");
-            out.printf("10. orchestrator on %s: POST /api/v1/drills/run {\"scenario\":\"backup-validation\"} -> %d, job %s%n",
-                    server.uri(), accepted.statusCode(), location);
+            out.printf("%d. orchestrator on %s: POST /api/v1/drills/run {\"scenario\":\"backup-validation\"} -> %d, job %s%n",
+                    step, server.uri(), accepted.statusCode(), location);
             JsonNode job = null;
             for (int i = 0; i < 36_000 && !location.isEmpty(); i++) {
                 job = Json.MAPPER.readTree(http.send(HttpRequest.newBuilder(server.uri().resolve(location)).header("Authorization", "Bearer " + token)
