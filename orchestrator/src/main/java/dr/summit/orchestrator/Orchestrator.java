@@ -41,6 +41,7 @@ public final class Orchestrator implements AutoCloseable {
     private final Drills drills;
     private final MetricsExposition metrics;
     private final Clock clock;
+    private dr.summit.orchestrator.notify.WebhookNotifier notifier;
 
     public Orchestrator(Repository repo, OrchestratorConfig config, List<OrchestratorEvents> listeners, MetricsExposition metrics, Clock clock) {
         this.repo = repo;
@@ -59,6 +60,11 @@ public final class Orchestrator implements AutoCloseable {
             metrics = plain;
         }
         all.add(new AuditedOutcomes(audit));
+        if (!config.webhooks().isEmpty()) {
+            notifier = new dr.summit.orchestrator.notify.WebhookNotifier(config.webhooks(), 5, Duration.ofSeconds(2),
+                    line -> System.err.println(line));
+            all.add(notifier);
+        }
         OrchestratorEvents events = OrchestratorEvents.all(all);
         this.metrics = metrics;
         this.jobs = new JobRunner(jobStore, events, clock, 2);
@@ -156,5 +162,8 @@ public final class Orchestrator implements AutoCloseable {
     @Override
     public void close() {
         jobs.close();
+        if (notifier != null) {
+            notifier.close();
+        }
     }
 }

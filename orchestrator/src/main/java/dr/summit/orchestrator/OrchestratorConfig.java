@@ -25,12 +25,16 @@ import java.util.List;
  * cluster = "main"
  * restoreCommand = "/opt/summit-dr/summit-dr pg wal-fetch %f %p --cluster main --repo /backup --password-file /etc/summit-dr/pw"
  * pgBin = "/usr/lib/postgresql/15/bin"   # drills start the restored cluster with these binaries
+ * [[webhooks]]
+ * url = "https://hooks.slack.com/services/…"
+ * format = "slack"                          # json (default), slack or pagerduty (then routingKey = "…")
+ * on = ["failure", "success"]               # default: failure
  * </pre>
  * With no file, every files snapshot in the repository is one source named "files" and PostgreSQL
  * clusters are not recovered (they need a restore command).
  */
 public record OrchestratorConfig(String listen, String scratchDir, String reportDir, List<FilesEntry> files,
-                                 List<PostgresEntry> postgres) {
+                                 List<PostgresEntry> postgres, List<dr.summit.orchestrator.notify.Webhook> webhooks) {
     public record FilesEntry(String name, String path) {
     }
 
@@ -40,10 +44,15 @@ public record OrchestratorConfig(String listen, String scratchDir, String report
     public OrchestratorConfig {
         files = files == null ? List.of() : List.copyOf(files);
         postgres = postgres == null ? List.of() : List.copyOf(postgres);
+        webhooks = webhooks == null ? List.of() : List.copyOf(webhooks);
+    }
+
+    public OrchestratorConfig(String listen, String scratchDir, String reportDir, List<FilesEntry> files, List<PostgresEntry> postgres) {
+        this(listen, scratchDir, reportDir, files, postgres, List.of());
     }
 
     public static OrchestratorConfig defaults() {
-        return new OrchestratorConfig(null, null, null, List.of(), List.of());
+        return new OrchestratorConfig(null, null, null, List.of(), List.of(), List.of());
     }
 
     /** Reads a config file; an unknown key or a malformed value is one line naming the key and the file. */
@@ -64,6 +73,8 @@ public record OrchestratorConfig(String listen, String scratchDir, String report
             return c;
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException("config file " + file + " does not exist");
+        } catch (com.fasterxml.jackson.databind.exc.ValueInstantiationException e) {
+            throw new IllegalArgumentException(file + ": " + (e.getCause() != null ? e.getCause().getMessage() : e.getOriginalMessage()));
         } catch (UnrecognizedPropertyException e) {
             throw new IllegalArgumentException(file + ": unknown key '" + e.getPropertyName() + "' (known: "
                     + e.getKnownPropertyIds() + ")");
