@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# Summit DR image: the summit-dr CLI, the WAL agent and (with the orchestrator branch) the server.
+# Summit DR image: the summit-dr CLI, the WAL agent and the orchestrator server.
 #   docker build -t summit/dr-orchestrator:latest .                       # runtime (default)
 #   docker build --target postgres-pitr -t summit/postgres-pitr:15 .      # PostgreSQL 15 + archive_command client
 # Not built in this project's CI (no Docker there): ManifestsTest checks it statically (docs/operations.md).
@@ -12,6 +12,8 @@ COPY repository/pom.xml repository/
 COPY files/pom.xml files/
 COPY postgres/pom.xml postgres/
 COPY monitoring/pom.xml monitoring/
+COPY http/pom.xml http/
+COPY orchestrator/pom.xml orchestrator/
 COPY neo4j-plugin/pom.xml neo4j-plugin/
 COPY neo4j/pom.xml neo4j/
 COPY cli/pom.xml cli/

@@ -88,20 +88,22 @@ final class DemoCommand implements Callable<Integer> {
             metricsFile = writeMetrics(repo, work.resolve("metrics"));
         }
         String pgResult = "";
-        if (!skipPostgres && DemoPostgres.available()) {
+        boolean pgRan = !skipPostgres && DemoPostgres.available();
+        if (pgRan) {
             boolean pgOk = new DemoPostgres(out).run();
             ok &= pgOk;
             pgResult = pgOk ? " PostgreSQL point-in-time recovery returned exactly the rows committed before the target." : "";
         } else {
             out.println("9. PostgreSQL point-in-time recovery: skipped (" + (skipPostgres ? "--no-postgres" : "no PostgreSQL 15 server in " + DemoPostgres.BIN) + ")");
         }
+        ok &= DemoDrill.run(pgRan ? 13 : 10, repoDir, password, work, out); // after the PostgreSQL steps 9-12
         if (neo4jUri != null) {
             try (Repository repo = Repository.open(new LocalDirectoryStore(repoDir), password)) {
                 ok &= new DemoNeo4j(out, new dr.summit.neo4j.source.Neo4jConnection.Settings(neo4jUri, "neo4j",
                         RepositoryOptions.env.apply("NEO4J_PASSWORD"), "neo4j")).run(repo);
             }
         } else {
-            out.println("10. Neo4j round trip: skipped (give --neo4j-uri of a scratch Neo4j 5.26 with 'summit-dr neo4j plugin' installed;"
+            out.println("Neo4j round trip: skipped (give --neo4j-uri of a scratch Neo4j 5.26 with 'summit-dr neo4j plugin' installed;"
                     + " the Neo4j server is not part of the distribution)");
         }
         out.printf("%nReport: %s; %s in all%n", filesReport, Sizes.duration((System.nanoTime() - t0) / 1_000_000));

@@ -34,7 +34,7 @@ final class DemoNeo4j {
                 System.getProperty("user.name"), "summit-dr " + Main.VERSION, List.of("demo"));
         try (Neo4jConnection conn = Neo4jConnection.open(settings)) {
             Neo4jBackup.Result full = new Neo4jBackup(repo, options).run(conn);
-            out.printf("10. Neo4j full backup %s: %d nodes, %d relationships (tx ..%d)%n", full.entry().snapshot().shortId(),
+            out.printf("Neo4j full backup %s: %d nodes, %d relationships (tx ..%d)%n", full.entry().snapshot().shortId(),
                     full.entry().nodes(), full.entry().relationships(), full.entry().toTx());
             write(conn, "UNWIND range(1, 100) AS i CREATE (:SummitDemo {i: i, at: datetime()})-[:NEXT]->(:SummitDemo {i: -i})");
             long good = new CaptureClient(conn).barrier();

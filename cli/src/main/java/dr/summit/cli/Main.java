@@ -13,7 +13,7 @@ import java.io.UncheckedIOException;
         description = "Backup and disaster recovery: one encrypted, deduplicated repository for files, PostgreSQL and Neo4j.",
         subcommands = {InitCommand.class, BackupCommand.class, SnapshotsCommand.class, LsCommand.class, DumpCommand.class, FindCommand.class, CatCommand.class,
                 RestoreCommand.class, DiffCommand.class, VerifyCommand.class, ForgetCommand.class, TagCommand.class, PruneCommand.class,
-                StatsCommand.class, MetricsCommand.class, ReportCommand.class, KeyCommand.class, CryptCommand.class, RepairCommand.class, RepairGroupCommand.class, PgCommand.class, Neo4jCommand.class, AgentCommand.class, ConfigCommand.class, GenerateCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
+                StatsCommand.class, MetricsCommand.class, ReportCommand.class, KeyCommand.class, CryptCommand.class, RepairCommand.class, RepairGroupCommand.class, PgCommand.class, Neo4jCommand.class, AgentCommand.class, ServerCommand.class, TokenCommand.class, AuditCommand.class, DrillCommand.class, ConfigCommand.class, GenerateCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 error, 2 usage error, 3 partial (e.g. unreadable source files), 10 no repository,",
                 "12 wrong password or key, 13 snapshot or path not found, 130 interrupted.",
                 "Repository: --repo or SUMMIT_REPOSITORY. Password: --password-file, --password-command, SUMMIT_PASSWORD_FILE or SUMMIT_PASSWORD.",

@@ -1,70 +1,56 @@
 package dr.summit.postgres.agent;
 
+import dr.summit.http.Exchange;
+import dr.summit.http.HttpError;
+import dr.summit.http.HttpLimits;
+import dr.summit.http.HttpServer;
+import dr.summit.http.Reply;
+import dr.summit.http.Router;
+import dr.summit.http.RouterHandler;
 import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
 
 import java.io.IOException;
 import java.net.URLDecoder;
-import java.nio.ByteBuffer;
-import java.nio.channels.ClosedSelectorException;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.attribute.UserPrincipal;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.Iterator;
-import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
- * A minimal HTTP/1.0 endpoint on a UNIX socket, so that archive_command can be a curl call
+ * The agent's HTTP endpoint on a UNIX socket, so that archive_command can be a curl call
  * ({@code curl --unix-socket S -X POST 'http://agent/wal-push?path=%p'}) instead of a JVM start.
  * Routes: {@code POST /wal-push?path=P} (200 when durable, 500 with the error),
  * {@code GET /wal-fetch?name=F&path=P} (200 written, 404 not archived), {@code GET /status};
  * {@code cluster=C} on any of them is refused unless C is the agent's cluster;
  * 403 for a request the agent refuses (docs/operations.md, "The agent's security model").
+ * Bodies are plain text, one line; HTTP/1.0 clients without a Host header are served.
  *
  * <p>Who may talk to it: the socket is mode 660, and each connection's peer (SO_PEERCRED) must be
- * the agent's own user, root, or one of {@code allowedUsers}. What it costs: one thread reads every
- * request head with a deadline ({@link Limits#headTimeout}), at most {@link Limits#maxConnections}
- * connections are open at once (more are closed at accept), and a fixed pool of workers with a
- * bounded queue does the work (a connection that finds it full is closed at once, and the client
- * falls back to a JVM). If that thread can no longer accept, {@code onFatal} is told, and the
- * command exits non-zero so that the service manager starts a fresh agent.
+ * the agent's own user, root, or one of {@code allowedUsers}; others are closed at accept. What it
+ * costs: the shared server (module http, Jetty) drops a client that sends nothing for
+ * {@link Limits#headTimeout}, keeps at most {@link Limits#maxConnections} connections open (more are
+ * closed at accept), and serves with a fixed pool of threads and a bounded queue (a connection that
+ * finds it full is closed, and the client falls back to a JVM). If the server can no longer accept,
+ * {@code onFatal} is told, and the command exits non-zero so that the service manager starts a fresh agent.
  */
 public final class AgentServer implements AutoCloseable {
-    /** Bounds on what clients can make the agent hold. */
+    /** Bounds on what clients can make the agent hold; {@code workers} counts every thread of the server. */
     public record Limits(int maxConnections, int workers, int queued, Duration headTimeout) {
         public static final Limits DEFAULT = new Limits(256, 8, 64, Duration.ofSeconds(10));
     }
 
-    private static final int HEAD_BYTES = 8 * 1024;
-    private static final int ACCEPT_FAILURES_FATAL = 50;
-
     private final WalAgent agent;
-    private final AgentSocket socket;
     private final Set<UserPrincipal> allowedUsers;
     private final Consumer<String> log;
     private final Consumer<Throwable> onFatal;
-    private final Limits limits;
-    private final Selector selector;
-    private final ThreadPoolExecutor workers;
-    private final AtomicInteger open = new AtomicInteger();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
-    private final Thread io;
+    private final AgentSocket socket;
+    private HttpServer server;
     private long lastRefusalLog;
     private int refusalsNotLogged;
 
@@ -79,21 +65,72 @@ public final class AgentServer implements AutoCloseable {
         this.allowedUsers = Set.copyOf(allowedUsers);
         this.log = log;
         this.onFatal = onFatal;
-        this.limits = limits;
-        this.socket = AgentSocket.bind(socket, "rw-rw----");
-        this.selector = Selector.open();
-        ServerSocketChannel server = this.socket.channel();
-        server.configureBlocking(false);
-        server.register(selector, SelectionKey.OP_ACCEPT);
-        this.workers = new ThreadPoolExecutor(limits.workers(), limits.workers(), 60, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(limits.queued()), r -> {
-                    Thread t = new Thread(r, "summit-agent-worker");
-                    t.setDaemon(true);
-                    return t;
+        HttpLimits http = new HttpLimits(8 * 1024, 0, limits.headTimeout(), limits.maxConnections(),
+                limits.workers(), limits.queued());
+        Router router = new Router()
+                .post("/wal-push", this::push)
+                .get("/wal-fetch", this::fetch)
+                .get("/status", ex -> {
+                    checkCluster(ex);
+                    return Reply.text(200, agent.statusJson() + "\n");
                 });
-        io = new Thread(this::ioLoop, "summit-agent-io");
-        io.setDaemon(true);
-        io.start();
+        RouterHandler handler = new RouterHandler(router, 0, AgentServer::textError,
+                line -> log.accept(line.replace("summit-dr http:", "summit-dr agent:")));
+        this.socket = AgentSocket.bind(socket, "rw-rw----", staged -> {
+            server = HttpServer.unix(staged, http, this::allowed, this::fatal, handler, "summit-agent");
+            return server;
+        });
+    }
+
+    private Reply push(Exchange ex) throws IOException {
+        return refusable(ex, () -> {
+            String file = param(ex, "path");
+            if (file == null) {
+                return Reply.text(400, "missing path parameter\n");
+            }
+            agent.push(Path.of(file));
+            return Reply.text(200, ""); // empty: the client passes the body to stderr
+        });
+    }
+
+    private Reply fetch(Exchange ex) throws IOException {
+        return refusable(ex, () -> {
+            String name = param(ex, "name");
+            String dest = param(ex, "path");
+            if (name == null || dest == null) {
+                return Reply.text(400, "missing name or path parameter\n");
+            }
+            return agent.fetch(name, Path.of(dest)) ? Reply.text(200, "ok\n") : Reply.text(404, "not archived: " + name + "\n");
+        });
+    }
+
+    private interface Work {
+        Reply run() throws IOException;
+    }
+
+    /** A refusal is logged and answered 403; any other failure is the 500 the client prints. */
+    private Reply refusable(Exchange ex, Work work) {
+        try {
+            checkCluster(ex);
+            return work.run();
+        } catch (RequestRefused e) {
+            log.accept("summit-dr agent: refused " + ex.path() + ": " + e.getMessage());
+            return Reply.text(403, "summit-dr agent: " + e.getMessage() + "\n");
+        } catch (IOException | RuntimeException e) {
+            return Reply.text(500, "summit-dr agent: " + e.getMessage() + "\n");
+        }
+    }
+
+    private void checkCluster(Exchange ex) {
+        String cluster = param(ex, "cluster");
+        if (cluster != null && !cluster.equals(agent.cluster())) {
+            // The JVM command would archive under the name the command line gives.
+            throw new RequestRefused("this agent archives cluster '" + agent.cluster() + "', the command names --cluster '" + cluster + "'");
+        }
+    }
+
+    private static Reply textError(HttpError e) {
+        return Reply.text(e.status(), "summit-dr agent: " + e.getMessage() + "\n");
     }
 
     /** Why the agent stopped accepting, or null while it accepts. */
@@ -101,103 +138,9 @@ public final class AgentServer implements AutoCloseable {
         return failure.get();
     }
 
-    /** Connections open now (request heads being read and requests being served). */
+    /** Connections open now. */
     public int openConnections() {
-        return open.get();
-    }
-
-    /** A connection whose request head is being read. */
-    private static final class Pending {
-        final SocketChannel channel;
-        final ByteBuffer head = ByteBuffer.allocate(HEAD_BYTES);
-        final long deadline;
-
-        Pending(SocketChannel channel, long deadline) {
-            this.channel = channel;
-            this.deadline = deadline;
-        }
-    }
-
-    private void ioLoop() {
-        Map<SocketChannel, Pending> pending = new HashMap<>();
-        int acceptFailures = 0;
-        try {
-            while (socket.channel().isOpen()) {
-                selector.select(250);
-                List<Pending> complete = new ArrayList<>();
-                Iterator<SelectionKey> keys = selector.selectedKeys().iterator();
-                while (keys.hasNext()) {
-                    SelectionKey key = keys.next();
-                    keys.remove();
-                    if (!key.isValid()) {
-                        continue;
-                    }
-                    if (key.isAcceptable()) {
-                        try {
-                            acceptAll(pending);
-                            acceptFailures = 0;
-                        } catch (IOException e) {
-                            // e.g. out of file descriptors: the socket stays readable, so wait a little.
-                            if (++acceptFailures >= ACCEPT_FAILURES_FATAL) {
-                                throw new IOException("accept failed " + acceptFailures + " times in a row: " + e.getMessage(), e);
-                            }
-                            Thread.sleep(100);
-                        }
-                    } else if (key.isReadable()) {
-                        Pending p = (Pending) key.attachment();
-                        if (readHead(p)) {
-                            key.cancel();
-                            pending.remove(p.channel);
-                            complete.add(p);
-                        } else if (!p.channel.isOpen()) {
-                            pending.remove(p.channel);
-                            closed(p.channel);
-                        }
-                    }
-                }
-                if (!complete.isEmpty()) {
-                    selector.selectNow(); // deregisters the cancelled keys, so the channels can block again
-                    for (Pending p : complete) {
-                        dispatch(p);
-                    }
-                }
-                long now = System.nanoTime();
-                pending.values().removeIf(p -> {
-                    if (now - p.deadline > 0) {
-                        closed(p.channel);
-                        return true;
-                    }
-                    return false;
-                });
-            }
-        } catch (ClosedSelectorException closing) {
-            // close()
-        } catch (Throwable e) {
-            if (socket.channel().isOpen()) {
-                fatal(e);
-            }
-        } finally {
-            pending.keySet().forEach(this::closed);
-        }
-    }
-
-    private void acceptAll(Map<SocketChannel, Pending> pending) throws IOException {
-        SocketChannel client;
-        while ((client = socket.channel().accept()) != null) {
-            if (open.get() >= limits.maxConnections()) {
-                client.close(); // a flood must not cost a thread, a buffer or a descriptor each
-                continue;
-            }
-            open.incrementAndGet();
-            if (!allowed(client)) {
-                closed(client);
-                continue;
-            }
-            client.configureBlocking(false);
-            Pending p = new Pending(client, System.nanoTime() + limits.headTimeout().toNanos());
-            client.register(selector, SelectionKey.OP_READ, p);
-            pending.put(client, p);
-        }
+        return server.openConnections();
     }
 
     private boolean allowed(SocketChannel client) {
@@ -219,7 +162,7 @@ public final class AgentServer implements AutoCloseable {
     }
 
     /** At most one line a second, so that a flood of refused peers cannot fill the journal. */
-    private void logRefusal(String line) {
+    private synchronized void logRefusal(String line) {
         long now = System.nanoTime();
         if (now - lastRefusalLog >= 1_000_000_000L || lastRefusalLog == 0) {
             log.accept(line + (refusalsNotLogged > 0 ? " (and " + refusalsNotLogged + " more refused)" : ""));
@@ -255,100 +198,9 @@ public final class AgentServer implements AutoCloseable {
         return own;
     }
 
-    /** Reads what is there; true once the head is complete. Closes the channel on EOF or an oversized head. */
-    private boolean readHead(Pending p) {
-        try {
-            int n = p.channel.read(p.head);
-            String text = new String(p.head.array(), 0, p.head.position(), StandardCharsets.ISO_8859_1);
-            if (text.contains("\r\n\r\n") || text.contains("\n\n")) {
-                return true;
-            }
-            if (n < 0 || !p.head.hasRemaining()) {
-                p.channel.close();
-            }
-        } catch (IOException e) {
-            try {
-                p.channel.close();
-            } catch (IOException ignored) {
-                // closing anyway
-            }
-        }
-        return false;
-    }
-
-    private void dispatch(Pending p) {
-        try {
-            p.channel.configureBlocking(true);
-            workers.execute(() -> serve(p));
-        } catch (RejectedExecutionException | IOException busy) {
-            closed(p.channel); // the client sees no answer and archives through a JVM instead
-        }
-    }
-
-    private void serve(Pending p) {
-        SocketChannel client = p.channel;
-        try {
-            String text = new String(p.head.array(), 0, p.head.position(), StandardCharsets.ISO_8859_1);
-            int end = text.indexOf('\n');
-            handle(client, (end < 0 ? text : text.substring(0, end)).trim());
-        } catch (IOException clientGone) {
-            // The client went away; PostgreSQL will call again.
-        } catch (VirtualMachineError e) {
-            fatal(e);
-        } finally {
-            closed(client);
-        }
-    }
-
-    private void handle(SocketChannel client, String requestLine) throws IOException {
-        String[] parts = requestLine.split(" ");
-        if (parts.length < 2) {
-            respond(client, 400, "malformed request\n");
-            return;
-        }
-        String method = parts[0];
-        String target = parts[1];
-        String path = target.contains("?") ? target.substring(0, target.indexOf('?')) : target;
-        String query = target.contains("?") ? target.substring(target.indexOf('?') + 1) : "";
-        try {
-            String cluster = param(query, "cluster");
-            if (cluster != null && !cluster.equals(agent.cluster())) {
-                // The JVM command would archive under the name the command line gives.
-                throw new RequestRefused("this agent archives cluster '" + agent.cluster() + "', the command names --cluster '" + cluster + "'");
-            }
-            if (method.equals("POST") && path.equals("/wal-push")) {
-                String file = param(query, "path");
-                if (file == null) {
-                    respond(client, 400, "missing path parameter\n");
-                    return;
-                }
-                agent.push(Path.of(file));
-                respond(client, 200, ""); // empty: the client passes the body to stderr
-            } else if (method.equals("GET") && path.equals("/wal-fetch")) {
-                String name = param(query, "name");
-                String dest = param(query, "path");
-                if (name == null || dest == null) {
-                    respond(client, 400, "missing name or path parameter\n");
-                } else if (agent.fetch(name, Path.of(dest))) {
-                    respond(client, 200, "ok\n");
-                } else {
-                    respond(client, 404, "not archived: " + name + "\n");
-                }
-            } else if (method.equals("GET") && path.equals("/status")) {
-                respond(client, 200, agent.statusJson() + "\n");
-            } else {
-                respond(client, 404, "unknown route\n");
-            }
-        } catch (RequestRefused e) {
-            log.accept("summit-dr agent: refused " + path + ": " + e.getMessage());
-            respond(client, 403, "summit-dr agent: " + e.getMessage() + "\n");
-        } catch (IOException | RuntimeException e) {
-            respond(client, 500, "summit-dr agent: " + e.getMessage() + "\n");
-        }
-    }
-
-    private static String param(String query, String name) {
-        for (String pair : query.split("&")) {
+    /** A query parameter decoded as the agent always has (a malformed escape is refused, 403). */
+    private static String param(Exchange ex, String name) {
+        for (String pair : ex.rawQuery().split("&")) {
             int eq = pair.indexOf('=');
             if (eq > 0 && pair.substring(0, eq).equals(name)) {
                 try {
@@ -359,26 +211,6 @@ public final class AgentServer implements AutoCloseable {
             }
         }
         return null;
-    }
-
-    private static void respond(SocketChannel client, int status, String body) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        String head = "HTTP/1.0 " + status + (status == 200 ? " OK" : " Error") + "\r\nContent-Type: text/plain\r\nContent-Length: "
-                + bytes.length + "\r\nConnection: close\r\n\r\n";
-        ByteBuffer out = ByteBuffer.allocate(head.length() + bytes.length);
-        out.put(head.getBytes(StandardCharsets.ISO_8859_1)).put(bytes).flip();
-        while (out.hasRemaining()) {
-            client.write(out);
-        }
-    }
-
-    private void closed(SocketChannel client) {
-        try {
-            client.close();
-        } catch (IOException ignored) {
-            // nothing more to do with it
-        }
-        open.decrementAndGet();
     }
 
     private void fatal(Throwable e) {
@@ -394,7 +226,5 @@ public final class AgentServer implements AutoCloseable {
     @Override
     public void close() throws IOException {
         socket.close();
-        selector.close();
-        workers.shutdownNow();
     }
 }

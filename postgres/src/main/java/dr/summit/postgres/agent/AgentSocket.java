@@ -3,7 +3,6 @@ package dr.summit.postgres.agent;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -18,24 +17,29 @@ import java.nio.file.attribute.PosixFilePermissions;
  * replaced: a file that is not a socket is refused, and so is a socket another process answers
  * on; only a stale socket (nobody listening) is replaced. The socket is bound inside a private
  * directory (mode 700), given its final mode there, then renamed into place, so it is never
- * reachable with a wider mode.
+ * reachable with a wider mode. The server on it (module http) binds the staged path.
  */
 final class AgentSocket implements AutoCloseable {
     private static final int S_IFMT = 0170000;
     private static final int S_IFSOCK = 0140000;
 
+    /** Starts a server listening on a new socket at the path it is given. */
+    interface Binder {
+        AutoCloseable bind(Path staged) throws IOException;
+    }
+
     private final Path path;
-    private final ServerSocketChannel channel;
+    private final AutoCloseable server;
     private final Object fileKey;
 
-    private AgentSocket(Path path, ServerSocketChannel channel, Object fileKey) {
+    private AgentSocket(Path path, AutoCloseable server, Object fileKey) {
         this.path = path;
-        this.channel = channel;
+        this.server = server;
         this.fileKey = fileKey;
     }
 
-    /** Binds a new socket at {@code path} with {@code mode} (e.g. "rw-rw----"). */
-    static AgentSocket bind(Path path, String mode) throws IOException {
+    /** Binds a new socket at {@code path} with {@code mode} (e.g. "rw-rw----") and serves on it. */
+    static AgentSocket bind(Path path, String mode, Binder binder) throws IOException {
         Path socket = path.toAbsolutePath();
         refuseIfTaken(socket);
         Path parent = socket.getParent();
@@ -48,17 +52,19 @@ final class AgentSocket implements AutoCloseable {
                     : e.getClass().getSimpleName().replace("Exception", "")) + " in " + parent, e);
         }
         Path staged = privateDir.resolve("s");
-        ServerSocketChannel channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        AutoCloseable server = null;
         try {
-            channel.bind(UnixDomainSocketAddress.of(staged), 64);
+            server = binder.bind(staged);
             Files.setPosixFilePermissions(staged, PosixFilePermissions.fromString(mode));
             Object key = Files.readAttributes(staged, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
             refuseIfTaken(socket);
             // rename(2): replaces a stale socket atomically; clients never see the path missing.
             Files.move(staged, socket, StandardCopyOption.ATOMIC_MOVE);
-            return new AgentSocket(socket, channel, key);
+            return new AgentSocket(socket, server, key);
         } catch (IOException | RuntimeException e) {
-            channel.close();
+            if (server != null) {
+                closeQuietly(server);
+            }
             throw e;
         } finally {
             Files.deleteIfExists(staged);
@@ -84,8 +90,12 @@ final class AgentSocket implements AutoCloseable {
         throw new IOException("another agent is listening on " + socket + "; refusing to take its socket over");
     }
 
-    ServerSocketChannel channel() {
-        return channel;
+    private static void closeQuietly(AutoCloseable server) {
+        try {
+            server.close();
+        } catch (Exception ignored) {
+            // the bind error is the one to report
+        }
     }
 
     Path path() {
@@ -95,7 +105,13 @@ final class AgentSocket implements AutoCloseable {
     /** Closes the socket and removes its path, unless another agent has replaced it since. */
     @Override
     public void close() throws IOException {
-        channel.close();
+        try {
+            server.close();
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException(e.getMessage(), e);
+        }
         try {
             if (fileKey != null && fileKey.equals(Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey())) {
                 Files.deleteIfExists(path);

@@ -25,7 +25,9 @@ public final class SealedObject {
         /** A PostgreSQL WAL, history or backup-history file, archived whole, or one part of a large one. */
         WAL(4),
         /** The list of parts of a PostgreSQL WAL file too large to seal as one object. */
-        WAL_PARTS(5);
+        WAL_PARTS(5),
+        /** A small JSON record of the orchestrator (a job's state, an API token's hash, an audit entry). */
+        RECORD(6);
 
         final int code;
 

@@ -1,0 +1,174 @@
+package dr.summit.orchestrator;
+
+import dr.summit.orchestrator.access.Tokens;
+import dr.summit.orchestrator.audit.AuditLog;
+import dr.summit.orchestrator.drills.Drills;
+import dr.summit.orchestrator.events.MetricsExposition;
+import dr.summit.orchestrator.events.OrchestratorEvents;
+import dr.summit.orchestrator.events.PlainMetrics;
+import dr.summit.orchestrator.jobs.Job;
+import dr.summit.orchestrator.jobs.JobRunner;
+import dr.summit.orchestrator.jobs.JobStore;
+import dr.summit.orchestrator.records.Records;
+import dr.summit.orchestrator.sources.FilesSource;
+import dr.summit.orchestrator.sources.PostgresSource;
+import dr.summit.orchestrator.sources.RecoverableSource;
+import dr.summit.orchestrator.sources.Sources;
+import dr.summit.repository.Repository;
+
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The orchestrator's services over one open repository, as the server and the CLI use them: sources,
+ * jobs, drills, tokens, audit log, events and metrics. Metrics and listeners are seeded from the jobs
+ * the repository holds, so a restarted server reports what happened before it started.
+ */
+public final class Orchestrator implements AutoCloseable {
+    private final Repository repo;
+    private final OrchestratorConfig config;
+    private final Records records;
+    private final Sources sources;
+    private final JobStore jobStore;
+    private final JobRunner jobs;
+    private final Tokens tokens;
+    private final AuditLog audit;
+    private final Drills drills;
+    private final MetricsExposition metrics;
+    private final Clock clock;
+    private dr.summit.orchestrator.notify.WebhookNotifier notifier;
+
+    public Orchestrator(Repository repo, OrchestratorConfig config, List<OrchestratorEvents> listeners, MetricsExposition metrics, Clock clock) {
+        this.repo = repo;
+        this.config = config;
+        this.clock = clock;
+        this.records = new Records(repo);
+        this.sources = new Sources(sources(repo, config));
+        this.jobStore = new JobStore(records);
+        this.tokens = new Tokens(records, clock);
+        this.audit = new AuditLog(records, clock);
+        List<OrchestratorEvents> all = new ArrayList<>(listeners);
+        PlainMetrics plain = null;
+        if (metrics == null) {
+            plain = new PlainMetrics();
+            all.add(plain);
+            metrics = plain;
+        }
+        all.add(new AuditedOutcomes(audit));
+        if (!config.webhooks().isEmpty()) {
+            notifier = new dr.summit.orchestrator.notify.WebhookNotifier(config.webhooks(), 5, Duration.ofSeconds(2),
+                    line -> System.err.println(line));
+            all.add(notifier);
+        }
+        OrchestratorEvents events = OrchestratorEvents.all(all);
+        this.metrics = metrics;
+        this.jobs = new JobRunner(jobStore, events, clock, 2);
+        Path scratch = Path.of(config.scratchDir() != null ? config.scratchDir() : System.getProperty("java.io.tmpdir") + "/summit-dr-drills");
+        Path reports = Path.of(config.reportDir() != null ? config.reportDir() : System.getProperty("java.io.tmpdir") + "/summit-dr-reports");
+        this.drills = new Drills(sources, records, scratch, reports, events, clock, new SecureRandom());
+        if (plain != null) {
+            seed(plain);
+        }
+    }
+
+    /** The drill reports kept in the repository (or the report directory), for metrics rebuilt after a restart. */
+    public List<Map<String, Object>> drillReports() {
+        return drills.reports();
+    }
+
+    /** Rebuilds the plain metrics from the repository: finished jobs and each source's last drill. */
+    private void seed(PlainMetrics plain) {
+        try {
+            for (Job j : jobStore.all()) {
+                if (j.finishedState() && j.started() != null) {
+                    plain.jobFinished(j, Duration.between(j.started(), j.finished()));
+                }
+            }
+            for (Map<String, Object> report : drills.reports()) {
+                Object list = report.get("sources");
+                if (list instanceof List<?> entries) {
+                    for (Object o : entries) {
+                        if (o instanceof Map<?, ?> m && m.get("rtoSeconds") instanceof Number rto && m.get("rpoSeconds") instanceof Number rpo) {
+                            plain.drillMeasured(String.valueOf(report.get("scenario")), String.valueOf(m.get("source")),
+                                    Duration.ofMillis((long) (rto.doubleValue() * 1000)), Duration.ofMillis((long) (rpo.doubleValue() * 1000)),
+                                    Boolean.TRUE.equals(m.get("passed")));
+                        }
+                    }
+                }
+            }
+        } catch (RuntimeException unreadable) {
+            // a damaged record must not keep the server from starting; status shows the jobs it can read
+        }
+    }
+
+    private static List<RecoverableSource> sources(Repository repo, OrchestratorConfig config) {
+        List<RecoverableSource> list = new ArrayList<>();
+        for (OrchestratorConfig.FilesEntry f : config.files()) {
+            list.add(new FilesSource(repo, f.name(), f.path()));
+        }
+        for (OrchestratorConfig.PostgresEntry p : config.postgres()) {
+            list.add(new PostgresSource(repo, p.name(), p.cluster(), p.restoreCommand(), p.pgBin() == null ? null : Path.of(p.pgBin())));
+        }
+        if (config.files().isEmpty()) {
+            list.add(new FilesSource(repo, "files", null)); // with no config, every files snapshot is restorable
+        }
+        return list;
+    }
+
+    public Repository repository() {
+        return repo;
+    }
+
+    public OrchestratorConfig config() {
+        return config;
+    }
+
+    public Records records() {
+        return records;
+    }
+
+    public Sources sources() {
+        return sources;
+    }
+
+    public JobStore jobStore() {
+        return jobStore;
+    }
+
+    public JobRunner jobs() {
+        return jobs;
+    }
+
+    public Tokens tokens() {
+        return tokens;
+    }
+
+    public AuditLog audit() {
+        return audit;
+    }
+
+    public Drills drills() {
+        return drills;
+    }
+
+    public MetricsExposition metrics() {
+        return metrics;
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+
+    @Override
+    public void close() {
+        jobs.close();
+        if (notifier != null) {
+            notifier.close();
+        }
+    }
+}

@@ -1,0 +1,98 @@
+package dr.summit.orchestrator;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The server's config file (TOML, like the CLI's): the sources it recovers and drills, and where drills
+ * restore to and write reports. Example:
+ * <pre>
+ * listen = "127.0.0.1:9000"
+ * scratchDir = "/var/tmp/summit-dr/drills"
+ * reportDir = "/var/lib/summit-dr/reports"
+ * [[files]]
+ * name = "uploads"
+ * path = "/srv/uploads"
+ * [[postgres]]
+ * name = "main"
+ * cluster = "main"
+ * restoreCommand = "/opt/summit-dr/summit-dr pg wal-fetch %f %p --cluster main --repo /backup --password-file /etc/summit-dr/pw"
+ * pgBin = "/usr/lib/postgresql/15/bin"   # drills start the restored cluster with these binaries
+ * [[webhooks]]
+ * url = "https://hooks.slack.com/services/…"
+ * format = "slack"                          # json (default), slack or pagerduty (then routingKey = "…")
+ * on = ["failure", "success"]               # default: failure
+ * </pre>
+ * With no file, every files snapshot in the repository is one source named "files" and PostgreSQL
+ * clusters are not recovered (they need a restore command).
+ */
+public record OrchestratorConfig(String listen, String scratchDir, String reportDir, List<FilesEntry> files,
+                                 List<PostgresEntry> postgres, List<dr.summit.orchestrator.notify.Webhook> webhooks) {
+    public record FilesEntry(String name, String path) {
+    }
+
+    public record PostgresEntry(String name, String cluster, String restoreCommand, String pgBin) {
+    }
+
+    public OrchestratorConfig {
+        files = files == null ? List.of() : List.copyOf(files);
+        postgres = postgres == null ? List.of() : List.copyOf(postgres);
+        webhooks = webhooks == null ? List.of() : List.copyOf(webhooks);
+    }
+
+    public OrchestratorConfig(String listen, String scratchDir, String reportDir, List<FilesEntry> files, List<PostgresEntry> postgres) {
+        this(listen, scratchDir, reportDir, files, postgres, List.of());
+    }
+
+    public static OrchestratorConfig defaults() {
+        return new OrchestratorConfig(null, null, null, List.of(), List.of(), List.of());
+    }
+
+    /** Reads a config file; an unknown key or a malformed value is one line naming the key and the file. */
+    public static OrchestratorConfig read(Path file) {
+        return read(file, java.util.Set.of());
+    }
+
+    /**
+     * Reads the orchestrator's keys from a config file that also holds other readers' top-level keys
+     * ({@code othersKeys}: the CLI's option keys and command tables, which share summit-dr's one config file);
+     * any other unknown key is still an error, so a typo is not silently ignored.
+     */
+    public static OrchestratorConfig read(Path file, java.util.Set<String> othersKeys) {
+        TomlMapper toml = TomlMapper.builder().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
+        try {
+            com.fasterxml.jackson.databind.JsonNode tree = toml.readTree(Files.readAllBytes(file));
+            if (tree instanceof com.fasterxml.jackson.databind.node.ObjectNode object) {
+                object.remove(othersKeys);
+            }
+            OrchestratorConfig c = toml.treeToValue(tree, OrchestratorConfig.class);
+            for (FilesEntry f : c.files()) {
+                if (f.name() == null || f.path() == null) {
+                    throw new IllegalArgumentException(file + ": every [[files]] needs name and path");
+                }
+            }
+            for (PostgresEntry p : c.postgres()) {
+                if (p.name() == null || p.cluster() == null) {
+                    throw new IllegalArgumentException(file + ": every [[postgres]] needs name and cluster");
+                }
+            }
+            return c;
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException("config file " + file + " does not exist");
+        } catch (com.fasterxml.jackson.databind.exc.ValueInstantiationException e) {
+            throw new IllegalArgumentException(file + ": " + (e.getCause() != null ? e.getCause().getMessage() : e.getOriginalMessage()));
+        } catch (UnrecognizedPropertyException e) {
+            throw new IllegalArgumentException(file + ": unknown key '" + e.getPropertyName() + "' (known: "
+                    + e.getKnownPropertyIds() + ")");
+        } catch (IOException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage().lines().findFirst().orElse("unreadable"));
+        }
+    }
+}

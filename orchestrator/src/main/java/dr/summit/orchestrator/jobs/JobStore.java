@@ -1,0 +1,87 @@
+package dr.summit.orchestrator.jobs;
+
+import dr.summit.orchestrator.records.Records;
+import dr.summit.repository.store.ObjectExistsException;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Jobs in the repository: each state a job passes through is a new record
+ * {@code orchestrator/jobs/ID/NNNNNN} (write-once); a job's state is its highest one. Idempotency keys
+ * are records {@code orchestrator/idempotency/SHA256(key)} naming the job, written once by whichever
+ * server takes the key first.
+ */
+public final class JobStore {
+    private final Records records;
+    private final Map<String, Integer> sequence = new LinkedHashMap<>();
+
+    public JobStore(Records records) {
+        this.records = records;
+    }
+
+    public synchronized void save(Job job) {
+        int next = sequence.getOrDefault(job.id(), lastSequence(job.id())) + 1;
+        while (true) {
+            try {
+                records.put("jobs/" + job.id() + "/" + String.format("%06d", next), job);
+                sequence.put(job.id(), next);
+                return;
+            } catch (ObjectExistsException taken) {
+                next++; // another server wrote this job's next state (a cancel): ours follows it
+            }
+        }
+    }
+
+    private int lastSequence(String id) {
+        List<String> names = records.list("jobs/" + id + "/");
+        return names.isEmpty() ? 0 : Integer.parseInt(names.get(names.size() - 1).substring(names.get(names.size() - 1).lastIndexOf('/') + 1));
+    }
+
+    public Optional<Job> find(String id) {
+        if (!id.matches("[0-9a-f]{16}")) {
+            return Optional.empty();
+        }
+        List<String> names = records.list("jobs/" + id + "/");
+        return names.isEmpty() ? Optional.empty() : Optional.of(records.get(names.get(names.size() - 1), Job.class));
+    }
+
+    /** Every job, newest first by creation. */
+    public List<Job> all() {
+        Map<String, String> latest = new LinkedHashMap<>();
+        for (String name : records.list("jobs/")) {
+            String[] parts = name.split("/");
+            if (parts.length == 3) {
+                latest.merge(parts[1], name, (a, b) -> a.compareTo(b) >= 0 ? a : b);
+            }
+        }
+        List<Job> jobs = new ArrayList<>();
+        for (String name : latest.values()) {
+            jobs.add(records.get(name, Job.class));
+        }
+        jobs.sort((a, b) -> b.created().compareTo(a.created()));
+        return jobs;
+    }
+
+    /** Claims {@code keyHash} for {@code jobId}; returns the job id that holds it (another one if taken). */
+    public String claimIdempotencyKey(String keyHash, String jobId) {
+        try {
+            records.put("idempotency/" + keyHash, Map.of("job", jobId));
+            return jobId;
+        } catch (ObjectExistsException taken) {
+            return heldBy(keyHash).orElseThrow();
+        }
+    }
+
+    public Optional<String> heldBy(String keyHash) {
+        if (!records.exists("idempotency/" + keyHash)) {
+            return Optional.empty();
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, String> m = records.get("idempotency/" + keyHash, Map.class);
+        return Optional.ofNullable(m.get("job"));
+    }
+}

@@ -1,0 +1,2 @@
+/** The orchestrator's state as small sealed JSON records in the repository (write-once, under orchestrator/). */
+package dr.summit.orchestrator.records;

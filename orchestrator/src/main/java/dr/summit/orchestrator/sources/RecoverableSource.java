@@ -1,0 +1,37 @@
+package dr.summit.orchestrator.sources;
+
+import dr.summit.orchestrator.jobs.JobContext;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * One kind of thing the orchestrator can bring back (a directory tree, a PostgreSQL cluster, later a
+ * Neo4j database). Planning is pure reading; only {@link #restore} writes, and only into {@code target}.
+ */
+public interface RecoverableSource {
+    /** files, postgres or neo4j. */
+    String kind();
+
+    /** The name the config gives it (unique per kind). */
+    String name();
+
+    /** Its backups, newest first. */
+    List<BackupInfo> backups();
+
+    /**
+     * Chooses the backup and target for {@code request}; {@link UnknownBackup} or {@link OutsideWindow}
+     * when it cannot be met, IllegalArgumentException for a malformed target.
+     */
+    RecoveryPlan plan(RecoveryRequest request);
+
+    /** A random point this source can recover to (the seed's "PITR to random timestamp"). */
+    RecoveryPlan randomPoint(Random random);
+
+    /**
+     * Restores the plan into {@code target} (absent or empty) and checks what was written against the
+     * backup; with {@code drill}, also starts/queries it where the kind allows (a throwaway instance).
+     */
+    RestoreCheck restore(RecoveryPlan plan, Path target, boolean drill, JobContext context) throws Exception;
+}

@@ -1,0 +1,36 @@
+package dr.summit.orchestrator;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The TOML config: sources and webhooks read, mistakes named in one line. */
+class OrchestratorConfigTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void readsSourcesAndWebhooksAndNamesAnUnknownKeyOrABadValue() throws Exception {
+        Path file = dir.resolve("o.toml");
+        Files.writeString(file, "scratchDir = \"/var/tmp/d\"\n[[files]]\nname = \"docs\"\npath = \"/srv/docs\"\n"
+                + "[[postgres]]\nname = \"main\"\ncluster = \"main\"\n"
+                + "[[webhooks]]\nurl = \"https://example.invalid/x\"\nformat = \"pagerduty\"\nroutingKey = \"k\"\non = [\"failure\", \"success\"]\n");
+        OrchestratorConfig c = OrchestratorConfig.read(file);
+        assertThat(c.files()).containsExactly(new OrchestratorConfig.FilesEntry("docs", "/srv/docs"));
+        assertThat(c.postgres().get(0).cluster()).isEqualTo("main");
+        assertThat(c.webhooks().get(0).on()).containsExactly("failure", "success");
+
+        Files.writeString(file, "scratchdir = \"/tmp\"\n");
+        assertThatThrownBy(() -> OrchestratorConfig.read(file)).hasMessageStartingWith(file + ": unknown key 'scratchdir'");
+        Files.writeString(file, "[[webhooks]]\nurl = \"ftp://x\"\n");
+        assertThatThrownBy(() -> OrchestratorConfig.read(file)).hasMessageContaining("url must be an http(s) URL");
+        Files.writeString(file, "[[files]]\nname = \"docs\"\n");
+        assertThatThrownBy(() -> OrchestratorConfig.read(file)).hasMessageContaining("every [[files]] needs name and path");
+        assertThatThrownBy(() -> OrchestratorConfig.read(dir.resolve("none.toml"))).hasMessageContaining("does not exist");
+    }
+}
