@@ -47,6 +47,9 @@ final class LogSetup {
         for (String library : LIBRARIES) {
             setIfAbsent(P + "log." + library, libraries);
         }
+        // Jetty warns at every start that our thread pool's queue is bounded: it is, on purpose (the http module's
+        // limits against floods); the advice is not for operators.
+        setIfAbsent(P + "log.org.eclipse.jetty.util.thread.QueuedThreadPool", level.equals("trace") ? "trace" : "error");
         if (!SLF4JBridgeHandler.isInstalled()) {
             SLF4JBridgeHandler.removeHandlersForRootLogger();
             SLF4JBridgeHandler.install();
