@@ -10,7 +10,9 @@ import dr.summit.orchestrator.jobs.Job;
 import dr.summit.orchestrator.jobs.JobRunner;
 import dr.summit.orchestrator.jobs.JobStore;
 import dr.summit.orchestrator.records.Records;
+import dr.summit.neo4j.source.Neo4jConnection;
 import dr.summit.orchestrator.sources.FilesSource;
+import dr.summit.orchestrator.sources.Neo4jSource;
 import dr.summit.orchestrator.sources.PostgresSource;
 import dr.summit.orchestrator.sources.RecoverableSource;
 import dr.summit.orchestrator.sources.Sources;
@@ -114,10 +116,25 @@ public final class Orchestrator implements AutoCloseable {
         for (OrchestratorConfig.PostgresEntry p : config.postgres()) {
             list.add(new PostgresSource(repo, p.name(), p.cluster(), p.restoreCommand(), p.pgBin() == null ? null : Path.of(p.pgBin())));
         }
+        for (OrchestratorConfig.Neo4jEntry n : config.neo4j()) {
+            String password = n.passwordFile() == null ? null : readPassword(n);
+            list.add(new Neo4jSource(repo, n.name(), new Neo4jConnection.Settings(n.uri(), n.user(), password, n.database()),
+                    n.drillUri() == null ? null : new Neo4jConnection.Settings(n.drillUri(), n.user(), password, n.database())));
+        }
         if (config.files().isEmpty()) {
             list.add(new FilesSource(repo, "files", null)); // with no config, every files snapshot is restorable
         }
         return list;
+    }
+
+    /** The first line of the password file (a trailing newline is not part of the password). */
+    private static String readPassword(OrchestratorConfig.Neo4jEntry n) {
+        try {
+            return java.nio.file.Files.readString(Path.of(n.passwordFile())).lines().findFirst().orElse("");
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("[[neo4j]] '" + n.name() + "': cannot read password-file " + n.passwordFile()
+                    + " (" + e.getClass().getSimpleName().replace("Exception", "") + ")");
+        }
     }
 
     public Repository repository() {

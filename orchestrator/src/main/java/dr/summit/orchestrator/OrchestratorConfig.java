@@ -25,6 +25,13 @@ import java.util.List;
  * cluster = "main"
  * restoreCommand = "/opt/summit-dr/summit-dr pg wal-fetch %f %p --cluster main --repo /backup --password-file /etc/summit-dr/pw"
  * pgBin = "/usr/lib/postgresql/15/bin"   # drills start the restored cluster with these binaries
+ * [[neo4j]]
+ * name = "graph"
+ * uri = "bolt://db1:7687"                   # where POST /api/v1/recovery/neo4j restores to
+ * user = "neo4j"
+ * password-file = "/etc/summit-dr/neo4j-pw" # absent: no authentication
+ * database = "neo4j"                        # default neo4j; also selects the backups
+ * drill-uri = "bolt://scratch:7687"         # a scratch Neo4j whose database drills replace (same user/password)
  * [[webhooks]]
  * url = "https://hooks.slack.com/services/…"
  * format = "slack"                          # json (default), slack or pagerduty (then routingKey = "…")
@@ -34,26 +41,51 @@ import java.util.List;
  * clusters are not recovered (they need a restore command).
  */
 public record OrchestratorConfig(String listen, String scratchDir, String reportDir, List<FilesEntry> files,
-                                 List<PostgresEntry> postgres, List<dr.summit.orchestrator.notify.Webhook> webhooks) {
+                                 List<PostgresEntry> postgres, List<dr.summit.orchestrator.notify.Webhook> webhooks,
+                                 List<Neo4jEntry> neo4j) {
     public record FilesEntry(String name, String path) {
     }
 
     public record PostgresEntry(String name, String cluster, String restoreCommand, String pgBin) {
     }
 
+    /** A Neo4j database: its backups (by database name) and where recoveries and drills restore to. */
+    public record Neo4jEntry(String name, String uri, String user,
+                             @com.fasterxml.jackson.annotation.JsonProperty("password-file") String passwordFile,
+                             String database,
+                             @com.fasterxml.jackson.annotation.JsonProperty("drill-uri") String drillUri) {
+        public Neo4jEntry {
+            user = user == null ? "neo4j" : user;
+            database = database == null ? "neo4j" : database;
+        }
+    }
+
     public OrchestratorConfig {
+        neo4j = neo4j == null ? List.of() : List.copyOf(neo4j);
         files = files == null ? List.of() : List.copyOf(files);
         postgres = postgres == null ? List.of() : List.copyOf(postgres);
         webhooks = webhooks == null ? List.of() : List.copyOf(webhooks);
     }
 
     public OrchestratorConfig(String listen, String scratchDir, String reportDir, List<FilesEntry> files, List<PostgresEntry> postgres) {
-        this(listen, scratchDir, reportDir, files, postgres, List.of());
+        this(listen, scratchDir, reportDir, files, postgres, List.of(), List.of());
+    }
+
+    public OrchestratorConfig(String listen, String scratchDir, String reportDir, List<FilesEntry> files, List<PostgresEntry> postgres,
+                              List<dr.summit.orchestrator.notify.Webhook> webhooks) {
+        this(listen, scratchDir, reportDir, files, postgres, webhooks, List.of());
+    }
+
+    public OrchestratorConfig withNeo4j(List<Neo4jEntry> entries) {
+        return new OrchestratorConfig(listen, scratchDir, reportDir, files, postgres, webhooks, entries);
     }
 
     public static OrchestratorConfig defaults() {
-        return new OrchestratorConfig(null, null, null, List.of(), List.of(), List.of());
+        return new OrchestratorConfig(null, null, null, List.of(), List.of(), List.of(), List.of());
     }
+
+    /** Top-level keys holding arrays of tables (sources, webhooks). */
+    private static final java.util.Set<String> SOURCE_ARRAYS = java.util.Set.of("files", "postgres", "neo4j", "webhooks");
 
     /** Reads a config file; an unknown key or a malformed value is one line naming the key and the file. */
     public static OrchestratorConfig read(Path file) {
@@ -70,12 +102,22 @@ public record OrchestratorConfig(String listen, String scratchDir, String report
         try {
             com.fasterxml.jackson.databind.JsonNode tree = toml.readTree(Files.readAllBytes(file));
             if (tree instanceof com.fasterxml.jackson.databind.node.ObjectNode object) {
-                object.remove(othersKeys);
+                for (String key : othersKeys) {
+                    // 'neo4j' is both a CLI command (whose option table is [neo4j]) and our [[neo4j]] sources: an array is ours
+                    if (!(SOURCE_ARRAYS.contains(key) && object.path(key).isArray())) {
+                        object.remove(key);
+                    }
+                }
             }
             OrchestratorConfig c = toml.treeToValue(tree, OrchestratorConfig.class);
             for (FilesEntry f : c.files()) {
                 if (f.name() == null || f.path() == null) {
                     throw new IllegalArgumentException(file + ": every [[files]] needs name and path");
+                }
+            }
+            for (Neo4jEntry n : c.neo4j()) {
+                if (n.name() == null || n.uri() == null) {
+                    throw new IllegalArgumentException(file + ": every [[neo4j]] needs name and uri");
                 }
             }
             for (PostgresEntry p : c.postgres()) {

@@ -309,7 +309,8 @@ public final class Api {
         requireRole(who, body.dry() ? Role.OPERATOR : Role.ADMIN);
         RecoveryRequest request;
         try {
-            request = new RecoveryRequest(body.backupId(), body.time(), body.targetLsn(), body.targetXid(), body.targetName());
+            request = new RecoveryRequest(body.backupId(), body.time(), body.targetLsn(), body.targetXid(), body.targetName(),
+                    body.untilTx(), body.includeIncrementals(), Boolean.TRUE.equals(body.force()));
         } catch (IllegalArgumentException e) {
             throw HttpError.badRequest(e.getMessage());
         }
@@ -328,26 +329,35 @@ public final class Api {
         if (body.dry()) {
             return json(200, Map.of("dryRun", true, "plans", plans));
         }
-        if (body.target() == null || body.target().isBlank()) {
+        boolean needsDirectory = chosen.stream().anyMatch(RecoverableSource::restoresIntoDirectory);
+        if (needsDirectory && (body.target() == null || body.target().isBlank())) {
             throw HttpError.badField("target", "target: the directory to restore into is required unless dryRun is true (absent or empty; "
                     + (kind == null ? "each source goes to TARGET/KIND-NAME" : "nothing is overwritten") + ")");
         }
-        Path target = Path.of(body.target()).toAbsolutePath().normalize();
+        if (!needsDirectory && body.target() != null) {
+            throw HttpError.badField("target", "target: a Neo4j source restores into the database its config names ("
+                    + plans.get(0).target() + "); leave target out");
+        }
+        Path target = needsDirectory ? Path.of(body.target()).toAbsolutePath().normalize() : null;
         String label = kind == null ? "full" : kind;
-        JobRunner.Spec spec = new JobRunner.Spec("recovery", label, null, target.toString(), false, who.name(),
-                "recover:" + target, false, ex.header("Idempotency-Key"));
+        // Two recoveries into one directory or one database would interleave their writes: the second gets 409.
+        String where = target != null ? target.toString() : plans.get(0).target();
+        JobRunner.Spec spec = new JobRunner.Spec("recovery", label, null, where, false, who.name(),
+                "recover:" + where, false, ex.header("Idempotency-Key"));
         try {
             return submitted(o.jobs().submit(spec, ctx -> {
                 Map<String, Object> result = new LinkedHashMap<>();
                 List<Object> done = new ArrayList<>();
                 for (RecoveryPlan p : plans) {
-                    Path dir = kind == null ? target.resolve(p.kind() + "-" + p.source()) : target;
-                    RestoreCheck check = o.sources().one(p.kind(), p.source()).restore(p.withTarget(dir.toString()), dir, false, ctx);
-                    done.add(Map.of("source", p.kind() + ":" + p.source(), "target", dir.toString(), "passed", check.passed(),
+                    RecoverableSource source = o.sources().one(p.kind(), p.source());
+                    Path dir = !source.restoresIntoDirectory() ? null : kind == null ? target.resolve(p.kind() + "-" + p.source()) : target;
+                    RestoreCheck check = source.restore(dir == null ? p : p.withTarget(dir.toString()), dir, false, ctx);
+                    String into = dir == null ? p.target() : dir.toString();
+                    done.add(Map.of("source", p.kind() + ":" + p.source(), "target", into, "passed", check.passed(),
                             "checks", check.facts(), "problems", check.problems()));
                     if (!check.passed()) {
                         result.put("sources", done);
-                        throw new dr.summit.orchestrator.jobs.JobFailure("recovery of " + p.kind() + ":" + p.source() + " into " + dir
+                        throw new dr.summit.orchestrator.jobs.JobFailure("recovery of " + p.kind() + ":" + p.source() + " into " + into
                                 + " failed: " + String.join("; ", check.problems()), result);
                     }
                 }

@@ -17,9 +17,13 @@ final class Bodies {
     private Bodies() {
     }
 
-    /** POST /api/v1/recovery/*: seed fields, PITR targets, the source (when several) and where to restore. */
+    /**
+     * POST /api/v1/recovery/*: seed fields, PITR targets (untilTx: Neo4j's last transaction), the source (when
+     * several), where to restore (a directory; Neo4j restores into its configured database) and force (Neo4j:
+     * replace a non-empty database).
+     */
     record Recovery(String backupId, String targetTime, String targetLsn, String targetXid, String targetName,
-                    Boolean includeIncrementals, Boolean dryRun, String source, String target) {
+                    Long untilTx, Boolean includeIncrementals, Boolean dryRun, String source, String target, Boolean force) {
         boolean dry() {
             return Boolean.TRUE.equals(dryRun);
         }

@@ -82,9 +82,10 @@ public final class Drills {
                     RecoveryPlan plan = scenario.equals("pitr-random") ? source.randomPoint(random) : newest;
                     r.put("backupId", plan.backupId());
                     r.put("recoversTo", plan.recoversTo());
-                    Path target = jobDir.resolve(source.kind() + "-" + source.name());
+                    // A source with its own drill target (Neo4j's drill-uri) restores there, not under the scratch directory.
+                    Path target = source.restoresIntoDirectory() ? jobDir.resolve(source.kind() + "-" + source.name()) : null;
                     long t0 = System.nanoTime();
-                    RestoreCheck check = source.restore(plan.withTarget(target.toString()), target, true, context);
+                    RestoreCheck check = source.restore(target == null ? plan : plan.withTarget(target.toString()), target, true, context);
                     Duration rto = Duration.ofNanos(System.nanoTime() - t0);
                     Duration rpo = Duration.between(newest.recoversTo(), clock.instant());
                     totalRtoMillis += rto.toMillis();

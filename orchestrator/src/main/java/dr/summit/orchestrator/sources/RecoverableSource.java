@@ -17,6 +17,14 @@ public interface RecoverableSource {
     /** The name the config gives it (unique per kind). */
     String name();
 
+    /**
+     * True when a restore writes into a directory the request names ({@code target}); false when the
+     * config names where it goes (a Neo4j database over Bolt), so a request needs no directory.
+     */
+    default boolean restoresIntoDirectory() {
+        return true;
+    }
+
     /** Its backups, newest first. */
     List<BackupInfo> backups();
 
@@ -32,6 +40,7 @@ public interface RecoverableSource {
     /**
      * Restores the plan into {@code target} (absent or empty) and checks what was written against the
      * backup; with {@code drill}, also starts/queries it where the kind allows (a throwaway instance).
+     * A source that does not restore into a directory gets null and uses its configured target.
      */
     RestoreCheck restore(RecoveryPlan plan, Path target, boolean drill, JobContext context) throws Exception;
 }
