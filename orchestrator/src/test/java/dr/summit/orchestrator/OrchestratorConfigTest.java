@@ -33,4 +33,22 @@ class OrchestratorConfigTest {
         assertThatThrownBy(() -> OrchestratorConfig.read(file)).hasMessageContaining("every [[files]] needs name and path");
         assertThatThrownBy(() -> OrchestratorConfig.read(dir.resolve("none.toml"))).hasMessageContaining("does not exist");
     }
+
+    @Test
+    void readsNeo4jSourcesBesideTheCliNeo4jCommandsTable() throws Exception {
+        Path file = dir.resolve("o.toml");
+        // 'neo4j' is also a CLI command whose options may sit in a [neo4j] table: the CLI passes it as another reader's key
+        Files.writeString(file, "[[neo4j]]\nname = \"graph\"\nuri = \"bolt://db1:7687\"\npassword-file = \"/etc/pw\"\n"
+                + "drill-uri = \"bolt://scratch:7687\"\n");
+        OrchestratorConfig c = OrchestratorConfig.read(file, java.util.Set.of("neo4j", "repository"));
+        assertThat(c.neo4j()).containsExactly(new OrchestratorConfig.Neo4jEntry("graph", "bolt://db1:7687", "neo4j", "/etc/pw", "neo4j",
+                "bolt://scratch:7687"));
+
+        Files.writeString(file, "[neo4j]\nuri = \"bolt://db1:7687\"\n");
+        assertThat(OrchestratorConfig.read(file, java.util.Set.of("neo4j")).neo4j()).isEmpty();
+        Files.writeString(file, "[[neo4j]]\nname = \"graph\"\n");
+        assertThatThrownBy(() -> OrchestratorConfig.read(file)).hasMessageContaining("every [[neo4j]] needs name and uri");
+        Files.writeString(file, "[[neo4j]]\nname = \"graph\"\nuri = \"bolt://x\"\npassword_file = \"/etc/pw\"\n");
+        assertThatThrownBy(() -> OrchestratorConfig.read(file)).hasMessageContaining("unknown key 'password_file'");
+    }
 }
