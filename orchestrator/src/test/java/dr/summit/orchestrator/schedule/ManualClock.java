@@ -6,14 +6,14 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 
 /** A clock the test moves by hand, so schedules fire without waiting for real cron times. */
-final class ManualClock extends Clock {
+public final class ManualClock extends Clock {
     private volatile Instant now;
 
-    ManualClock(Instant now) {
+    public ManualClock(Instant now) {
         this.now = now;
     }
 
-    void set(Instant t) {
+    public void set(Instant t) {
         now = t;
     }
 
