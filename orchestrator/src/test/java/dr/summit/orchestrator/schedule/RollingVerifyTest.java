@@ -90,4 +90,47 @@ class RollingVerifyTest {
             o.close();
         }
     }
+
+    @Test
+    void aSliceWithADamagedPackFailsTheRunLoudlyAndTheNextRunMovesOn() throws Exception {
+        try (Repository repo = SchedulerTest.repo(dir)) {
+            Path src = dir.resolve("src");
+            Files.createDirectories(src);
+            byte[] b = new byte[900 * 1024];
+            new Random(9).nextBytes(b);
+            Files.write(src.resolve("f.bin"), b);
+            repo.loadIndex();
+            new Archiver(repo, Archiver.Options.defaults("test-host", "tester", "summit-dr test").withThreads(2, 2)).backup(List.of(src), null);
+            try (var packs = Files.walk(dir.resolve("repo").resolve("data"))) {
+                for (Path pack : packs.filter(Files::isRegularFile).toList()) {
+                    byte[] bytes = Files.readAllBytes(pack);
+                    bytes[bytes.length / 3] ^= 0x40; // inside the data, not the trailer
+                    pack.toFile().setWritable(true);
+                    Files.write(pack, bytes);
+                }
+            }
+            OrchestratorConfig config = new OrchestratorConfig(null, null, null, List.of(), List.of(), List.of(),
+                    List.of(new OrchestratorConfig.ScheduleEntry(null, "verify", null, null, "50%", "0 4 * * *", null)));
+            ManualClock clock = new ManualClock(Instant.parse("2026-03-01T03:00:00Z"));
+            try (Orchestrator o = new Orchestrator(repo, config, List.of(), null, clock)) {
+                List<Job> runs = new ArrayList<>();
+                for (int day = 1; day <= 2; day++) {
+                    clock.set(Instant.parse("2026-03-0" + day + "T04:00:00Z"));
+                    runs.add(o.jobs().await(o.scheduler().tick().get("verify-rolling").job().id(), Duration.ofSeconds(60)));
+                }
+                // Both slices together read every (damaged) pack: one of the runs failed, naming the problem, and the
+                // failed one still counts as read (position 1 follows position 0; coverage is complete).
+                assertThat(runs).extracting(Job::state).contains(Job.FAILED);
+                Job failed = runs.stream().filter(j -> Job.FAILED.equals(j.state())).findFirst().orElseThrow();
+                assertThat(failed.error()).startsWith("verify found ").contains("pack ");
+                assertThat(failed.result().get("damagedPacks").toString()).isNotEqualTo("[]");
+                assertThat(runs).extracting(j -> (Object) ((Map<?, ?>) j.result().get("rolling")).get("position")).containsExactly(0, 1);
+                assertThat(RollingVerify.coverage(o.jobStore().all()).orElseThrow()).containsEntry("coverage", 1.0);
+                Map<String, Object> status = o.scheduler().status(o.jobStore().all()).get(0);
+                assertThat(status.get("lastResult")).isEqualTo(runs.get(1).state());
+                assertThat(o.scheduler().metricsText()).contains("summit_schedule_last_run_succeeded{schedule=\"verify-rolling\"} "
+                        + (Job.FAILED.equals(runs.get(1).state()) ? 0 : 1));
+            }
+        }
+    }
 }
