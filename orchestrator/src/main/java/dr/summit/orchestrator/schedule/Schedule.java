@@ -108,15 +108,12 @@ public final class Schedule {
         return times.nextExecution(ZonedDateTime.ofInstant(t, zone)).map(ZonedDateTime::toInstant);
     }
 
-    /** Due times in {@code (from, to]}, oldest first, at most {@code limit} of the newest. */
+    /** Due times in {@code (from, to]}, oldest first; at most {@code limit} (the oldest ones). */
     public List<Instant> dueBetween(Instant from, Instant to, int limit) {
         List<Instant> due = new ArrayList<>();
         Optional<Instant> t = nextAfter(from);
-        while (t.isPresent() && !t.get().isAfter(to)) {
+        while (t.isPresent() && !t.get().isAfter(to) && due.size() < limit) {
             due.add(t.get());
-            if (due.size() > limit) {
-                due.remove(0);
-            }
             t = nextAfter(t.get());
         }
         return due;

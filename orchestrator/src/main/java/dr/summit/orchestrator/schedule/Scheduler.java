@@ -8,7 +8,6 @@ import dr.summit.orchestrator.records.Records;
 import dr.summit.repository.store.ObjectExistsException;
 
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -25,7 +24,8 @@ import java.util.function.Function;
  * Starts each schedule's job when it is due, through the {@link JobRunner} (whose conflict keys make a run that
  * would overlap a running job of the same kind coalesce into it instead of failing on a lock). It keeps no state
  * of its own beyond the next due time: a schedule's last run is the newest job it requested, and each missed run
- * is a write-once record {@code orchestrator/schedules/ID/missed/EPOCHSECOND} (due time, reason), so a restarted
+ * is a write-once record {@code orchestrator/schedules/ID/missed/EPOCHSECOND.COUNT} (newest due time, how many,
+ * reason), so a restarted
  * or second server shows the same history and no miss is counted or notified twice.
  * A run is missed when the server was not running at its due time (found at start: due times after the
  * schedule's newest job), when the previous run was still running (coalesced), or when the scheduler thread was
@@ -36,7 +36,8 @@ public final class Scheduler implements AutoCloseable {
     public interface Launcher extends Function<Schedule, JobRunner.Submitted> {
     }
 
-    private static final int MISSED_LOOKBACK = 1000;
+    /** Due times counted at most per detection (a per-minute schedule down for two months). */
+    private static final int MISSED_LOOKBACK = 100_000;
     private final List<Schedule> schedules;
     private final Launcher launcher;
     private final JobStore jobs;
@@ -57,10 +58,10 @@ public final class Scheduler implements AutoCloseable {
         List<Job> all = schedules.isEmpty() ? List.of() : jobs.all();
         for (Schedule s : this.schedules) {
             lastRun(s, all).ifPresent(last -> {
-                // Due times after the newest run up to now passed while no server was running this schedule.
-                for (Instant due : s.dueBetween(last.created(), now, MISSED_LOOKBACK)) {
-                    missed(s, due, "the server was not running");
-                }
+                // Due times after the newest run (and after the newest miss already recorded) up to now passed
+                // while no server was running this schedule: one record for all of them.
+                Instant from = newestMissedDue(s).filter(t -> t.isAfter(last.created())).orElse(last.created());
+                missed(s, s.dueBetween(from, now, MISSED_LOOKBACK), "the server was not running");
             });
             s.nextAfter(now).ifPresent(t -> nextDue.put(s.id(), t));
         }
@@ -96,35 +97,63 @@ public final class Scheduler implements AutoCloseable {
             List<Instant> passed = new ArrayList<>();
             passed.add(due);
             passed.addAll(s.dueBetween(due, now, MISSED_LOOKBACK));
-            for (Instant skipped : passed.subList(0, passed.size() - 1)) {
-                missed(s, skipped, "the scheduler was late past a later due time");
-            }
+            missed(s, passed.subList(0, passed.size() - 1), "the scheduler was late past a later due time");
             Instant at = passed.get(passed.size() - 1);
             try {
                 JobRunner.Submitted submitted = launcher.apply(s);
                 fired.put(s.id(), submitted);
                 if (!submitted.created()) {
-                    missed(s, at, "the previous run (job " + submitted.job().id() + ") was still running; coalesced into it");
+                    missed(s, List.of(at), "the previous run (job " + submitted.job().id() + ") was still running; coalesced into it");
                 }
             } catch (RuntimeException e) {
-                missed(s, at, "could not start: " + String.valueOf(e.getMessage()).replaceAll("[\\r\\n]+", " "));
+                missed(s, List.of(at), "could not start: " + String.valueOf(e.getMessage()).replaceAll("[\\r\\n]+", " "));
             }
             s.nextAfter(now).ifPresentOrElse(t -> nextDue.put(s.id(), t), () -> nextDue.remove(s.id()));
         }
         return fired;
     }
 
-    private void missed(Schedule s, Instant due, String reason) {
+    /**
+     * Records missed due times (oldest first) as one write-once record named by the newest and the count,
+     * {@code NEWEST-EPOCH-SECOND.COUNT}, so the count needs no reads and a second finder writes the same name.
+     */
+    private void missed(Schedule s, List<Instant> dues, String reason) {
+        if (dues.isEmpty()) {
+            return;
+        }
+        Instant newest = dues.get(dues.size() - 1);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("schedule", s.id());
-        m.put("due", due.toString());
+        m.put("due", newest.toString());
+        if (dues.size() > 1) {
+            m.put("firstDue", dues.get(0).toString());
+        }
+        m.put("count", dues.size());
         m.put("reason", reason);
         try {
-            records.put(missedPrefix(s) + String.format("%012d", due.getEpochSecond()), m);
+            records.put(missedPrefix(s) + String.format("%012d.%d", newest.getEpochSecond(), dues.size()), m);
         } catch (ObjectExistsException already) {
             return; // recorded (and notified) before, by this or another server
         }
-        events.scheduleMissed(s.id(), due, reason);
+        events.scheduleMissed(s.id(), newest, dues.size() == 1 ? reason : reason + " (" + dues.size() + " runs since " + dues.get(0) + ")");
+    }
+
+    /** How many runs the records say were missed. */
+    private int missedCount(Schedule s) {
+        int n = 0;
+        for (String name : records.list(missedPrefix(s))) {
+            n += Integer.parseInt(name.substring(name.lastIndexOf('.') + 1));
+        }
+        return n;
+    }
+
+    private Optional<Instant> newestMissedDue(Schedule s) {
+        List<String> names = records.list(missedPrefix(s));
+        if (names.isEmpty()) {
+            return Optional.empty();
+        }
+        String last = names.get(names.size() - 1);
+        return Optional.of(Instant.ofEpochSecond(Long.parseLong(last.substring(last.lastIndexOf('/') + 1, last.lastIndexOf('.')))));
     }
 
     private static String missedPrefix(Schedule s) {
@@ -176,7 +205,7 @@ public final class Scheduler implements AutoCloseable {
             Instant next = nextDue.get(s.id());
             m.put("nextRun", next == null ? null : next.toString());
             List<String> missed = records.list(missedPrefix(s));
-            m.put("missed", missed.size());
+            m.put("missed", missedCount(s));
             m.put("lastMissed", missed.isEmpty() ? null : records.get(missed.get(missed.size() - 1), Map.class));
             list.add(m);
         }
@@ -193,7 +222,7 @@ public final class Scheduler implements AutoCloseable {
         b.append("# HELP summit_schedule_missed_runs Runs of a schedule that did not start on time (server down, previous run still running), as the repository records them.\n")
                 .append("# TYPE summit_schedule_missed_runs gauge\n");
         for (Schedule s : schedules) {
-            b.append("summit_schedule_missed_runs{schedule=\"").append(s.id()).append("\"} ").append(records.list(missedPrefix(s)).size()).append('\n');
+            b.append("summit_schedule_missed_runs{schedule=\"").append(s.id()).append("\"} ").append(missedCount(s)).append('\n');
         }
         b.append("# HELP summit_schedule_last_run_succeeded Whether the newest finished run of a schedule succeeded (1) or not (0).\n")
                 .append("# TYPE summit_schedule_last_run_succeeded gauge\n");
@@ -216,12 +245,6 @@ public final class Scheduler implements AutoCloseable {
                     .append("summit_verify_cycle_coverage_ratio ").append(c.get("coverage")).append('\n'));
         }
         return b.toString();
-    }
-
-    /** How long until the earliest due schedule (for logs). */
-    public Optional<Duration> untilNext() {
-        Instant now = clock.instant();
-        return nextDue.values().stream().min(Instant::compareTo).map(t -> Duration.between(now, t));
     }
 
     @Override

@@ -122,8 +122,9 @@ class RollingVerifyTest {
                 // failed one still counts as read (position 1 follows position 0; coverage is complete).
                 assertThat(runs).extracting(Job::state).contains(Job.FAILED);
                 Job failed = runs.stream().filter(j -> Job.FAILED.equals(j.state())).findFirst().orElseThrow();
-                assertThat(failed.error()).startsWith("verify found ").contains("pack ");
-                assertThat(failed.result().get("damagedPacks").toString()).isNotEqualTo("[]");
+                assertThat(failed.error()).startsWith("verify found ");
+                // (a run whose slice holds no damaged pack may still fail: a damaged tree breaks the structure check)
+                assertThat(runs).flatExtracting(j -> (List<?>) j.result().get("damagedPacks")).as("the damaged packs named").isNotEmpty();
                 assertThat(runs).extracting(j -> (Object) ((Map<?, ?>) j.result().get("rolling")).get("position")).containsExactly(0, 1);
                 assertThat(RollingVerify.coverage(o.jobStore().all()).orElseThrow()).containsEntry("coverage", 1.0);
                 Map<String, Object> status = o.scheduler().status(o.jobStore().all()).get(0);
