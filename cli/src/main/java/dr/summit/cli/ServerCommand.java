@@ -61,8 +61,10 @@ final class ServerCommand implements Callable<Integer> {
                      err.flush();
                  }
              })) {
+            orchestrator.scheduler().start();
             out.println("summit-dr server listening on " + server.uri() + " (repository " + repo.store().location() + ", sources "
-                    + orchestrator.sources().names() + ")");
+                    + orchestrator.sources().names() + (orchestrator.scheduler().schedules().isEmpty() ? "" : ", schedules "
+                    + orchestrator.scheduler().schedules().stream().map(s -> s.id()).toList()) + ")");
             out.flush();
             stopped.await();
         } catch (IOException e) {

@@ -44,6 +44,7 @@ public final class Orchestrator implements AutoCloseable {
     private final MetricsExposition metrics;
     private final Clock clock;
     private dr.summit.orchestrator.notify.WebhookNotifier notifier;
+    private final dr.summit.orchestrator.schedule.Scheduler scheduler;
 
     public Orchestrator(Repository repo, OrchestratorConfig config, List<OrchestratorEvents> listeners, MetricsExposition metrics, Clock clock) {
         this.repo = repo;
@@ -68,7 +69,6 @@ public final class Orchestrator implements AutoCloseable {
             all.add(notifier);
         }
         OrchestratorEvents events = OrchestratorEvents.all(all);
-        this.metrics = metrics;
         this.jobs = new JobRunner(jobStore, events, clock, 2);
         Path scratch = Path.of(config.scratchDir() != null ? config.scratchDir() : System.getProperty("java.io.tmpdir") + "/summit-dr-drills");
         Path reports = Path.of(config.reportDir() != null ? config.reportDir() : System.getProperty("java.io.tmpdir") + "/summit-dr-reports");
@@ -76,6 +76,73 @@ public final class Orchestrator implements AutoCloseable {
         if (plain != null) {
             seed(plain);
         }
+        this.scheduler = new dr.summit.orchestrator.schedule.Scheduler(config.checkedSchedules(), this::launch, jobStore, records, events, clock);
+        MetricsExposition base = metrics;
+        // The schedules' gauges follow whichever exposition serves /metrics (the monitoring module's or the plain one).
+        this.metrics = out -> {
+            base.write(out);
+            out.write(scheduler.metricsText().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        };
+    }
+
+    /** Backs up a configured files source now; a backup of the same source already running is answered instead. */
+    public JobRunner.Submitted submitBackup(FilesSource source, String requestedBy, String idempotencyKey) {
+        JobRunner.Spec spec = new JobRunner.Spec("backup", "files:" + source.name(), null, source.path(), false, requestedBy,
+                "backup:files:" + source.name(), true, idempotencyKey);
+        return jobs.submit(spec, ctx -> {
+            ctx.phase("backing up " + source.path());
+            dr.summit.repository.snapshot.Snapshot parent = repo.listSnapshots().stream()
+                    .filter(s -> "files".equals(s.kind()) && s.paths().contains(source.path()))
+                    .max(java.util.Comparator.comparing(dr.summit.repository.snapshot.Snapshot::time)).orElse(null);
+            repo.loadIndex();
+            dr.summit.files.backup.Archiver.Result r = new dr.summit.files.backup.Archiver(repo,
+                    dr.summit.files.backup.Archiver.Options.defaults(hostName(), System.getProperty("user.name"), "summit-dr server"))
+                    .backup(List.of(Path.of(source.path())), parent);
+            Map<String, Object> result = new java.util.LinkedHashMap<>();
+            result.put("snapshot", r.snapshot().id());
+            result.put("files", r.snapshot().summary() == null ? null : r.snapshot().summary().files());
+            result.put("warnings", r.warningCount());
+            return result;
+        });
+    }
+
+    /** Runs a drill; one of the same scenario already running is answered instead. */
+    public JobRunner.Submitted submitDrill(String scenario, String sourceFilter, String requestedBy, String idempotencyKey) {
+        JobRunner.Spec spec = new JobRunner.Spec("drill", sourceFilter, scenario, null, false, requestedBy, "drill:" + scenario, true, idempotencyKey);
+        return jobs.submit(spec, ctx -> drills.run(scenario, sourceFilter, ctx));
+    }
+
+    /**
+     * Runs the next slice of the rolling verify; one already running is answered instead. The position is
+     * chosen when the run starts (not when queued), from the runs the repository records.
+     */
+    public JobRunner.Submitted submitVerify(int slicePercent, String requestedBy) {
+        JobRunner.Spec spec = new JobRunner.Spec("verify", null, null, null, false, requestedBy, "verify", true, null);
+        return jobs.submit(spec, ctx -> dr.summit.orchestrator.schedule.RollingVerify.run(repo,
+                dr.summit.orchestrator.schedule.RollingVerify.next(jobStore.all(), slicePercent, clock.instant()), ctx));
+    }
+
+    private JobRunner.Submitted launch(dr.summit.orchestrator.schedule.Schedule s) {
+        return switch (s.kind()) {
+            case "backup" -> submitBackup(sources.ofKind("files").stream().map(f -> (FilesSource) f)
+                    .filter(f -> s.source().equals("files:" + f.name())).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("no files source " + s.source())), s.requester(), null);
+            case "drill" -> submitDrill(s.scenario(), s.source(), s.requester(), null);
+            default -> submitVerify(s.slicePercent(), s.requester());
+        };
+    }
+
+    private static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            return "localhost";
+        }
+    }
+
+    /** The schedules (the server starts their thread; tests tick them by hand). */
+    public dr.summit.orchestrator.schedule.Scheduler scheduler() {
+        return scheduler;
     }
 
     /** The drill reports kept in the repository (or the report directory), for metrics rebuilt after a restart. */
@@ -183,6 +250,7 @@ public final class Orchestrator implements AutoCloseable {
 
     @Override
     public void close() {
+        scheduler.close();
         jobs.close();
         if (notifier != null) {
             notifier.close();

@@ -35,14 +35,25 @@ import java.util.List;
  * [[webhooks]]
  * url = "https://hooks.slack.com/services/…"
  * format = "slack"                          # json (default), slack or pagerduty (then routingKey = "…")
- * on = ["failure", "success"]               # default: failure
+ * on = ["failure", "success"]               # default: failure (also told of missed schedules)
+ * [[schedules]]
+ * kind = "backup"                           # backup (of a [[files]] source), drill or verify
+ * source = "files:uploads"
+ * cron = "0 2 * * *"                        # UNIX cron; default: backup 02:00 daily, drill Sunday 03:00, verify 04:00 daily
+ * [[schedules]]
+ * kind = "drill"
+ * scenario = "backup-validation"
+ * [[schedules]]
+ * kind = "verify"
+ * slice = "10%"                             # rolling verify: every pack read once per ceil(100/slice) runs
+ * timezone = "Europe/Berlin"                # of the cron times; default UTC
  * </pre>
  * With no file, every files snapshot in the repository is one source named "files" and PostgreSQL
  * clusters are not recovered (they need a restore command).
  */
 public record OrchestratorConfig(String listen, String scratchDir, String reportDir, List<FilesEntry> files,
                                  List<PostgresEntry> postgres, List<dr.summit.orchestrator.notify.Webhook> webhooks,
-                                 List<Neo4jEntry> neo4j) {
+                                 List<Neo4jEntry> neo4j, List<ScheduleEntry> schedules) {
     public record FilesEntry(String name, String path) {
     }
 
@@ -60,28 +71,56 @@ public record OrchestratorConfig(String listen, String scratchDir, String report
         }
     }
 
+    /** One {@code [[schedules]]} entry as written; {@link #schedule()} checks it. */
+    public record ScheduleEntry(String name, String kind, String source, String scenario, String slice, String cron, String timezone) {
+        public dr.summit.orchestrator.schedule.Schedule schedule() {
+            return dr.summit.orchestrator.schedule.Schedule.of(name, kind, source, scenario, slice, cron, timezone);
+        }
+    }
+
     public OrchestratorConfig {
         neo4j = neo4j == null ? List.of() : List.copyOf(neo4j);
+        schedules = schedules == null ? List.of() : List.copyOf(schedules);
         files = files == null ? List.of() : List.copyOf(files);
         postgres = postgres == null ? List.of() : List.copyOf(postgres);
         webhooks = webhooks == null ? List.of() : List.copyOf(webhooks);
     }
 
     public OrchestratorConfig(String listen, String scratchDir, String reportDir, List<FilesEntry> files, List<PostgresEntry> postgres) {
-        this(listen, scratchDir, reportDir, files, postgres, List.of(), List.of());
+        this(listen, scratchDir, reportDir, files, postgres, List.of(), List.of(), List.of());
     }
 
     public OrchestratorConfig(String listen, String scratchDir, String reportDir, List<FilesEntry> files, List<PostgresEntry> postgres,
                               List<dr.summit.orchestrator.notify.Webhook> webhooks) {
-        this(listen, scratchDir, reportDir, files, postgres, webhooks, List.of());
+        this(listen, scratchDir, reportDir, files, postgres, webhooks, List.of(), List.of());
     }
 
     public OrchestratorConfig withNeo4j(List<Neo4jEntry> entries) {
-        return new OrchestratorConfig(listen, scratchDir, reportDir, files, postgres, webhooks, entries);
+        return new OrchestratorConfig(listen, scratchDir, reportDir, files, postgres, webhooks, entries, schedules);
     }
 
     public static OrchestratorConfig defaults() {
-        return new OrchestratorConfig(null, null, null, List.of(), List.of(), List.of(), List.of());
+        return new OrchestratorConfig(null, null, null, List.of(), List.of(), List.of(), List.of(), List.of());
+    }
+
+    /** The checked schedules; a bad entry or two with the same name is an IllegalArgumentException. */
+    public List<dr.summit.orchestrator.schedule.Schedule> checkedSchedules() {
+        List<dr.summit.orchestrator.schedule.Schedule> list = new java.util.ArrayList<>();
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        for (ScheduleEntry e : schedules) {
+            dr.summit.orchestrator.schedule.Schedule s = e.schedule();
+            if (s.kind().equals("backup") && files.stream().noneMatch(f -> ("files:" + f.name()).equals(s.source()))) {
+                throw new IllegalArgumentException("[[schedules]] source '" + s.source() + "' names no [[files]] source");
+            }
+            if (!ids.add(s.id())) {
+                throw new IllegalArgumentException("[[schedules]] two schedules are named '" + s.id() + "'; give one a name = \"…\"");
+            }
+            if (s.kind().equals("verify") && list.stream().anyMatch(o -> o.kind().equals("verify"))) {
+                throw new IllegalArgumentException("[[schedules]] only one verify schedule: its runs share one cycle");
+            }
+            list.add(s);
+        }
+        return list;
     }
 
     /** Top-level keys holding arrays of tables (sources, webhooks). */
@@ -124,6 +163,11 @@ public record OrchestratorConfig(String listen, String scratchDir, String report
                 if (p.name() == null || p.cluster() == null) {
                     throw new IllegalArgumentException(file + ": every [[postgres]] needs name and cluster");
                 }
+            }
+            try {
+                c.checkedSchedules();
+            } catch (IllegalArgumentException bad) {
+                throw new IllegalArgumentException(file + ": " + bad.getMessage());
             }
             return c;
         } catch (NoSuchFileException e) {

@@ -79,7 +79,12 @@ final class LiveOrchestrator implements AutoCloseable {
     }
 
     void startServer(OrchestratorConfig config) throws IOException {
-        orchestrator = new Orchestrator(repo, config, List.of(), null, Clock.systemUTC());
+        startServer(config, Clock.systemUTC());
+    }
+
+    /** With the test's clock, so schedules are due when the test says (it calls the scheduler's tick()). */
+    void startServer(OrchestratorConfig config, Clock clock) throws IOException {
+        orchestrator = new Orchestrator(repo, config, List.of(), null, clock);
         server = OrchestratorServer.start(orchestrator, "127.0.0.1", 0, null, line -> { });
     }
 

@@ -51,4 +51,24 @@ class OrchestratorConfigTest {
         Files.writeString(file, "[[neo4j]]\nname = \"graph\"\nuri = \"bolt://x\"\npassword_file = \"/etc/pw\"\n");
         assertThatThrownBy(() -> OrchestratorConfig.read(file)).hasMessageContaining("unknown key 'password_file'");
     }
+
+    @Test
+    void readsSchedulesWithTheSeedsDefaultTimesAndNamesABadOne() throws Exception {
+        Path file = dir.resolve("s.toml");
+        String files = "[[files]]\nname = \"docs\"\npath = \"/srv/docs\"\n";
+        Files.writeString(file, files + "[[schedules]]\nkind = \"backup\"\nsource = \"files:docs\"\ncron = \"30 1 * * *\"\n"
+                + "[[schedules]]\nkind = \"drill\"\nscenario = \"backup-validation\"\n"
+                + "[[schedules]]\nkind = \"verify\"\nslice = \"10%\"\ntimezone = \"Europe/Berlin\"\n");
+        var schedules = OrchestratorConfig.read(file).checkedSchedules();
+        assertThat(schedules).extracting(s -> s.id()).containsExactly("backup-files-docs", "drill-backup-validation", "verify-rolling");
+        assertThat(schedules).extracting(s -> s.cron()).containsExactly("30 1 * * *", "0 3 * * 0", "0 4 * * *");
+        assertThat(schedules.get(2).slicePercent()).isEqualTo(10);
+
+        Files.writeString(file, files + "[[schedules]]\nkind = \"backup\"\nsource = \"files:other\"\n");
+        assertThatThrownBy(() -> OrchestratorConfig.read(file)).hasMessage(file + ": [[schedules]] source 'files:other' names no [[files]] source");
+        Files.writeString(file, "[[schedules]]\nkind = \"drill\"\nscenario = \"pitr-random\"\ncron = \"every day\"\n");
+        assertThatThrownBy(() -> OrchestratorConfig.read(file)).hasMessageStartingWith(file + ": [[schedules]] cron 'every day' is not a UNIX cron expression");
+        Files.writeString(file, "[[schedules]]\nkind = \"verify\"\nslise = \"10%\"\n");
+        assertThatThrownBy(() -> OrchestratorConfig.read(file)).hasMessageContaining("unknown key 'slise'");
+    }
 }

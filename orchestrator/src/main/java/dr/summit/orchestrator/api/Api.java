@@ -1,7 +1,6 @@
 package dr.summit.orchestrator.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import dr.summit.files.backup.Archiver;
 import dr.summit.http.Exchange;
 import dr.summit.http.HttpError;
 import dr.summit.http.Reply;
@@ -25,7 +24,6 @@ import dr.summit.orchestrator.sources.RecoveryRequest;
 import dr.summit.orchestrator.sources.RestoreCheck;
 import dr.summit.orchestrator.sources.SourceUnavailable;
 import dr.summit.orchestrator.sources.UnknownBackup;
-import dr.summit.repository.snapshot.Snapshot;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -205,6 +203,10 @@ public final class Api {
                     "rtoSeconds", r.get("rtoSeconds"), "rpoSeconds", r.get("rpoSeconds"), "finished", r.get("finished")));
         }
         m.put("lastDrills", lastDrills);
+        m.put("schedules", o.scheduler().status(jobs));
+        if (o.scheduler().verifySchedule().isPresent()) {
+            m.put("rollingVerify", dr.summit.orchestrator.schedule.RollingVerify.coverage(jobs).orElse(null));
+        }
         return m;
     }
 
@@ -256,9 +258,7 @@ public final class Api {
             }
             return json(200, Map.of("dryRun", true, "scenario", body.scenario(), "plans", plans));
         }
-        JobRunner.Spec spec = new JobRunner.Spec("drill", body.source(), body.scenario(), null, false, who.name(),
-                "drill:" + body.scenario(), true, ex.header("Idempotency-Key"));
-        return submitted(o.jobs().submit(spec, ctx -> o.drills().run(body.scenario(), body.source(), ctx)));
+        return submitted(o.submitDrill(body.scenario(), body.source(), who.name(), ex.header("Idempotency-Key")));
     }
 
     private static Object planOrProblem(RecoverableSource s, RecoveryRequest r) {
@@ -278,29 +278,7 @@ public final class Api {
                     + "with a path to back up" : "name one of the files sources: " + candidates.stream().map(FilesSource::name).toList());
         }
         FilesSource source = candidates.get(0);
-        JobRunner.Spec spec = new JobRunner.Spec("backup", "files:" + source.name(), null, source.path(), false, who.name(),
-                "backup:files:" + source.name(), true, ex.header("Idempotency-Key"));
-        return submitted(o.jobs().submit(spec, ctx -> {
-            ctx.phase("backing up " + source.path());
-            Snapshot parent = o.repository().listSnapshots().stream().filter(s -> "files".equals(s.kind()) && s.paths().contains(source.path()))
-                    .max(Comparator.comparing(Snapshot::time)).orElse(null);
-            o.repository().loadIndex();
-            Archiver.Result r = new Archiver(o.repository(), Archiver.Options.defaults(hostName(), System.getProperty("user.name"), "summit-dr server"))
-                    .backup(List.of(Path.of(source.path())), parent);
-            Map<String, Object> result = new LinkedHashMap<>();
-            result.put("snapshot", r.snapshot().id());
-            result.put("files", r.snapshot().summary() == null ? null : r.snapshot().summary().files());
-            result.put("warnings", r.warningCount());
-            return result;
-        }));
-    }
-
-    private static String hostName() {
-        try {
-            return java.net.InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            return "localhost";
-        }
+        return submitted(o.submitBackup(source, who.name(), ex.header("Idempotency-Key")));
     }
 
     /** POST /api/v1/recovery/{kind}; kind null: every configured source (the seed's full recovery). */

@@ -20,6 +20,10 @@ public interface OrchestratorEvents {
     default void drillMeasured(String scenario, String source, Duration rto, Duration rpo, boolean passed) {
     }
 
+    /** A schedule's run did not start at {@code due} (told once per due time, by the server that found it). */
+    default void scheduleMissed(String schedule, java.time.Instant due, String reason) {
+    }
+
     OrchestratorEvents NONE = new OrchestratorEvents() {
     };
 
@@ -39,6 +43,11 @@ public interface OrchestratorEvents {
             @Override
             public void drillMeasured(String scenario, String source, Duration rto, Duration rpo, boolean passed) {
                 listeners.forEach(l -> safely(() -> l.drillMeasured(scenario, source, rto, rpo, passed)));
+            }
+
+            @Override
+            public void scheduleMissed(String schedule, java.time.Instant due, String reason) {
+                listeners.forEach(l -> safely(() -> l.scheduleMissed(schedule, due, reason)));
             }
         };
     }

@@ -46,6 +46,40 @@ final class Payloads {
         }
     }
 
+    /** A schedule's run that did not start: a failure in every format (PagerDuty: one incident per schedule). */
+    static Object missed(Webhook hook, String schedule, java.time.Instant due, String reason, String host) {
+        String summary = "summit-dr schedule " + schedule + " missed its run due " + due + ": " + reason;
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("schedule", schedule);
+        details.put("due", due.toString());
+        details.put("reason", reason);
+        switch (hook.format()) {
+            case "slack":
+                return Map.of("text", ":warning: " + summary);
+            case "pagerduty": {
+                Map<String, Object> payload = new LinkedHashMap<>();
+                payload.put("summary", summary);
+                payload.put("source", host);
+                payload.put("severity", "warning");
+                payload.put("component", "summit-dr");
+                payload.put("group", "schedule");
+                payload.put("custom_details", details);
+                Map<String, Object> event = new LinkedHashMap<>();
+                event.put("routing_key", hook.routingKey());
+                event.put("event_action", "trigger");
+                event.put("dedup_key", "summit-dr-schedule-" + schedule);
+                event.put("payload", payload);
+                return event;
+            }
+            default:
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("event", "schedule.missed");
+                m.put("summary", summary);
+                m.putAll(details);
+                return m;
+        }
+    }
+
     private static Map<String, Object> details(Job job) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("job", job.id());

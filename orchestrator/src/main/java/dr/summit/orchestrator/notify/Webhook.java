@@ -4,7 +4,8 @@ import java.util.List;
 
 /**
  * One webhook of the config file: where to POST, in which format ({@code json}, {@code slack},
- * {@code pagerduty}), on which outcomes ({@code failure}, {@code success}; default failure only), and
+ * {@code pagerduty}), on which outcomes ({@code failure}, {@code success}, {@code missed}; default failure only;
+ * a missed schedule is told to hooks on failure or missed), and
  * the PagerDuty routing key.
  */
 public record Webhook(String url, String format, List<String> on, String routingKey) {
@@ -21,8 +22,8 @@ public record Webhook(String url, String format, List<String> on, String routing
             throw new IllegalArgumentException("[[webhooks]] format pagerduty needs routingKey");
         }
         for (String o : on) {
-            if (!List.of("failure", "success").contains(o)) {
-                throw new IllegalArgumentException("[[webhooks]] on lists failure and/or success, got '" + o + "'");
+            if (!List.of("failure", "success", "missed").contains(o)) {
+                throw new IllegalArgumentException("[[webhooks]] on lists failure, success and/or missed, got '" + o + "'");
             }
         }
     }

@@ -59,10 +59,23 @@ public final class WebhookNotifier implements OrchestratorEvents, AutoCloseable 
         }
     }
 
+    @Override
+    public void scheduleMissed(String schedule, java.time.Instant due, String reason) {
+        for (Webhook hook : hooks) {
+            if (hook.on().contains("failure") || hook.on().contains("missed")) {
+                sender.execute(() -> deliver(hook, Payloads.missed(hook, schedule, due, reason, host), "missed run of schedule " + schedule));
+            }
+        }
+    }
+
     private void deliver(Webhook hook, Job job) {
+        deliver(hook, Payloads.body(hook, job, host), "notification of job " + job.id());
+    }
+
+    private void deliver(Webhook hook, Object payload, String what) {
         byte[] body;
         try {
-            body = Json.MAPPER.writeValueAsBytes(Payloads.body(hook, job, host));
+            body = Json.MAPPER.writeValueAsBytes(payload);
         } catch (IOException e) {
             log.accept("summit-dr webhook " + redacted(hook.url()) + ": cannot encode the notification: " + e.getMessage());
             return;
@@ -97,7 +110,7 @@ public final class WebhookNotifier implements OrchestratorEvents, AutoCloseable 
                 backoff = backoff.multipliedBy(2);
             }
         }
-        log.accept("summit-dr webhook " + redacted(hook.url()) + ": notification of job " + job.id() + " not delivered (" + last + ")");
+        log.accept("summit-dr webhook " + redacted(hook.url()) + ": " + what + " not delivered (" + last + ")");
     }
 
     /** Scheme, host and port only: a webhook's path is often its secret (Slack, most chat tools). */

@@ -110,4 +110,22 @@ class WebhookNotifierTest {
         assertThatThrownBy(() -> new Webhook(url, "teams", null, null)).hasMessageContaining("format must be json, slack or pagerduty");
         assertThatThrownBy(() -> new Webhook(url, "pagerduty", null, null)).hasMessageContaining("needs routingKey");
     }
+
+    @Test
+    void aMissedScheduleIsToldToHooksOnFailureOrMissedButNotToSuccessOnlyOnes() throws Exception {
+        String url = startReceiver(0, 0);
+        try (WebhookNotifier n = new WebhookNotifier(List.of(new Webhook(url, "json", null, null), new Webhook(url, "slack", List.of("missed"), null),
+                new Webhook(url, "json", List.of("success"), null)), 2, Duration.ofMillis(10), log::add)) {
+            n.scheduleMissed("backup-files-docs", Instant.parse("2026-03-02T02:00:00Z"), "the server was not running");
+            awaitReceived(2);
+        }
+        assertThat(received).hasSize(2);
+        JsonNode json = received.stream().filter(j -> j.has("event")).findFirst().orElseThrow();
+        assertThat(json.path("event").asText()).isEqualTo("schedule.missed");
+        assertThat(json.path("schedule").asText()).isEqualTo("backup-files-docs");
+        assertThat(json.path("due").asText()).isEqualTo("2026-03-02T02:00:00Z");
+        assertThat(json.path("reason").asText()).isEqualTo("the server was not running");
+        JsonNode slack = received.stream().filter(j -> j.has("text")).findFirst().orElseThrow();
+        assertThat(slack.path("text").asText()).startsWith(":warning: summit-dr schedule backup-files-docs missed its run due 2026-03-02T02:00:00Z");
+    }
 }

@@ -61,6 +61,21 @@ public final class Verifier {
 
     /** @param readFraction 0 = structure only, 1 = every pack, else a random share of packs */
     public Report verify(double readFraction) throws InterruptedException {
+        return verify(packs -> {
+            if (readFraction >= 1.0) {
+                return packs;
+            }
+            List<String> shuffled = new ArrayList<>(packs);
+            Collections.shuffle(shuffled, new Random());
+            return new ArrayList<>(shuffled.subList(0, (int) Math.ceil(shuffled.size() * Math.max(0, readFraction))));
+        });
+    }
+
+    /**
+     * Checks the structure and reads the packs {@code choosePacks} picks from the readable indexed packs
+     * (hex ids, sorted); the orchestrator's rolling verify picks a stable slice so a cycle covers them all.
+     */
+    public Report verify(java.util.function.UnaryOperator<List<String>> choosePacks) throws InterruptedException {
         List<String> errors = Collections.synchronizedList(new ArrayList<>());
         List<String> warnings = new ArrayList<>();
         for (String damagedIndex : repo.damagedIndexFiles()) {
@@ -115,12 +130,9 @@ public final class Verifier {
             warnings.add(unindexed + " packs are not in any index (left by an interrupted backup; the next backup adopts them, prune removes unused ones)");
         }
 
-        List<String> toRead = new ArrayList<>(indexedPacks);
-        toRead.removeAll(damaged.keySet());
-        if (readFraction < 1.0) {
-            Collections.shuffle(toRead, new Random());
-            toRead = new ArrayList<>(toRead.subList(0, (int) Math.ceil(toRead.size() * Math.max(0, readFraction))));
-        }
+        List<String> readable = new ArrayList<>(indexedPacks);
+        readable.removeAll(damaged.keySet());
+        List<String> toRead = new ArrayList<>(choosePacks.apply(List.copyOf(readable)));
         packsPlanned = toRead.size();
         long bytesRead = readPacks(toRead, damaged, errors);
 

@@ -1,0 +1,123 @@
+package dr.summit.orchestrator.schedule;
+
+import dr.summit.orchestrator.events.OrchestratorEvents;
+import dr.summit.orchestrator.jobs.Job;
+import dr.summit.orchestrator.jobs.JobRunner;
+import dr.summit.orchestrator.jobs.JobStore;
+import dr.summit.orchestrator.records.Records;
+import dr.summit.repository.Repository;
+import dr.summit.repository.chunker.ChunkerParams;
+import dr.summit.repository.blob.Compression;
+import dr.summit.repository.crypto.Argon2Params;
+import dr.summit.repository.store.LocalDirectoryStore;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The scheduler over a real repository and JobRunner, driven by a manual clock and tick(). */
+class SchedulerTest {
+    static final Repository.InitOptions FAST = new Repository.InitOptions(
+            new ChunkerParams(64 * 1024, 128 * 1024, 512 * 1024), 1024 * 1024, Compression.ZSTD, 3, new Argon2Params(64, 1, 1));
+    static final char[] PASSWORD = "correct horse battery staple".toCharArray();
+
+    @TempDir
+    Path dir;
+
+    static Repository repo(Path dir) {
+        Repository.init(new LocalDirectoryStore(dir.resolve("repo")), PASSWORD, FAST).close();
+        return Repository.open(new LocalDirectoryStore(dir.resolve("repo")), PASSWORD);
+    }
+
+    /** Remembers missed-run notifications, as the webhook notifier receives them. */
+    static final class Missed implements OrchestratorEvents {
+        final List<String> seen = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void scheduleMissed(String schedule, Instant due, String reason) {
+            seen.add(schedule + "@" + due + ": " + reason);
+        }
+    }
+
+    @Test
+    void aDueScheduleFiresOnceAnOverlappingRunCoalescesAndEveryMissIsRecordedAndToldOnce() throws Exception {
+        Schedule drill = Schedule.of(null, "drill", null, "backup-validation", null, "0 2 * * *", null);
+        ManualClock clock = new ManualClock(Instant.parse("2026-03-01T01:59:59Z"));
+        CountDownLatch release = new CountDownLatch(1);
+        Missed missed = new Missed();
+        try (Repository repo = repo(dir);
+             JobRunner jobs = new JobRunner(new JobStore(new Records(repo)), OrchestratorEvents.NONE, clock, 2)) {
+            JobStore store = new JobStore(new Records(repo));
+            Scheduler.Launcher launcher = s -> jobs.submit(new JobRunner.Spec("drill", null, s.scenario(), null, false, s.requester(),
+                    "drill:" + s.scenario(), true, null), ctx -> {
+                        release.await(30, TimeUnit.SECONDS);
+                        return Map.of("passed", true);
+                    });
+            Scheduler scheduler = new Scheduler(List.of(drill), launcher, store, new Records(repo), missed, clock);
+            assertThat(scheduler.tick()).as("not due before 02:00").isEmpty();
+
+            clock.set(Instant.parse("2026-03-01T02:00:00Z"));
+            Map<String, JobRunner.Submitted> fired = scheduler.tick();
+            assertThat(fired).containsKey("drill-backup-validation");
+            assertThat(fired.get("drill-backup-validation").created()).isTrue();
+            String first = fired.get("drill-backup-validation").job().id();
+            assertThat(scheduler.tick()).as("fires once per due time").isEmpty();
+
+            // The next day's run finds the first still running: it joins it (no lock error) and counts as missed.
+            clock.set(Instant.parse("2026-03-02T02:00:01Z"));
+            JobRunner.Submitted second = scheduler.tick().get("drill-backup-validation");
+            assertThat(second.created()).isFalse();
+            assertThat(second.job().id()).isEqualTo(first);
+            Map<String, Object> status = scheduler.status(store.all()).get(0);
+            assertThat(status).containsEntry("missed", 1).containsEntry("nextRun", "2026-03-03T02:00:00Z").containsEntry("cron", "0 2 * * *");
+            assertThat(String.valueOf(status.get("lastMissed"))).contains("still running").contains("2026-03-02T02:00:00Z");
+            assertThat(missed.seen).hasSize(1);
+
+            release.countDown();
+            assertThat(jobs.await(first, Duration.ofSeconds(30)).state()).isEqualTo(Job.SUCCEEDED);
+            assertThat(scheduler.status(store.all()).get(0)).containsEntry("lastResult", "succeeded");
+
+            // Down from the 2nd to the 5th: a new server finds the 3rd, 4th and 5th missed, from the repository alone.
+            clock.set(Instant.parse("2026-03-05T09:00:00Z"));
+            Scheduler restarted = new Scheduler(List.of(drill), launcher, store, new Records(repo), missed, clock);
+            Map<String, Object> after = restarted.status(store.all()).get(0);
+            assertThat(after).containsEntry("missed", 4).containsEntry("nextRun", "2026-03-06T02:00:00Z");
+            assertThat(String.valueOf(after.get("lastMissed"))).contains("not running").contains("2026-03-05T02:00:00Z").contains("count=3");
+            assertThat(missed.seen).as("one notification for the three runs missed while down").hasSize(2);
+            assertThat(missed.seen.get(1)).isEqualTo("drill-backup-validation@2026-03-05T02:00:00Z: the server was not running"
+                    + " (3 runs since 2026-03-03T02:00:00Z)");
+            assertThat(restarted.metricsText()).contains("summit_schedule_missed_runs{schedule=\"drill-backup-validation\"} 4")
+                    .contains("summit_schedule_last_run_succeeded{schedule=\"drill-backup-validation\"} 1");
+
+            // A second restart (or a second server) neither counts nor notifies them again.
+            Scheduler again = new Scheduler(List.of(drill), launcher, store, new Records(repo), missed, clock);
+            assertThat(again.status(store.all()).get(0)).containsEntry("missed", 4);
+            assertThat(missed.seen).hasSize(2);
+        }
+    }
+
+    @Test
+    void badEntriesAreOneLineNamingTheKeyAndDefaultsAreTheSeedsTimes() {
+        assertThatThrownBy(() -> Schedule.of(null, "drill", null, "backup-validation", null, "0 25 * * *", null))
+                .hasMessageStartingWith("[[schedules]] cron '0 25 * * *' is not a UNIX cron expression");
+        assertThatThrownBy(() -> Schedule.of(null, "verify", null, null, "0%", null, null)).hasMessageContaining("slice must be a percentage");
+        assertThatThrownBy(() -> Schedule.of(null, "backup", "postgres:main", null, null, null, null)).hasMessageContaining("files:NAME");
+        assertThatThrownBy(() -> Schedule.of(null, "prune", null, null, null, null, null)).hasMessageContaining("kind must be one of");
+        assertThat(Schedule.of(null, "backup", "files:docs", null, null, null, null).nextAfter(Instant.parse("2026-03-01T12:00:00Z")))
+                .contains(Instant.parse("2026-03-02T02:00:00Z"));
+        assertThat(Schedule.of(null, "drill", null, "backup-validation", null, null, null).nextAfter(Instant.parse("2026-03-02T12:00:00Z")))
+                .as("weekly, Sunday 03:00").contains(Instant.parse("2026-03-08T03:00:00Z"));
+        assertThat(RollingVerify.cycleLength(10)).isEqualTo(10);
+        assertThat(RollingVerify.cycleLength(30)).isEqualTo(4);
+    }
+}
