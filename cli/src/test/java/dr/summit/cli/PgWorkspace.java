@@ -160,6 +160,18 @@ final class PgWorkspace implements AutoCloseable {
         }
         stopAgent();
         RepositoryOptions.env = savedEnv;
-        PgTestCluster.sh("rm", "-rf", work.toString());
+        // An archive_command child that PostgreSQL's immediate shutdown left running may still be writing into the
+        // workspace for a moment ("Directory not empty"): try again briefly before calling it a failure.
+        for (int attempt = 1; ; attempt++) {
+            try {
+                PgTestCluster.sh("rm", "-rf", work.toString());
+                return;
+            } catch (java.io.IOException stillWritten) {
+                if (attempt == 10) {
+                    throw stillWritten;
+                }
+                Thread.sleep(500);
+            }
+        }
     }
 }
