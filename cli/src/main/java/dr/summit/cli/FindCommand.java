@@ -51,25 +51,26 @@ final class FindCommand implements Callable<Integer> {
         try (Repository repo = repository.open()) {
             for (Snapshot s : chosen(repo)) {
                 List<Map<String, Object>> found = new ArrayList<>();
+                long[] count = {0};
                 new TreeWalker(repo).walk(BlobId.parse(s.tree()), (raw, node) -> {
                     String path = "/" + new String(raw, StandardCharsets.UTF_8);
-                    int slash = path.lastIndexOf('/');
-                    String parent = slash == 0 ? "/" : path.substring(0, slash);
-                    if (matcher.matches(path) && (parent.equals("/") || !matcher.matches(parent))) {
+                    // The walk never enters a matching directory (below, nothing is reported), so a match here is
+                    // never under another match: no need to test the parent.
+                    boolean match = matcher.matches(path);
+                    if (match) {
                         if (output.json) {
                             found.add(LsCommand.entry(path.substring(1), node));
                         } else {
-                            if (found.isEmpty()) {
+                            if (count[0] == 0) {
                                 out.println("snapshot " + s.shortId() + " of " + SnapshotsCommand.TIME.format(s.time()) + " (" + s.host() + "):");
                             }
-                            found.add(null);   // counted only
                             out.println("  " + LsCommand.line(path.substring(1), node));
                         }
+                        count[0]++;
                     }
-                    // below a match nothing is reported (its parent matches), so there is no need to read it
-                    return !matcher.matches(path) && matcher.couldMatchBelow(path);
+                    return !match && matcher.couldMatchBelow(path);
                 });
-                hits += found.size();
+                hits += count[0];
                 if (output.json && !found.isEmpty()) {
                     Map<String, Object> m = new LinkedHashMap<>();
                     m.put("snapshot", s.id());
