@@ -14,6 +14,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Runs bench/pg-compare.sh once on a tiny cluster (pgbench scale 1, a 3 s run, 2 segments per WAL
@@ -85,7 +87,12 @@ class PgCompareSmokeTest {
                 assertThat(out).as(report).containsPattern("(?m)^\\| " + step + " \\| " + tool + " \\| [0-9]");
             }
         }
-        assertThat(out).as(report).containsPattern("(?m)^\\| summit \\| uploaded ahead by the agent \\(overhead only\\) \\| 2 \\| [0-9]");
+        // Up to WAL_PUSH_SEGMENTS (2) complete segments: a slow machine's 3 s of pgbench may fill only one.
+        Matcher pushed = Pattern
+                .compile("(?m)^\\| summit \\| new \\(upload during the call\\) \\| ([12]) \\| [0-9]").matcher(out);
+        assertThat(pushed.find()).as(report).isTrue();
+        assertThat(out).as(report).containsPattern("(?m)^\\| summit \\| uploaded ahead by the agent \\(overhead only\\) \\| "
+                + pushed.group(1) + " \\| [0-9]");
         assertThat(out).as(report).containsPattern("(?m)^- WAL push beyond the upload itself: [0-9.]+ ms per segment");
         List<String> rows = Files.readAllLines(results);
         assertThat(rows.get(0)).startsWith("date\tmachine\tcache\tscale\tpgbench_s\ttool\t");
