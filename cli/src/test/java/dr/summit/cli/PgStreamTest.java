@@ -296,6 +296,12 @@ class PgStreamTest {
                 assertThat(stream.path("lastFlushTime").isNull()).isFalse();
                 // lastError may already name the refused connections before the primary was up.
                 errorWhileStreaming = stream.path("lastErrorTime").asText(null);
+                // pg status --agent shows both views; a streaming receiver adds no warning of its own.
+                CliTestSupport.Run both = ws.run("pg status", "--cluster", ws.cluster, "--dsn", ws.dsn(primary), "--agent",
+                        ws.socket().toString(), "--json");
+                assertThat(both.json().path("receiverState").asText()).as("%s", both).isEqualTo("streaming");
+                assertThat(both.json().path("agent").path("stream").path("state").asText()).isEqualTo("streaming");
+                assertThat(both.json().path("warnings").toString()).doesNotContain("WAL receiver is");
             }
             primary.killHard();
             // The receiver says why it no longer streams.
@@ -308,6 +314,17 @@ class PgStreamTest {
             assertThat(lost.path("state").asText()).as("%s", lost).isEqualTo("retrying");
             assertThat(lost.path("lastError").asText()).contains("lost or refused");
             assertThat(lost.path("lastErrorTime").asText(null)).isNotNull().isNotEqualTo(errorWhileStreaming);
+            // With the primary gone, pg status still reports what the agent knows: the receiver retrying and why.
+            CliTestSupport.Run down = ws.run("pg status", "--cluster", ws.cluster, "--dsn", ws.dsn(primary), "--agent",
+                    ws.socket().toString(), "--json");
+            assertThat(down.exit()).as("%s", down).isEqualTo(1);
+            assertThat(down.json().path("agent").path("stream").path("state").asText()).isEqualTo("retrying");
+            assertThat(down.json().path("warnings").toString()).contains("the primary is unreachable")
+                    .contains("the agent's WAL receiver is retrying since").contains("lost or refused");
+            CliTestSupport.Run noAgent = ws.run("pg status", "--cluster", ws.cluster, "--dsn", ws.dsn(primary), "--agent",
+                    ws.work.resolve("no-such.sock").toString());
+            assertThat(noAgent.exit()).as("%s", noAgent).isEqualTo(1);
+            assertThat(noAgent.err()).contains("cannot reach the agent at").contains("no-such.sock");
             PgTestCluster.sh("rm", "-rf", data.toString());
 
             Path restored = ws.work.resolve("restored");
