@@ -265,6 +265,71 @@ class PgStreamTest {
     }
 
 
+    /**
+     * An HA pair in one --dsn (both hosts, target_session_attrs=read-write), as an operator
+     * configures the receiver once: it streams from the primary; when the primary stops and the
+     * replica is promoted, the same receiver — never restarted — finds the new primary, stores
+     * timeline 2's history and streams it, and every commit on either side is restored.
+     */
+    @Test
+    void withBothHostsInItsDsnTheRunningReceiverFollowsThePromotion() throws Exception {
+        try (PgWorkspace ws = PgWorkspace.create("streamha")) {
+            PgTestCluster primary = ws.startCluster("a", ws.agentArchiveCommand(ws.work.resolve("a")));
+            Path replicaData = ws.work.resolve("b");
+            PgTestCluster.asPostgres(PgTestCluster.BIN.resolve("pg_basebackup").toString(), "-D", replicaData.toString(),
+                    "-d", ws.dsn(primary), "-X", "stream", "-R", "-c", "fast");
+            PgTestCluster replica = ws.track(PgTestCluster.attach(replicaData));
+            replica.start();
+            String both = "host=" + primary.socketDir + "," + replica.socketDir + " port=" + primary.port + "," + replica.port
+                    + " user=postgres dbname=postgres target_session_attrs=read-write";
+            CliTestSupport.Run[] receiverRun = new CliTestSupport.Run[1];
+            PgStreamCommand.stop = new CountDownLatch(1);
+            Thread receiver = new Thread(() -> receiverRun[0] = ws.run("pg stream", "--cluster", ws.cluster, "--dsn", both));
+            receiver.start();
+            String sync = "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'summit_dr' AND sync_state = 'sync'";
+            try (Connection c = primary.connect(); Statement st = c.createStatement()) {
+                waitFor(st, "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'summit_dr'", receiverRun);
+                st.execute("ALTER SYSTEM SET synchronous_standby_names = 'summit_dr'");
+                st.execute("SELECT pg_reload_conf()");
+                waitFor(st, sync, receiverRun);
+                st.execute("CREATE TABLE orders (n int PRIMARY KEY)");
+                ws.ok("pg backup", "--cluster", ws.cluster, "--pgdata", primary.data.toString(), "--dsn", ws.dsn(primary));
+                for (int n = 1; n <= 50; n++) {
+                    st.execute("INSERT INTO orders VALUES (" + n + ")");
+                }
+                waitFor(st, "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'walreceiver'"
+                        + " AND replay_lsn >= pg_current_wal_lsn()", receiverRun);
+            }
+            primary.stop();
+            PgTestCluster.asPostgres(PgTestCluster.BIN.resolve("pg_ctl").toString(), "-D", replicaData.toString(), "-w", "promote");
+            try (Connection c = replica.connect(); Statement st = c.createStatement()) {
+                PgTestCluster.waitUntilPromoted(st);
+                st.execute("ALTER SYSTEM SET synchronous_standby_names = 'summit_dr'");
+                st.execute("SELECT pg_reload_conf()");
+                waitFor(st, sync, receiverRun);
+                for (int n = 51; n <= 100; n++) {
+                    st.execute("INSERT INTO orders VALUES (" + n + ")");
+                }
+            }
+            replica.killHard();
+            PgTestCluster.sh("rm", "-rf", replicaData.toString());
+            stopReceiver(receiver, receiverRun);
+            assertThat(receiverRun[0].err()).as("one receiver, both timelines").contains("timeline 1 from").contains("timeline 2 from");
+
+            assertThat(ws.ok("pg list", "--cluster", ws.cluster, "--json").json().get("timelines")).hasSize(2);
+            Path restored = ws.work.resolve("restored");
+            ws.restartAgent(restored);
+            ws.ok("pg restore", "--cluster", ws.cluster, "--pgdata", restored.toString(), "--latest", "--agent", ws.socket().toString());
+            PgTestCluster server = ws.startRestored(restored, false);
+            try (Connection c = server.connect(); Statement st = c.createStatement()) {
+                assertThat(PgTestCluster.ints(st, "SELECT n FROM orders ORDER BY n")).as("server log:%n%s", server.log())
+                        .containsExactlyElementsOf(java.util.stream.IntStream.rangeClosed(1, 100).boxed().toList());
+            }
+        } finally {
+            PgStreamCommand.stop = new CountDownLatch(1);
+        }
+    }
+
     /** 'summit-dr agent --stream': the resident agent archives and is the synchronous standby at once. */
     @Test
     void theAgentIsTheSynchronousStandbyWhenAskedTo() throws Exception {
@@ -459,6 +524,12 @@ class PgStreamTest {
             }
             Thread.sleep(100);
         }
-        throw new AssertionError("not within 30 s: " + countQuery + "; receiver: " + receiverRun[0]);
+        // Stop an in-process receiver so its output can be shown (the run is null while it runs).
+        PgStreamCommand.stop.countDown();
+        for (int i = 0; i < 100 && receiverRun[0] == null; i++) {
+            Thread.sleep(100);
+        }
+        throw new AssertionError("not within 30 s: " + countQuery + "; receiver: " + receiverRun[0]
+                + (receiverRun[0] == null ? "" : "\n" + receiverRun[0].err()));
     }
 }

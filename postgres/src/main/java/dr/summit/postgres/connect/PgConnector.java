@@ -148,6 +148,21 @@ public final class PgConnector {
 
     /** A new connection with {@code extra} pgjdbc properties on top (a replication connection's, say). */
     public Connection open(Properties extra) {
+        if (params.extra().containsKey("replication") && !params.targetSessionAttrs().equals("any")) {
+            return new ReplicationTarget(this).open(extra);
+        }
+        return openAsIs(extra);
+    }
+
+    /** The same settings with only {@code endpoint} and no target_session_attrs check. */
+    PgConnector onlyAt(Endpoint endpoint) {
+        ConnectionParams p = params;
+        return new PgConnector(new ConnectionParams(List.of(endpoint), p.dbname(), p.user(), p.password(), p.passwordSource(),
+                p.sslmode(), p.sslcert(), p.sslkey(), p.sslrootcert(), p.sslpassword(), p.connectTimeoutSeconds(), p.applicationName(),
+                "any", false, p.extra(), p.warnings()));
+    }
+
+    private Connection openAsIs(Properties extra) {
         String url = url();
         Properties p = properties();
         p.putAll(extra);
