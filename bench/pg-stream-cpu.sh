@@ -9,32 +9,13 @@
 # Usage: bench/pg-stream-cpu.sh [SCALE, default 20 (about 0.3 GiB of WAL)]
 set -euo pipefail
 SCALE=${1:-20}
-BIN=/usr/lib/postgresql/15/bin
 JAR=$(cd "$(dirname "$0")/.." && pwd)/cli/target/summit-dr.jar
 [ -f "$JAR" ] || { echo "build first: mvn -pl cli -am package -DskipTests" >&2; exit 2; }
-W=$(mktemp -d /tmp/summit-stream-cpu.XXXXXX)
-chmod 755 "$W"; mkdir -p "$W/sock" "$W/rw"; chown postgres:postgres "$W/sock" "$W/rw"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-as_pg() { runuser -u postgres -- "$@"; }
-psql_() { as_pg "$BIN/psql" -h "$W/sock" -p "$PORT" -U postgres -d postgres -qAtc "$1"; }
-receiver=""
-cleanup() {
-  [ -z "$receiver" ] || kill $(pgrep -P "$receiver") "$receiver" 2>/dev/null || true
-  as_pg "$BIN/pg_ctl" -D "$W/data" -m immediate stop >/dev/null 2>&1 || true
-  [ -n "${BENCH_KEEP:-}" ] || rm -rf "$W"
-}
-trap cleanup EXIT
-mkdir "$W/data"; chown postgres:postgres "$W/data"
-as_pg "$BIN/initdb" -D "$W/data" -U postgres --auth=trust >/dev/null
-cat >> "$W/data/postgresql.conf" <<CONF
-port = $PORT
-listen_addresses = ''
-unix_socket_directories = '$W/sock'
-wal_level = replica
-max_wal_senders = 10
-max_wal_size = 4GB
-CONF
-as_pg "$BIN/pg_ctl" -D "$W/data" -l "$W/data/server.log" -w start >/dev/null
+. "$(dirname "$0")/lib/pg-cluster.sh"
+pg_work stream-cpu
+mkdir -p "$W/rw"; chown postgres:postgres "$W/rw"
+pg_init "$W/data" "max_wal_size = 4GB"
+pg_start "$W/data"
 
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 # wait_caught_up NAME LSN: until the receiver named NAME reported LSN flushed.
@@ -64,12 +45,14 @@ printf 'bench-password\n' > "$W/password"; chmod 600 "$W/password"
 java -jar "$JAR" init --repo "$W/repo" --password-file "$W/password" >/dev/null
 java -jar "$JAR" pg stream --repo "$W/repo" --password-file "$W/password" --dsn "host=$W/sock port=$PORT user=postgres" \
   2> "$W/receiver.log" & receiver=$!
+bg_started "$receiver"
 summit=$(measure summit_dr "$receiver")
-kill "$receiver"; wait "$receiver" 2>/dev/null || true; receiver=""
+kill "$receiver"; wait "$receiver" 2>/dev/null || true
 psql_ "SELECT pg_drop_replication_slot('summit_dr')" >/dev/null
 
 as_pg "$BIN/pg_receivewal" -h "$W/sock" -p "$PORT" -U postgres --slot rw --create-slot >/dev/null
-as_pg "$BIN/pg_receivewal" -h "$W/sock" -p "$PORT" -U postgres -D "$W/rw" --slot rw --synchronous 2> "$W/rw.log" & receiver=$!
+as_pg "$BIN/pg_receivewal" -h "$W/sock" -p "$PORT" -U postgres -D "$W/rw" --slot rw --synchronous 2> "$W/rw.log" &
+bg_started $!
 sleep 1
 rwpid=$(pgrep -n -x pg_receivewal)
 receivewal=$(measure pg_receivewal "$rwpid")
