@@ -6,7 +6,7 @@ public final class ClaimTaken extends RuntimeException {
 
     public ClaimTaken(String claim, Lease holder) {
         super(claim + " is held by " + (holder == null ? "another process" : "'" + holder.command() + "' on " + holder.host()
-                + " (pid " + holder.pid() + (holder.claimant() == null ? "" : ", " + holder.claimant()) + ", since " + holder.created()
+                + " (pid " + holder.pid() + (holder.claimant() == null ? "" : ", for " + holder.claimant()) + ", since " + holder.created()
                 + "; its lease expires at " + holder.expires() + " unless renewed)"), null, false, false);
         this.holder = holder;
     }

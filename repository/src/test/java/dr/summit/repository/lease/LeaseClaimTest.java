@@ -60,7 +60,7 @@ class LeaseClaimTest {
                 Instant.now().plus(Duration.ofMinutes(15)), null, null, null, "schedule:nightly", "job 11");
         store.put(Lease.objectName(alive.id()), alive.toJson());
         assertThatThrownBy(() -> LeaseHolder.claim(store, TIMES, "summit-dr server", "schedule:nightly", "job 12"))
-                .isInstanceOf(ClaimTaken.class).hasMessageContaining("on db2 (pid 77, job 11");
+                .isInstanceOf(ClaimTaken.class).hasMessageContaining("on db2 (pid 77, for job 11");
     }
 
     @Test
