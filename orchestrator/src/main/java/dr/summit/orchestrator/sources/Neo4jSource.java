@@ -89,6 +89,9 @@ public final class Neo4jSource implements RecoverableSource {
         result.put("toTx", e.toTx());
         result.put("transactions", e.transactions());
         result.put("bytesAdded", r.bytesAdded());
+        if (e.digest() != null) {
+            result.put("digest", e.digest());
+        }
         if (r.fullReason() != null) {
             result.put("fullReason", r.fullReason());
         }
