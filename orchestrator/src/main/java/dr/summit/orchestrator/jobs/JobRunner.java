@@ -11,6 +11,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -283,6 +284,10 @@ public final class JobRunner implements AutoCloseable {
             pool.awaitTermination(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        // Jobs that were queued never run here: their claims go now, so another server need not wait for them to expire.
+        for (String id : List.copyOf(claimsHeld.keySet())) {
+            release(id);
         }
     }
 }
