@@ -102,6 +102,28 @@ class TwoServersTest {
     }
 
     @Test
+    void aServerThatCrashedOnAnotherHostHoldsItsTargetOnlyUntilItsClaimExpired() throws Exception {
+        try (LiveOrchestrator a = LiveOrchestrator.start(dir)) {
+            Path target = dir.resolve("restore-here").toAbsolutePath().normalize();
+            String body = "{\"backupId\":\"latest\",\"target\":\"" + target + "\"}";
+            // What a server on db2 left when it died mid-recovery: its claim, renewed for the last time 10 minutes ago.
+            Instant renewed = Instant.now().minus(Duration.ofMinutes(10));
+            Lease crashed = new Lease(1, "00112233445566778899aabbccddeeff", "db2", 4242, "summit-dr server", renewed.minus(Duration.ofHours(1)),
+                    renewed.plus(Duration.ofMinutes(15)), null, null, null, "recover:" + target, "job 0123456789abcdef");
+            a.repo.store().put(Lease.objectName(crashed.id()), crashed.toJson());
+            LiveOrchestrator.Response held = a.post("/api/v1/recovery/files", a.admin, body);
+            assertThat(held.status()).as(held.body()).isEqualTo(409);
+            assertThat(held.json().path("error").asText()).contains("the server on db2 (pid 4242)").contains("lease expires at " + crashed.expires());
+
+            // Past its expiry plus the allowed clock skew (5 minutes): nobody unlocks anything, the target is free.
+            a.repo.store().replace(Lease.objectName(crashed.id()), crashed.renewed(Instant.now().minus(Duration.ofMinutes(6))).toJson());
+            LiveOrchestrator.Response free = a.post("/api/v1/recovery/files", a.admin, body);
+            assertThat(free.status()).as(free.body()).isEqualTo(202);
+            assertThat(a.awaitJob(free.raw().headers().firstValue("Location").orElseThrow()).path("state").asText()).isEqualTo("succeeded");
+        }
+    }
+
+    @Test
     void twoSchedulersStartEachDueRunOnceAndTheOtherSaysItRanElsewhere() throws Exception {
         try (LiveOrchestrator a = LiveOrchestrator.start(dir)) {
             OrchestratorConfig config = new OrchestratorConfig(null, dir.resolve("scratch").toString(), dir.resolve("reports").toString(),
