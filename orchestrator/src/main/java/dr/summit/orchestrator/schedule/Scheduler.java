@@ -73,8 +73,8 @@ public final class Scheduler implements AutoCloseable {
                 Instant from = newestMissedDue(s).filter(t -> t.isAfter(last.created())).orElse(last.created());
                 List<Instant> passed = s.dueBetween(from, now, MISSED_LOOKBACK);
                 missed(s, passed, "the server was not running" + (s.catchUp() && !passed.isEmpty() ? "; caught up at start" : ""));
-                if (s.catchUp()) {
-                    // also a miss recorded by an earlier start that had no time to run it (stopped at once)
+                if (s.catchUp() && newestMissedWhileDown(s)) {
+                    // also an outage recorded by an earlier start that had no time to catch up (stopped at once)
                     newestMissedDue(s).filter(t -> t.isAfter(last.created())).ifPresent(t -> catchUp.put(s.id(), t));
                 }
             });
@@ -157,6 +157,8 @@ public final class Scheduler implements AutoCloseable {
             return true;
         } catch (ObjectExistsException taken) {
             return false;
+        } catch (dr.summit.repository.store.StoreException readOnly) {
+            return true; // nothing can be written here, so no other server coordinates through it either: run
         }
     }
 
@@ -201,6 +203,16 @@ public final class Scheduler implements AutoCloseable {
         }
         String last = names.get(names.size() - 1);
         return Optional.of(Instant.ofEpochSecond(Long.parseLong(last.substring(last.lastIndexOf('/') + 1, last.lastIndexOf('.')))));
+    }
+
+    /** Whether the newest miss is an outage (not a run joined into a running one, which had its run record). */
+    private boolean newestMissedWhileDown(Schedule s) {
+        List<String> names = records.list(missedPrefix(s));
+        if (names.isEmpty()) {
+            return false;
+        }
+        Object reason = records.get(names.get(names.size() - 1), Map.class).get("reason");
+        return reason != null && reason.toString().startsWith("the server was not running");
     }
 
     private static String missedPrefix(Schedule s) {
