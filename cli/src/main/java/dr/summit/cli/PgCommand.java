@@ -77,12 +77,9 @@ final class PgCommand implements Runnable {
         private Integer backup() throws Exception {
             Path dir = pgdata != null ? pgdata : envPath("PGDATA", "--pgdata");
             try (Repository repo = repository.open(); Connection conn = connect(dsn, spec.commandLine().getErr())) {
-                PgRestore catalog = new PgRestore(repo, cluster.cluster);
-                List<Snapshot> previous = catalog.backups();
                 Archiver.Options options = Archiver.Options.defaults(BackupCommand.hostName(), System.getProperty("user.name"),
                         "summit-dr " + Main.VERSION);
-                Archiver.Result r = new BaseBackup(repo, options, cluster.cluster).run(conn, dir,
-                        previous.isEmpty() ? null : previous.get(previous.size() - 1));
+                Archiver.Result r = new BaseBackup(repo, options, cluster.cluster).runAfterNewest(conn, dir);
                 Snapshot s = r.snapshot();
                 PrintWriter out = spec.commandLine().getOut();
                 long bad = s.attribute(BaseBackup.CHECKSUM_FAILURES) == null ? 0 : Long.parseLong(s.attribute(BaseBackup.CHECKSUM_FAILURES));

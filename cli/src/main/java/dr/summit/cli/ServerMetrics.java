@@ -88,7 +88,7 @@ final class ServerMetrics implements OrchestratorEvents, MetricsExposition {
         }
         Instant finished = job.finished() != null ? job.finished() : clock.instant();
         if ("backup".equals(job.type())) {
-            metrics.recordBackup(source, source == Source.FILES ? "files" : "base", duration.toMillis() / 1000.0, job.bytes(), 0, 0, ok, finished);
+            metrics.recordBackup(source, backupType(source, job), duration.toMillis() / 1000.0, job.bytes(), 0, 0, ok, finished);
             refreshed = Instant.EPOCH;   // sizes and last success come from the new snapshot at the next scrape
         } else if ("recovery".equals(job.type())) {
             metrics.recordRecovery("recovery", source, duration.toMillis() / 1000.0, Double.NaN, ok);
@@ -98,6 +98,18 @@ final class ServerMetrics implements OrchestratorEvents, MetricsExposition {
     @Override
     public void drillMeasured(String scenario, String source, Duration rto, Duration rpo, boolean passed) {
         metrics.recordDrill(new DrillResult(scenario, clock.instant(), rto.toMillis() / 1000.0, rpo.toMillis() / 1000.0, passed));
+    }
+
+    /** The duration metric's type label, as the CLI's commands set it: files, base (PostgreSQL), full or incremental (Neo4j). */
+    static String backupType(Source source, Job job) {
+        if (source == Source.FILES) {
+            return "files";
+        }
+        if (source == Source.NEO4J) {
+            Object type = job.result() == null ? null : job.result().get("type");
+            return "incremental".equals(type) ? "incremental" : "full";
+        }
+        return "base";
     }
 
     /** "files:docs", "postgres:main", "neo4j:graph" → the metric's source label; null for anything else. */

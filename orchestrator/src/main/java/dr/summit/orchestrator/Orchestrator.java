@@ -69,7 +69,7 @@ public final class Orchestrator implements AutoCloseable {
             all.add(notifier);
         }
         OrchestratorEvents events = OrchestratorEvents.all(all);
-        this.jobs = new JobRunner(jobStore, events, clock, 2);
+        this.jobs = new JobRunner(jobStore, events, clock, 2, dr.summit.orchestrator.jobs.Claims.in(repo));
         Path scratch = Path.of(config.scratchDir() != null ? config.scratchDir() : System.getProperty("java.io.tmpdir") + "/summit-dr-drills");
         Path reports = Path.of(config.reportDir() != null ? config.reportDir() : System.getProperty("java.io.tmpdir") + "/summit-dr-reports");
         this.drills = new Drills(sources, records, scratch, reports, events, clock, new SecureRandom());
@@ -85,25 +85,15 @@ public final class Orchestrator implements AutoCloseable {
         };
     }
 
-    /** Backs up a configured files source now; a backup of the same source already running is answered instead. */
-    public JobRunner.Submitted submitBackup(FilesSource source, String requestedBy, String idempotencyKey) {
-        JobRunner.Spec spec = new JobRunner.Spec("backup", "files:" + source.name(), null, source.path(), false, requestedBy,
-                "backup:files:" + source.name(), true, idempotencyKey);
-        return jobs.submit(spec, ctx -> {
-            ctx.phase("backing up " + source.path());
-            dr.summit.repository.snapshot.Snapshot parent = repo.listSnapshots().stream()
-                    .filter(s -> "files".equals(s.kind()) && s.paths().contains(source.path()))
-                    .max(java.util.Comparator.comparing(dr.summit.repository.snapshot.Snapshot::time)).orElse(null);
-            repo.loadIndex();
-            dr.summit.files.backup.Archiver.Result r = new dr.summit.files.backup.Archiver(repo,
-                    dr.summit.files.backup.Archiver.Options.defaults(hostName(), System.getProperty("user.name"), "summit-dr server"))
-                    .backup(List.of(Path.of(source.path())), parent);
-            Map<String, Object> result = new java.util.LinkedHashMap<>();
-            result.put("snapshot", r.snapshot().id());
-            result.put("files", r.snapshot().summary() == null ? null : r.snapshot().summary().files());
-            result.put("warnings", r.warningCount());
-            return result;
-        });
+    /**
+     * Backs up a configured source now (files, a PostgreSQL base backup or a Neo4j backup, each with the service the
+     * CLI's command runs); a backup of the same source already running, on this or another server, is answered instead.
+     */
+    public JobRunner.Submitted submitBackup(RecoverableSource source, String requestedBy, String idempotencyKey) {
+        String id = source.kind() + ":" + source.name();
+        JobRunner.Spec spec = new JobRunner.Spec("backup", id, null, source instanceof FilesSource f ? f.path() : null, false, requestedBy,
+                "backup:" + id, true, idempotencyKey);
+        return jobs.submit(spec, source::backUp);
     }
 
     /** Runs a drill; one of the same scenario already running is answered instead. */
@@ -124,20 +114,11 @@ public final class Orchestrator implements AutoCloseable {
 
     private JobRunner.Submitted launch(dr.summit.orchestrator.schedule.Schedule s) {
         return switch (s.kind()) {
-            case "backup" -> submitBackup(sources.ofKind("files").stream().map(f -> (FilesSource) f)
-                    .filter(f -> s.source().equals("files:" + f.name())).findFirst()
-                    .orElseThrow(() -> new IllegalStateException("no files source " + s.source())), s.requester(), null);
+            case "backup" -> submitBackup(sources.all().stream().filter(x -> s.source().equals(x.kind() + ":" + x.name())).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("no source " + s.source())), s.requester(), null);
             case "drill" -> submitDrill(s.scenario(), s.source(), s.requester(), null);
             default -> submitVerify(s.slicePercent(), s.requester());
         };
-    }
-
-    private static String hostName() {
-        try {
-            return java.net.InetAddress.getLocalHost().getHostName();
-        } catch (java.io.IOException e) {
-            return "localhost";
-        }
     }
 
     /** The schedules (the server starts their thread; tests tick them by hand). */
@@ -181,7 +162,8 @@ public final class Orchestrator implements AutoCloseable {
             list.add(new FilesSource(repo, f.name(), f.path()));
         }
         for (OrchestratorConfig.PostgresEntry p : config.postgres()) {
-            list.add(new PostgresSource(repo, p.name(), p.cluster(), p.restoreCommand(), p.pgBin() == null ? null : Path.of(p.pgBin())));
+            list.add(new PostgresSource(repo, p.name(), p.cluster(), p.restoreCommand(), p.pgBin() == null ? null : Path.of(p.pgBin()),
+                    p.dsn(), p.pgdata() == null ? null : Path.of(p.pgdata())));
         }
         for (OrchestratorConfig.Neo4jEntry n : config.neo4j()) {
             String password = n.passwordFile() == null ? null : readPassword(n);

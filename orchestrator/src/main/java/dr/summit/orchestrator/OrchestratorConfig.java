@@ -23,6 +23,8 @@ import java.util.List;
  * [[postgres]]
  * name = "main"
  * cluster = "main"
+ * dsn = "host=/var/run/postgresql user=postgres dbname=postgres"   # base backups: libpq string (socket, peer auth)
+ * pgdata = "/var/lib/postgresql/15/main"    # base backups read it; absent: the server restores and drills only
  * restoreCommand = "/opt/summit-dr/summit-dr pg wal-fetch %f %p --cluster main --repo /backup --password-file /etc/summit-dr/pw"
  * pgBin = "/usr/lib/postgresql/15/bin"   # drills start the restored cluster with these binaries
  * [[neo4j]]
@@ -37,9 +39,10 @@ import java.util.List;
  * format = "slack"                          # json (default), slack or pagerduty (then routingKey = "…")
  * on = ["failure", "success"]               # default: failure (also told of missed schedules)
  * [[schedules]]
- * kind = "backup"                           # backup (of a [[files]] source), drill or verify
- * source = "files:uploads"
- * cron = "0 2 * * *"                        # UNIX cron; default: backup 02:00 daily, drill Sunday 03:00, verify 04:00 daily
+ * kind = "backup"                           # backup (of a [[files]], [[postgres]] or [[neo4j]] source), drill or verify
+ * source = "postgres:main"                  # or "files:uploads", "neo4j:graph"
+ * cron = "0 2 * * *"                        # UNIX cron; default: backup 02:00 daily (Neo4j hourly), drill Sunday 03:00, verify 04:00 daily
+ * catchUp = true                            # run once at start after a missed due time (default: backups yes, drills/verify no)
  * [[schedules]]
  * kind = "drill"
  * scenario = "backup-validation"
@@ -57,7 +60,11 @@ public record OrchestratorConfig(String listen, String scratchDir, String report
     public record FilesEntry(String name, String path) {
     }
 
-    public record PostgresEntry(String name, String cluster, String restoreCommand, String pgBin) {
+    /** A PostgreSQL cluster: restored and drilled with restoreCommand/pgBin; backed up by the server when pgdata is set. */
+    public record PostgresEntry(String name, String cluster, String restoreCommand, String pgBin, String dsn, String pgdata) {
+        public PostgresEntry(String name, String cluster, String restoreCommand, String pgBin) {
+            this(name, cluster, restoreCommand, pgBin, null, null);
+        }
     }
 
     /** A Neo4j database: its backups (by database name) and where recoveries and drills restore to. */
@@ -72,9 +79,14 @@ public record OrchestratorConfig(String listen, String scratchDir, String report
     }
 
     /** One {@code [[schedules]]} entry as written; {@link #schedule()} checks it. */
-    public record ScheduleEntry(String name, String kind, String source, String scenario, String slice, String cron, String timezone) {
+    public record ScheduleEntry(String name, String kind, String source, String scenario, String slice, String cron, String timezone,
+                                Boolean catchUp) {
+        public ScheduleEntry(String name, String kind, String source, String scenario, String slice, String cron, String timezone) {
+            this(name, kind, source, scenario, slice, cron, timezone, null);
+        }
+
         public dr.summit.orchestrator.schedule.Schedule schedule() {
-            return dr.summit.orchestrator.schedule.Schedule.of(name, kind, source, scenario, slice, cron, timezone);
+            return dr.summit.orchestrator.schedule.Schedule.of(name, kind, source, scenario, slice, cron, timezone, catchUp);
         }
     }
 
@@ -109,8 +121,8 @@ public record OrchestratorConfig(String listen, String scratchDir, String report
         java.util.Set<String> ids = new java.util.HashSet<>();
         for (ScheduleEntry e : schedules) {
             dr.summit.orchestrator.schedule.Schedule s = e.schedule();
-            if (s.kind().equals("backup") && files.stream().noneMatch(f -> ("files:" + f.name()).equals(s.source()))) {
-                throw new IllegalArgumentException("[[schedules]] source '" + s.source() + "' names no [[files]] source");
+            if (s.kind().equals("backup")) {
+                checkBackupSource(s.source());
             }
             if (!ids.add(s.id())) {
                 throw new IllegalArgumentException("[[schedules]] two schedules are named '" + s.id() + "'; give one a name = \"…\"");
@@ -121,6 +133,26 @@ public record OrchestratorConfig(String listen, String scratchDir, String report
             list.add(s);
         }
         return list;
+    }
+
+    /** A scheduled backup's source must be configured, and a PostgreSQL one must say where its data directory is. */
+    private void checkBackupSource(String source) {
+        String name = source.substring(source.indexOf(':') + 1);
+        boolean found = switch (source.substring(0, source.indexOf(':'))) {
+            case "files" -> files.stream().anyMatch(f -> f.name().equals(name));
+            case "neo4j" -> neo4j.stream().anyMatch(n -> n.name().equals(name));
+            default -> {
+                PostgresEntry p = postgres.stream().filter(e -> e.name().equals(name)).findFirst().orElse(null);
+                if (p != null && p.pgdata() == null) {
+                    throw new IllegalArgumentException("[[schedules]] source '" + source + "': its [[postgres]] entry needs pgdata (and dsn unless "
+                            + "the default socket as the server's user reaches it) for the server to take base backups");
+                }
+                yield p != null;
+            }
+        };
+        if (!found) {
+            throw new IllegalArgumentException("[[schedules]] source '" + source + "' names no [[" + source.substring(0, source.indexOf(':')) + "]] source");
+        }
     }
 
     /** Top-level keys holding arrays of tables (sources, webhooks). */

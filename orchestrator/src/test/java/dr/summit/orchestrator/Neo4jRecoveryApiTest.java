@@ -220,4 +220,37 @@ class Neo4jRecoveryApiTest {
         assertThat(source.path("checks").path("recordedDigest").asText()).isEqualTo(incremental.entry().digest());
         assertThat(source.path("rtoSeconds").asDouble()).isPositive();
     }
+
+    @Test
+    @Order(6)
+    void backupsRunThroughTheApiAndOnTheHourlyScheduleWithTheCliBackupService() throws Exception {
+        write("UNWIND range(1, 15) AS i CREATE (:Api {i: i})");
+        LiveOrchestrator.Response r = o.post("/api/v1/backups", o.operator, "{\"type\":\"neo4j\"}");
+        assertThat(r.status()).as(r.body()).isEqualTo(202);
+        JsonNode job = o.awaitJob(r.raw().headers().firstValue("Location").orElseThrow());
+        assertThat(job.path("state").asText()).as(job.toString()).isEqualTo("succeeded");
+        assertThat(job.path("source").asText()).isEqualTo("neo4j:graph");
+        assertThat(job.path("result").path("digest").asText()).isEqualTo(digest().toString());
+        String made = job.path("result").path("snapshot").asText();
+        assertThat(o.get("/api/v1/backups?type=neo4j", o.viewer).json().path("backups").get(0).path("id").asText()).isEqualTo(made);
+        assertThat(o.post("/api/v1/backups", o.operator, "{\"source\":\"neo4j:nope\"}").status()).isEqualTo(400);
+
+        // [[schedules]] backup of the Neo4j source, no cron: the seed's hourly default
+        OrchestratorConfig scheduled = new OrchestratorConfig(null, null, null, o.orchestrator.config().files(), List.of(), List.of(),
+                o.orchestrator.config().neo4j(), List.of(new OrchestratorConfig.ScheduleEntry(null, "backup", "neo4j:graph", null, null, null, null)));
+        o.server.close();
+        o.orchestrator.close();
+        dr.summit.orchestrator.schedule.ManualClock clock = new dr.summit.orchestrator.schedule.ManualClock(java.time.Instant.parse("2026-03-02T10:30:00Z"));
+        o.startServer(scheduled, clock);
+        JsonNode schedule = o.get("/api/v1/recovery/status", o.viewer).json().path("schedules").get(0);
+        assertThat(schedule.path("cron").asText()).isEqualTo("0 * * * *");
+        assertThat(schedule.path("nextRun").asText()).isEqualTo("2026-03-02T11:00:00Z");
+        write("UNWIND range(1, 5) AS i CREATE (:Hourly {i: i})");
+        clock.set(java.time.Instant.parse("2026-03-02T11:00:00Z"));
+        var fired = o.orchestrator.scheduler().tick();
+        JsonNode hourly = o.awaitJob("/api/v1/jobs/" + fired.get("backup-neo4j-graph").job().id());
+        assertThat(hourly.path("state").asText()).as(hourly.toString()).isEqualTo("succeeded");
+        assertThat(hourly.path("result").path("type").asText()).isEqualTo("incremental");
+        assertThat(hourly.path("result").path("digest").asText()).isEqualTo(digest().toString());
+    }
 }

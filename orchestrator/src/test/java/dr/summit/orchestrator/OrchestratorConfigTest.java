@@ -71,4 +71,30 @@ class OrchestratorConfigTest {
         Files.writeString(file, "[[schedules]]\nkind = \"verify\"\nslise = \"10%\"\n");
         assertThatThrownBy(() -> OrchestratorConfig.read(file)).hasMessageContaining("unknown key 'slise'");
     }
+
+    @Test
+    void schedulesBackUpPostgresAndNeo4jSourcesWithTheSeedsTimesAndCatchUpByDefault() throws Exception {
+        Path file = dir.resolve("s.toml");
+        String sources = "[[postgres]]\nname = \"main\"\ncluster = \"main\"\npgdata = \"/var/lib/postgresql/15/main\"\n"
+                + "dsn = \"host=/var/run/postgresql user=postgres dbname=postgres\"\n"
+                + "[[neo4j]]\nname = \"graph\"\nuri = \"bolt://db1:7687\"\n";
+        Files.writeString(file, sources + "[[schedules]]\nkind = \"backup\"\nsource = \"postgres:main\"\n"
+                + "[[schedules]]\nkind = \"backup\"\nsource = \"neo4j:graph\"\n"
+                + "[[schedules]]\nkind = \"drill\"\nscenario = \"backup-validation\"\n"
+                + "[[schedules]]\nkind = \"drill\"\nname = \"eager\"\nscenario = \"pitr-random\"\ncatchUp = true\n");
+        OrchestratorConfig c = OrchestratorConfig.read(file);
+        assertThat(c.postgres().get(0).dsn()).isEqualTo("host=/var/run/postgresql user=postgres dbname=postgres");
+        assertThat(c.postgres().get(0).pgdata()).isEqualTo("/var/lib/postgresql/15/main");
+        var schedules = c.checkedSchedules();
+        assertThat(schedules).extracting(s -> s.id()).containsExactly("backup-postgres-main", "backup-neo4j-graph", "drill-backup-validation", "eager");
+        assertThat(schedules).extracting(s -> s.cron()).containsExactly("0 2 * * *", "0 * * * *", "0 3 * * 0", "0 3 * * 0");
+        assertThat(schedules).extracting(s -> s.catchUp()).containsExactly(true, true, false, true);
+
+        Files.writeString(file, "[[postgres]]\nname = \"main\"\ncluster = \"main\"\n[[schedules]]\nkind = \"backup\"\nsource = \"postgres:main\"\n");
+        assertThatThrownBy(() -> OrchestratorConfig.read(file)).hasMessageContaining("[[schedules]] source 'postgres:main': its [[postgres]] entry needs pgdata");
+        Files.writeString(file, "[[schedules]]\nkind = \"backup\"\nsource = \"neo4j:graph\"\n");
+        assertThatThrownBy(() -> OrchestratorConfig.read(file)).hasMessage(file + ": [[schedules]] source 'neo4j:graph' names no [[neo4j]] source");
+        Files.writeString(file, sources + "[[schedules]]\nkind = \"backup\"\nsource = \"postgres:main\"\ncatchup = true\n");
+        assertThatThrownBy(() -> OrchestratorConfig.read(file)).hasMessageContaining("unknown key 'catchup'");
+    }
 }

@@ -69,6 +69,26 @@ class ScheduleApiTest {
             assertThat(o.get("/metrics", null).body()).contains("summit_schedule_missed_runs{schedule=\"backup-files-docs\"} 2")
                     .contains("summit_schedule_last_run_succeeded{schedule=\"verify-rolling\"} 1")
                     .contains("summit_verify_cycle_coverage_ratio ");
+
+            // catchUp (default for backups, not for verify): the first tick after the start runs the backup once now,
+            // not at tomorrow's 02:00; the verify waits for its next slot.
+            var caughtUp = o.orchestrator.scheduler().tick();
+            assertThat(caughtUp).containsOnlyKeys("backup-files-docs");
+            assertThat(o.awaitJob("/api/v1/jobs/" + caughtUp.get("backup-files-docs").job().id()).path("state").asText()).isEqualTo("succeeded");
+            JsonNode after = o.get("/api/v1/recovery/status", o.viewer).json().path("schedules");
+            assertThat(after.get(0).path("lastRun").path("created").asText()).isEqualTo("2026-03-04T05:00:00Z");
+            assertThat(after.get(0).path("catchUp").asBoolean()).isTrue();
+            assertThat(after.get(0).path("missed").asInt()).as("the misses stay on record").isEqualTo(2);
+            assertThat(after.get(0).path("lastMissed").path("reason").asText()).contains("caught up at start");
+            assertThat(after.get(1).path("catchUp").asBoolean()).isFalse();
+            assertThat(o.orchestrator.scheduler().tick()).as("caught up once").isEmpty();
+
+            // A restart right after: nothing missed since the catch-up run, nothing to catch up.
+            o.server.close();
+            o.orchestrator.close();
+            o.startServer(config, Clock.fixed(Instant.parse("2026-03-04T05:10:00Z"), ZoneOffset.UTC));
+            assertThat(o.orchestrator.scheduler().tick()).isEmpty();
+            assertThat(o.get("/api/v1/recovery/status", o.viewer).json().path("schedules").get(0).path("missed").asInt()).isEqualTo(2);
         }
     }
 

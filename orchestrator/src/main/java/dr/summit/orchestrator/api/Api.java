@@ -16,7 +16,6 @@ import dr.summit.orchestrator.jobs.JobConflict;
 import dr.summit.orchestrator.jobs.JobRunner;
 import dr.summit.orchestrator.records.Json;
 import dr.summit.orchestrator.sources.BackupInfo;
-import dr.summit.orchestrator.sources.FilesSource;
 import dr.summit.orchestrator.sources.OutsideWindow;
 import dr.summit.orchestrator.sources.RecoverableSource;
 import dr.summit.orchestrator.sources.RecoveryPlan;
@@ -258,7 +257,11 @@ public final class Api {
             }
             return json(200, Map.of("dryRun", true, "scenario", body.scenario(), "plans", plans));
         }
-        return submitted(o.submitDrill(body.scenario(), body.source(), who.name(), ex.header("Idempotency-Key")));
+        try {
+            return submitted(o.submitDrill(body.scenario(), body.source(), who.name(), ex.header("Idempotency-Key")));
+        } catch (JobConflict c) {
+            throw conflict(c);
+        }
     }
 
     private static Object planOrProblem(RecoverableSource s, RecoveryRequest r) {
@@ -271,14 +274,39 @@ public final class Api {
 
     private Reply runBackup(Exchange ex, Principal who) throws Exception {
         Bodies.Backup body = Bodies.parse(ex.body(), Bodies.Backup.class);
-        List<FilesSource> candidates = o.sources().ofKind("files").stream().map(s -> (FilesSource) s)
-                .filter(s -> s.path() != null).filter(s -> body.source() == null || body.source().equals(s.name())).toList();
-        if (candidates.size() != 1) {
-            throw HttpError.badField("source", candidates.isEmpty() ? "no configured [[files]] source " + (body.source() == null ? "" : "named '" + body.source() + "' ")
-                    + "with a path to back up" : "name one of the files sources: " + candidates.stream().map(FilesSource::name).toList());
+        String type = body.type();
+        String name = body.source();
+        if (name != null && name.contains(":")) {
+            String kindOfName = name.substring(0, name.indexOf(':'));
+            if (type != null && !type.equals(kindOfName)) {
+                throw HttpError.badField("source", "source '" + name + "' is not of type " + type);
+            }
+            type = kindOfName;
+            name = name.substring(name.indexOf(':') + 1);
         }
-        FilesSource source = candidates.get(0);
-        return submitted(o.submitBackup(source, who.name(), ex.header("Idempotency-Key")));
+        if (type != null && !List.of("files", "postgres", "neo4j").contains(type)) {
+            throw HttpError.badField("type", "type must be files, postgres or neo4j; got '" + type + "'");
+        }
+        if (type != null && o.sources().ofKind(type).isEmpty()) {
+            throw new HttpError(503, "no " + type + " source configured", Map.of("kind", type));
+        }
+        String kind = type;
+        String wanted = name;
+        List<RecoverableSource> named = o.sources().all().stream().filter(s -> kind == null || s.kind().equals(kind))
+                .filter(s -> wanted == null || s.name().equals(wanted)).toList();
+        List<RecoverableSource> candidates = named.stream().filter(s -> s.backupUnavailable() == null).toList();
+        if (candidates.size() != 1) {
+            String why = candidates.size() > 1 ? "name one of the sources: " + candidates.stream().map(s -> s.kind() + ":" + s.name()).toList()
+                    : named.size() == 1 ? named.get(0).backupUnavailable()
+                    : "no configured source " + (wanted == null ? "" : "named '" + wanted + "' ") + "that the server can back up (have "
+                    + o.sources().names() + ")";
+            throw HttpError.badField("source", why);
+        }
+        try {
+            return submitted(o.submitBackup(candidates.get(0), who.name(), ex.header("Idempotency-Key")));
+        } catch (JobConflict c) {
+            throw conflict(c);
+        }
     }
 
     /** POST /api/v1/recovery/{kind}; kind null: every configured source (the seed's full recovery). */
@@ -343,7 +371,7 @@ public final class Api {
                 return result;
             }));
         } catch (JobConflict c) {
-            throw new HttpError(409, c.getMessage(), Map.of("job", c.runningJob()));
+            throw conflict(c);
         }
     }
 
@@ -361,6 +389,11 @@ public final class Api {
         } catch (IllegalArgumentException e) {
             throw HttpError.badRequest(e.getMessage());
         }
+    }
+
+    /** 409 naming the job that holds the target (on this or another server), when one does. */
+    private static HttpError conflict(JobConflict c) {
+        return c.runningJob() == null ? new HttpError(409, c.getMessage()) : new HttpError(409, c.getMessage(), Map.of("job", c.runningJob()));
     }
 
     private static Reply submitted(JobRunner.Submitted s) throws JsonProcessingException {

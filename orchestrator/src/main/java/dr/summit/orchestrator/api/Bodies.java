@@ -37,8 +37,8 @@ final class Bodies {
     record Drill(String scenario, Boolean dryRun, String source) {
     }
 
-    /** POST /api/v1/backups. */
-    record Backup(String source) {
+    /** POST /api/v1/backups: type files, postgres or neo4j; source NAME or KIND:NAME (either may be left out when one source fits). */
+    record Backup(String type, String source) {
     }
 
     static <T> T parse(byte[] body, Class<T> type) {

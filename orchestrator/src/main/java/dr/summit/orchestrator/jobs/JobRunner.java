@@ -2,6 +2,7 @@ package dr.summit.orchestrator.jobs;
 
 import dr.summit.orchestrator.events.OrchestratorEvents;
 import dr.summit.repository.Repository;
+import dr.summit.repository.lease.ClaimTaken;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -10,6 +11,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,8 +24,10 @@ import java.util.concurrent.TimeUnit;
  * Runs jobs on a small pool and records every state in the {@link JobStore}. Two jobs with the same
  * conflict key (a recovery target) never run at once: the second is refused ({@link JobConflict}, 409)
  * or, when its spec says {@code coalesce} (a drill or backup of the same kind), answered with the one
- * already running, so an overlapping schedule never fails on a lock. An idempotency key returns the
- * job it first created, from any server sharing the repository.
+ * already running, so an overlapping schedule never fails on a lock. Across servers sharing the
+ * repository the same holds through {@link Claims}: a job holds a claim on its conflict key while it
+ * is queued or running, and a second server's job of the same key is refused or joins it. An
+ * idempotency key returns the job it first created, from any server sharing the repository.
  */
 public final class JobRunner implements AutoCloseable {
     /** The work of a job; returns what it found (the job's result). */
@@ -50,8 +54,16 @@ public final class JobRunner implements AutoCloseable {
     private final ExecutorService pool;
     private final Map<String, String> running = new ConcurrentHashMap<>();
     private final Map<String, Future<?>> futures = new ConcurrentHashMap<>();
+    private final Map<String, Claims.Held> claimsHeld = new ConcurrentHashMap<>();
+    private final Claims claims;
 
+    /** Exclusion within this runner only. */
     public JobRunner(JobStore store, OrchestratorEvents events, Clock clock, int threads) {
+        this(store, events, clock, threads, Claims.LOCAL_ONLY);
+    }
+
+    public JobRunner(JobStore store, OrchestratorEvents events, Clock clock, int threads, Claims claims) {
+        this.claims = claims;
         this.store = store;
         this.events = events;
         this.clock = clock;
@@ -78,9 +90,20 @@ public final class JobRunner implements AutoCloseable {
             throw new JobConflict(spec.conflictKey() + " is being recovered by job " + other, other);
         }
         String id = Repository.randomHex().substring(0, 16);
+        Claims.Held claim = null;
+        if (spec.conflictKey() != null) {
+            try {
+                claim = claims.claim(spec.conflictKey(), id);
+            } catch (ClaimTaken taken) {
+                return elsewhere(spec, taken);
+            }
+        }
         if (keyHash != null) {
             String holder = store.claimIdempotencyKey(keyHash, id);
             if (!holder.equals(id)) {
+                if (claim != null) {
+                    claim.close();
+                }
                 return new Submitted(find(holder).orElseThrow(), false); // another server took it first
             }
         }
@@ -89,9 +112,46 @@ public final class JobRunner implements AutoCloseable {
         store.save(job);
         if (spec.conflictKey() != null) {
             running.put(spec.conflictKey(), id);
+            claimsHeld.put(id, claim);
         }
         futures.put(id, pool.submit(() -> run(job, spec, work)));
         return new Submitted(job, true);
+    }
+
+    /**
+     * Another server holds the claim: join its job when the spec coalesces, else refuse (409). Its job record is
+     * written just after its claim, so a joiner waits a moment for it to appear.
+     */
+    private Submitted elsewhere(Spec spec, ClaimTaken taken) {
+        String other = Claims.jobOf(taken);
+        if (spec.coalesce() && other != null) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            while (true) {
+                Optional<Job> j = find(other);
+                if (j.isPresent()) {
+                    return new Submitted(j.get(), false);
+                }
+                if (System.nanoTime() > deadline) {
+                    break;
+                }
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        String host = taken.holder() == null ? "another server" : "the server on " + taken.holder().host() + " (pid " + taken.holder().pid() + ")";
+        throw new JobConflict(spec.conflictKey() + " is busy: " + (other != null ? "job " + other + " of " + host : host) + " holds it"
+                + (taken.holder() == null ? "" : " until its lease expires at " + taken.holder().expires() + " unless renewed"), other);
+    }
+
+    private void release(String jobId) {
+        Claims.Held held = claimsHeld.remove(jobId);
+        if (held != null) {
+            held.close();
+        }
     }
 
     private void run(Job queued, Spec spec, Work work) {
@@ -117,6 +177,7 @@ public final class JobRunner implements AutoCloseable {
             if (spec.conflictKey() != null) {
                 running.remove(spec.conflictKey(), queued.id());
             }
+            release(queued.id());
             futures.remove(queued.id());
             Thread.interrupted(); // a late cancel must not break the save below
         }
@@ -148,6 +209,7 @@ public final class JobRunner implements AutoCloseable {
             store.save(done);
             futures.remove(id);
             running.values().remove(id);
+            release(id);
             events.jobFinished(done, Duration.ZERO);
         }
         return store.find(id);
@@ -222,6 +284,10 @@ public final class JobRunner implements AutoCloseable {
             pool.awaitTermination(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        // Jobs that were queued never run here: their claims go now, so another server need not wait for them to expire.
+        for (String id : List.copyOf(claimsHeld.keySet())) {
+            release(id);
         }
     }
 }

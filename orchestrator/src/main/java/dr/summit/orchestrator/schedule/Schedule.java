@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * One configured schedule: what it runs ({@code backup} of a files source, a {@code drill} scenario or the
+ * One configured schedule: what it runs ({@code backup} of a files, PostgreSQL or Neo4j source, a {@code drill} scenario or the
  * rolling {@code verify}) and when (UNIX cron in a time zone). Pure: no I/O, so its times are tested directly.
  * Its {@link #id()} marks the jobs it starts ({@code requestedBy = "schedule:ID"}), which is how its state is
  * found again in the repository after a restart.
@@ -30,9 +30,11 @@ public final class Schedule {
     private final int slicePercent;
     private final String cron;
     private final ZoneId zone;
+    private final boolean catchUp;
     private final ExecutionTime times;
 
-    private Schedule(String id, String kind, String source, String scenario, int slicePercent, String cron, ZoneId zone) {
+    private Schedule(String id, String kind, String source, String scenario, int slicePercent, String cron, ZoneId zone, boolean catchUp) {
+        this.catchUp = catchUp;
         this.id = id;
         this.kind = kind;
         this.source = source;
@@ -45,15 +47,18 @@ public final class Schedule {
 
     /**
      * Checks one {@code [[schedules]]} entry; a bad one is an IllegalArgumentException naming the key. With no
-     * {@code cron}, the seed's times apply: backups daily 02:00, drills weekly (Sunday 03:00), verify daily 04:00.
+     * {@code cron}, the seed's times apply: backups daily 02:00 (Neo4j hourly), drills weekly (Sunday 03:00), verify
+     * daily 04:00. {@code catchUp} (null: true for backups, false for drills and verify): after the server was down at
+     * a due time, run once at start instead of waiting for the next one.
      */
-    public static Schedule of(String name, String kind, String source, String scenario, String slice, String cron, String timezone) {
+    public static Schedule of(String name, String kind, String source, String scenario, String slice, String cron, String timezone,
+                              Boolean catchUp) {
         if (kind == null || !KINDS.contains(kind)) {
             throw new IllegalArgumentException("[[schedules]] kind must be one of " + KINDS + (kind == null ? "" : "; got '" + kind + "'"));
         }
-        if (kind.equals("backup") && (source == null || !source.startsWith("files:"))) {
-            throw new IllegalArgumentException("[[schedules]] kind = \"backup\" needs source = \"files:NAME\" (a [[files]] source)"
-                    + (source == null ? "" : "; got '" + source + "' (PostgreSQL and Neo4j backups run from cron: summit-dr pg backup, neo4j backup)"));
+        if (kind.equals("backup") && (source == null || !source.matches("(files|postgres|neo4j):.+"))) {
+            throw new IllegalArgumentException("[[schedules]] kind = \"backup\" needs source = \"files:NAME\", \"postgres:NAME\" or \"neo4j:NAME\""
+                    + " (a [[files]], [[postgres]] or [[neo4j]] source)" + (source == null ? "" : "; got '" + source + "'"));
         }
         if (kind.equals("drill") && scenario == null) {
             throw new IllegalArgumentException("[[schedules]] kind = \"drill\" needs scenario (e.g. \"backup-validation\")");
@@ -65,7 +70,7 @@ public final class Schedule {
             throw new IllegalArgumentException("[[schedules]] slice applies to kind = \"verify\" only");
         }
         String expr = cron != null ? cron.trim() : switch (kind) {
-            case "backup" -> "0 2 * * *";
+            case "backup" -> source.startsWith("neo4j:") ? "0 * * * *" : "0 2 * * *";
             case "drill" -> "0 3 * * 0";
             default -> "0 4 * * *";
         };
@@ -86,7 +91,12 @@ public final class Schedule {
         if (!id.matches("[A-Za-z0-9._-]{1,64}")) {
             throw new IllegalArgumentException("[[schedules]] name '" + id + "' may hold letters, digits, '.', '_' and '-' only");
         }
-        return new Schedule(id, kind, source, scenario, percent, expr, zone);
+        return new Schedule(id, kind, source, scenario, percent, expr, zone, catchUp != null ? catchUp : kind.equals("backup"));
+    }
+
+    /** {@link #of(String, String, String, String, String, String, String, Boolean)} with catchUp's default. */
+    public static Schedule of(String name, String kind, String source, String scenario, String slice, String cron, String timezone) {
+        return of(name, kind, source, scenario, slice, cron, timezone, null);
     }
 
     /** "10%" or "10" → 10; a slice must be 1 to 100 percent. */
@@ -145,6 +155,11 @@ public final class Schedule {
 
     public ZoneId zone() {
         return zone;
+    }
+
+    /** Whether a run missed while no server was running is made up for at start. */
+    public boolean catchUp() {
+        return catchUp;
     }
 
     /** The requestedBy of the jobs this schedule starts. */

@@ -30,6 +30,12 @@ import java.util.function.Function;
  * A run is missed when the server was not running at its due time (found at start: due times after the
  * schedule's newest job), when the previous run was still running (coalesced), or when the scheduler thread was
  * late past a later due time. Tests drive {@link #tick()} with their own clock.
+ *
+ * <p>Several servers may run the same schedules on one repository: each due time is started by the one that
+ * first writes its write-once record {@code orchestrator/schedules/ID/runs/EPOCHSECOND}; the others note that it
+ * ran elsewhere (not a miss). A schedule with {@code catchUp} whose due times passed while no server ran makes
+ * up for them with one run at start, under the record of the newest missed due time, so two servers starting
+ * together catch up once.
  */
 public final class Scheduler implements AutoCloseable {
     /** Starts a schedule's job; {@code created} false: coalesced into the running one. */
@@ -45,6 +51,10 @@ public final class Scheduler implements AutoCloseable {
     private final OrchestratorEvents events;
     private final Clock clock;
     private final Map<String, Instant> nextDue = new ConcurrentHashMap<>();
+    /** Missed due times to make up for at the next tick (catchUp schedules only). */
+    private final Map<String, Instant> catchUp = new ConcurrentHashMap<>();
+    /** Due times another server started, per schedule: the newest, for status. */
+    private final Map<String, Instant> ranElsewhere = new ConcurrentHashMap<>();
     private ScheduledExecutorService thread;
 
     public Scheduler(List<Schedule> schedules, Launcher launcher, JobStore jobs, Records records, OrchestratorEvents events, Clock clock) {
@@ -61,7 +71,12 @@ public final class Scheduler implements AutoCloseable {
                 // Due times after the newest run (and after the newest miss already recorded) up to now passed
                 // while no server was running this schedule: one record for all of them.
                 Instant from = newestMissedDue(s).filter(t -> t.isAfter(last.created())).orElse(last.created());
-                missed(s, s.dueBetween(from, now, MISSED_LOOKBACK), "the server was not running");
+                List<Instant> passed = s.dueBetween(from, now, MISSED_LOOKBACK);
+                missed(s, passed, "the server was not running" + (s.catchUp() && !passed.isEmpty() ? "; caught up at start" : ""));
+                if (s.catchUp() && newestMissedWhileDown(s)) {
+                    // also an outage recorded by an earlier start that had no time to catch up (stopped at once)
+                    newestMissedDue(s).filter(t -> t.isAfter(last.created())).ifPresent(t -> catchUp.put(s.id(), t));
+                }
             });
             s.nextAfter(now).ifPresent(t -> nextDue.put(s.id(), t));
         }
@@ -90,6 +105,12 @@ public final class Scheduler implements AutoCloseable {
         Instant now = clock.instant();
         Map<String, JobRunner.Submitted> fired = new LinkedHashMap<>();
         for (Schedule s : schedules) {
+            Instant missedDue = catchUp.remove(s.id());
+            if (missedDue != null) {
+                fire(s, missedDue, fired);
+            }
+        }
+        for (Schedule s : schedules) {
             Instant due = nextDue.get(s.id());
             if (due == null || due.isAfter(now)) {
                 continue;
@@ -99,18 +120,46 @@ public final class Scheduler implements AutoCloseable {
             passed.addAll(s.dueBetween(due, now, MISSED_LOOKBACK));
             missed(s, passed.subList(0, passed.size() - 1), "the scheduler was late past a later due time");
             Instant at = passed.get(passed.size() - 1);
-            try {
-                JobRunner.Submitted submitted = launcher.apply(s);
-                fired.put(s.id(), submitted);
-                if (!submitted.created()) {
-                    missed(s, List.of(at), "the previous run (job " + submitted.job().id() + ") was still running; coalesced into it");
-                }
-            } catch (RuntimeException e) {
-                missed(s, List.of(at), "could not start: " + String.valueOf(e.getMessage()).replaceAll("[\\r\\n]+", " "));
+            if (!fired.containsKey(s.id())) { // a catch-up run just started stands for this due time too
+                fire(s, at, fired);
             }
             s.nextAfter(now).ifPresentOrElse(t -> nextDue.put(s.id(), t), () -> nextDue.remove(s.id()));
         }
         return fired;
+    }
+
+    /** Starts the run due at {@code at} unless another server already did (its run record exists). */
+    private void fire(Schedule s, Instant at, Map<String, JobRunner.Submitted> fired) {
+        if (!takeRun(s, at)) {
+            ranElsewhere.put(s.id(), at);
+            return;
+        }
+        try {
+            JobRunner.Submitted submitted = launcher.apply(s);
+            fired.put(s.id(), submitted);
+            if (!submitted.created()) {
+                missed(s, List.of(at), "the previous run (job " + submitted.job().id() + ") was still running; coalesced into it");
+            }
+        } catch (RuntimeException e) {
+            missed(s, List.of(at), "could not start: " + String.valueOf(e.getMessage()).replaceAll("[\\r\\n]+", " "));
+        }
+    }
+
+    /** Writes the write-once record of the run due at {@code at}; false when another server wrote it first. */
+    private boolean takeRun(Schedule s, Instant at) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("schedule", s.id());
+        m.put("due", at.toString());
+        m.put("startedBy", ServerIdentity.describe());
+        m.put("at", clock.instant().toString());
+        try {
+            records.put("schedules/" + s.id() + "/runs/" + String.format("%012d", at.getEpochSecond()), m);
+            return true;
+        } catch (ObjectExistsException taken) {
+            return false;
+        } catch (dr.summit.repository.store.StoreException readOnly) {
+            return true; // nothing can be written here, so no other server coordinates through it either: run
+        }
     }
 
     /**
@@ -154,6 +203,16 @@ public final class Scheduler implements AutoCloseable {
         }
         String last = names.get(names.size() - 1);
         return Optional.of(Instant.ofEpochSecond(Long.parseLong(last.substring(last.lastIndexOf('/') + 1, last.lastIndexOf('.')))));
+    }
+
+    /** Whether the newest miss is an outage (not a run joined into a running one, which had its run record). */
+    private boolean newestMissedWhileDown(Schedule s) {
+        List<String> names = records.list(missedPrefix(s));
+        if (names.isEmpty()) {
+            return false;
+        }
+        Object reason = records.get(names.get(names.size() - 1), Map.class).get("reason");
+        return reason != null && reason.toString().startsWith("the server was not running");
     }
 
     private static String missedPrefix(Schedule s) {
@@ -202,6 +261,11 @@ public final class Scheduler implements AutoCloseable {
                 return r;
             }).orElse(null));
             m.put("lastResult", last.map(Job::state).orElse(null));
+            Instant elsewhere = ranElsewhere.get(s.id());
+            if (elsewhere != null) {
+                m.put("ranElsewhere", elsewhere.toString()); // the newest due time another server started
+            }
+            m.put("catchUp", s.catchUp());
             Instant next = nextDue.get(s.id());
             m.put("nextRun", next == null ? null : next.toString());
             List<String> missed = records.list(missedPrefix(s));

@@ -54,6 +54,29 @@ public final class FilesSource implements RecoverableSource {
     }
 
     @Override
+    public String backupUnavailable() {
+        return path != null ? null : "files source '" + name + "' has no path to back up (add [[files]] with name and path)";
+    }
+
+    /** A files backup of {@code path}, its parent the newest snapshot of that path (as 'summit-dr backup' picks it). */
+    @Override
+    public Map<String, Object> backUp(JobContext context) throws Exception {
+        context.phase("backing up " + path);
+        Snapshot parent = repo.listSnapshots().stream()
+                .filter(s -> "files".equals(s.kind()) && s.paths().contains(path))
+                .max(Comparator.comparing(Snapshot::time)).orElse(null);
+        repo.loadIndex();
+        dr.summit.files.backup.Archiver.Result r = new dr.summit.files.backup.Archiver(repo,
+                dr.summit.files.backup.Archiver.Options.defaults(ServerHost.name(), System.getProperty("user.name"), "summit-dr server"))
+                .backup(List.of(Path.of(path)), parent);
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("snapshot", r.snapshot().id());
+        result.put("files", r.snapshot().summary() == null ? null : r.snapshot().summary().files());
+        result.put("warnings", r.warningCount());
+        return result;
+    }
+
+    @Override
     public List<BackupInfo> backups() {
         return snapshots().stream().map(this::info).toList();
     }

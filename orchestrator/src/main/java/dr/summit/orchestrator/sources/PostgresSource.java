@@ -2,7 +2,9 @@ package dr.summit.orchestrator.sources;
 
 import dr.summit.files.restore.RestoreResult;
 import dr.summit.orchestrator.jobs.JobContext;
+import dr.summit.files.backup.Archiver;
 import dr.summit.postgres.basebackup.BaseBackup;
+import dr.summit.postgres.connect.PgConnector;
 import dr.summit.postgres.restore.PgCatalogue;
 import dr.summit.postgres.restore.PgRestore;
 import dr.summit.postgres.restore.RecoveryTarget;
@@ -11,6 +13,7 @@ import dr.summit.repository.RepositoryException;
 import dr.summit.repository.snapshot.Snapshot;
 
 import java.nio.file.Path;
+import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -31,13 +34,65 @@ public final class PostgresSource implements RecoverableSource {
     private final String cluster;
     private final String restoreCommand;
     private final Path pgBin;
+    private final String dsn;
+    private final Path pgdata;
 
+    /** A source the server restores and drills but does not back up. */
     public PostgresSource(Repository repo, String name, String cluster, String restoreCommand, Path pgBin) {
+        this(repo, name, cluster, restoreCommand, pgBin, null, null);
+    }
+
+    /**
+     * @param dsn    libpq connection string for base backups (null: PGHOST… or the socket in /var/run/postgresql as the
+     *               server's OS user, as {@code pg backup} defaults)
+     * @param pgdata the cluster's data directory, read by base backups (null: the server does not back this cluster up)
+     */
+    public PostgresSource(Repository repo, String name, String cluster, String restoreCommand, Path pgBin, String dsn, Path pgdata) {
         this.repo = repo;
         this.name = name;
         this.cluster = cluster;
         this.restoreCommand = restoreCommand;
         this.pgBin = pgBin == null ? Path.of("/usr/lib/postgresql/15/bin") : pgBin;
+        this.dsn = dsn;
+        this.pgdata = pgdata;
+    }
+
+    @Override
+    public String backupUnavailable() {
+        return pgdata != null ? null : "postgres source '" + name + "' has no pgdata: the server backs up a cluster whose data directory"
+                + " its config names (keys pgdata and dsn)";
+    }
+
+    /** A base backup, as {@code pg backup} takes it ({@link BaseBackup#runAfterNewest}); WAL must reach this repository. */
+    @Override
+    public Map<String, Object> backUp(JobContext context) throws Exception {
+        context.phase("base backup of cluster " + cluster + " from " + pgdata);
+        repo.loadIndex();
+        PgConnector connector = PgConnector.forDsn(dsn, System::getenv);
+        Archiver.Result r;
+        try (Connection conn = connector.open()) {
+            r = new BaseBackup(repo, Archiver.Options.defaults(ServerHost.name(), System.getProperty("user.name"), "summit-dr server"), cluster)
+                    .runAfterNewest(conn, pgdata);
+        }
+        Snapshot s = r.snapshot();
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("snapshot", s.id());
+        result.put("cluster", cluster);
+        result.put("startLsn", s.attribute(BaseBackup.START_LSN));
+        result.put("stopLsn", s.attribute(BaseBackup.STOP_LSN));
+        result.put("files", s.summary() == null ? null : s.summary().files());
+        result.put("bytesRead", s.summary() == null ? null : s.summary().bytesRead());
+        result.put("newPackedBytes", s.summary() == null ? null : s.summary().newPackedBytes());
+        String bad = s.attribute(BaseBackup.CHECKSUM_FAILURES);
+        if (bad != null && Long.parseLong(bad) > 0) {
+            throw new dr.summit.orchestrator.jobs.JobFailure("base backup " + s.shortId() + " of cluster " + cluster + ": " + bad
+                    + " pages failed checksum verification (the database is damaged)", result);
+        }
+        if (!connector.warnings().isEmpty()) {
+            result.put("warnings", connector.warnings());
+        }
+        context.progress(1, s.summary() == null ? 0 : s.summary().totalBytes());
+        return result;
     }
 
     @Override

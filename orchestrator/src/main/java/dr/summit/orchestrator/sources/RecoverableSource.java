@@ -4,6 +4,7 @@ import dr.summit.orchestrator.jobs.JobContext;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 /**
@@ -43,4 +44,20 @@ public interface RecoverableSource {
      * A source that does not restore into a directory gets null and uses its configured target.
      */
     RestoreCheck restore(RecoveryPlan plan, Path target, boolean drill, JobContext context) throws Exception;
+
+    /**
+     * Why the server cannot back this source up (a key its config lacks), or null when it can. A
+     * recovery-only source (PostgreSQL without dsn/pgdata) still restores and drills.
+     */
+    default String backupUnavailable() {
+        return kind() + " source '" + name() + "' cannot be backed up by the server";
+    }
+
+    /**
+     * Takes one backup now, with the same service the CLI's backup command of this kind runs; returns what
+     * the job reports (snapshot id, sizes). Only called when {@link #backupUnavailable()} is null.
+     */
+    default Map<String, Object> backUp(JobContext context) throws Exception {
+        throw new SourceUnavailable(backupUnavailable());
+    }
 }

@@ -111,7 +111,7 @@ class SchedulerTest {
         assertThatThrownBy(() -> Schedule.of(null, "drill", null, "backup-validation", null, "0 25 * * *", null))
                 .hasMessageStartingWith("[[schedules]] cron '0 25 * * *' is not a UNIX cron expression");
         assertThatThrownBy(() -> Schedule.of(null, "verify", null, null, "0%", null, null)).hasMessageContaining("slice must be a percentage");
-        assertThatThrownBy(() -> Schedule.of(null, "backup", "postgres:main", null, null, null, null)).hasMessageContaining("files:NAME");
+        assertThatThrownBy(() -> Schedule.of(null, "backup", "mysql:main", null, null, null, null)).hasMessageContaining("files:NAME");
         assertThatThrownBy(() -> Schedule.of(null, "prune", null, null, null, null, null)).hasMessageContaining("kind must be one of");
         assertThat(Schedule.of(null, "backup", "files:docs", null, null, null, null).nextAfter(Instant.parse("2026-03-01T12:00:00Z")))
                 .contains(Instant.parse("2026-03-02T02:00:00Z"));

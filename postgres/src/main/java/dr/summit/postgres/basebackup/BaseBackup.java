@@ -53,6 +53,18 @@ public final class BaseBackup {
         this.cluster = cluster;
     }
 
+    /**
+     * A base backup whose parent is this cluster's newest one (unchanged files are then recognised by their
+     * metadata and not read again): what {@code pg backup} and the server's backup jobs run.
+     */
+    public Archiver.Result runAfterNewest(Connection conn, Path pgdata) throws SQLException, InterruptedException {
+        Snapshot newest = repo.listSnapshots().stream()
+                .filter(s -> DataDirectoryLayout.KIND.equals(s.kind()) && cluster.equals(s.attribute(CLUSTER)) && s.attribute(STOP_TIME) != null)
+                .max(java.util.Comparator.comparing(s -> java.time.Instant.parse(s.attribute(STOP_TIME))))
+                .orElse(null);
+        return run(conn, pgdata, newest);
+    }
+
     public Archiver.Result run(Connection conn, Path pgdata, Snapshot parent) throws SQLException, InterruptedException {
         Map<String, String> attributes = new LinkedHashMap<>();
         attributes.put(CLUSTER, cluster);

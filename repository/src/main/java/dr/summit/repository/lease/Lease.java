@@ -21,10 +21,15 @@ import java.time.Instant;
  * @param scope      boot id and pid namespace of the holder ({@link LocalProcesses#machineScope}); absent
  *                   in leases of older versions, which are then only ever released by expiry
  * @param pidStart   the holder process's start time (ms since the epoch), so a reused pid is told apart
+ * @param claim      absent for a plain lease; else what the holder works on alone (e.g. a recovery's target):
+ *                   no two live leases hold the same claim ({@link LeaseHolder#claim})
+ * @param claimant   with a claim: who inside the holder works on it (the orchestrator's job id), so another
+ *                   process can name it or join it
  */
 @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
 public record Lease(int version, String id, String host, long pid, String command, Instant created, Instant expires,
-                    Boolean readsPacks, String scope, Long pidStart) {
+                    Boolean readsPacks, String scope, Long pidStart,
+                    String claim, String claimant) {
     public static final String PREFIX = "leases/";
     private static final ObjectMapper JSON = Json.MAPPER;
 
@@ -46,7 +51,7 @@ public record Lease(int version, String id, String host, long pid, String comman
     }
 
     public Lease renewed(Instant newExpiry) {
-        return new Lease(version, id, host, pid, command, created, newExpiry, readsPacks, scope, pidStart);
+        return new Lease(version, id, host, pid, command, created, newExpiry, readsPacks, scope, pidStart, claim, claimant);
     }
 
     /** Whether prune must wait for this holder (it may reuse blobs of packs prune wants to delete). */

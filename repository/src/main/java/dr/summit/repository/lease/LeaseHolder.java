@@ -51,18 +51,81 @@ public final class LeaseHolder implements AutoCloseable {
 
     /** Takes a lease; {@code readsPacks} false for a holder that only writes standalone objects (the WAL agent). */
     public static LeaseHolder acquire(ObjectStore store, LeaseTimes times, String command, boolean readsPacks) {
+        return acquire(store, times, command, readsPacks, null, null);
+    }
+
+    private static LeaseHolder acquire(ObjectStore store, LeaseTimes times, String command, boolean readsPacks, String claim, String claimant) {
         byte[] idBytes = new byte[16];
         RANDOM.nextBytes(idBytes);
         Instant now = Instant.now();
         long pid = ProcessHandle.current().pid();
         Lease lease = new Lease(1, HexFormat.of().formatHex(idBytes), hostName(), pid, command,
-                now, now.plus(times.ttl()), readsPacks ? null : Boolean.FALSE, LocalProcesses.machineScope(), LocalProcesses.startMillis(pid));
+                now, now.plus(times.ttl()), readsPacks ? null : Boolean.FALSE, LocalProcesses.machineScope(), LocalProcesses.startMillis(pid),
+                claim, claimant);
         store.put(Lease.objectName(lease.id()), lease.toJson());
         return new LeaseHolder(store, times, lease);
     }
 
     public Lease lease() {
         return lease;
+    }
+
+    /** How often a claim is tried again after two claimants wrote at the same moment and both stood back. */
+    private static final int CLAIM_ATTEMPTS = 5;
+
+    /**
+     * Takes a lease that no other live lease shares {@code claim} with: the exclusion two servers on one
+     * repository need (one recovery per target, one run of a schedule). The store has no compare-and-swap
+     * that also expires, so a claimant writes its lease first and then looks: seeing another live lease
+     * with the claim, it deletes its own and stands back. Of two that write at the same moment at least one
+     * sees the other (writes and listings are linearizable: local directories, S3 since 2020), so two never
+     * both hold it; when both stood back, each tries again after a random pause. A holder that crashed
+     * holds nothing once its lease expired (or at once, on its own machine, when its process is gone).
+     *
+     * @param claimant who works on the claim (a job id), recorded for the one refused
+     * @throws ClaimTaken naming the live holder
+     */
+    public static LeaseHolder claim(ObjectStore store, LeaseTimes times, String command, String claim, String claimant) {
+        Lease other = null;
+        for (int attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
+            other = liveHolder(store, times, claim, null);
+            if (other != null) {
+                throw new ClaimTaken(claim, other);
+            }
+            LeaseHolder mine = acquire(store, times, command, true, claim, claimant);
+            other = liveHolder(store, times, claim, mine.lease().id());
+            if (other == null) {
+                return mine;
+            }
+            mine.close();
+            try {
+                Thread.sleep(20 + RANDOM.nextInt(200));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        throw new ClaimTaken(claim, other);
+    }
+
+    /** The oldest live lease holding {@code claim} other than {@code ownId}; null when none. */
+    public static Lease liveHolder(ObjectStore store, LeaseTimes times, String claim, String ownId) {
+        Instant now = Instant.now();
+        String scope = LocalProcesses.machineScope();
+        Lease oldest = null;
+        for (Lease l : list(store)) {
+            if (!claim.equals(l.claim()) || l.id().equals(ownId) || !l.mayBeAlive(now, times.maxClockSkew())) {
+                continue;
+            }
+            if (LocalProcesses.holderIsGone(l, scope)) {
+                store.delete(Lease.objectName(l.id())); // its process died on this machine: it holds nothing
+                continue;
+            }
+            if (oldest == null || l.created().isBefore(oldest.created())) {
+                oldest = l;
+            }
+        }
+        return oldest;
     }
 
     private void renew() {
@@ -103,7 +166,7 @@ public final class LeaseHolder implements AutoCloseable {
                 // for one lease period, by treating it as created now.
                 Instant now = Instant.now();
                 leases.add(new Lease(1, name.substring(Lease.PREFIX.length()), "?", -1, "damaged lease", now,
-                        now.plus(Duration.ofMinutes(15)), null, null, null));
+                        now.plus(Duration.ofMinutes(15)), null, null, null, null, null));
             }
         }
         return leases;

@@ -1,0 +1,49 @@
+package dr.summit.orchestrator.jobs;
+
+import dr.summit.repository.Repository;
+import dr.summit.repository.lease.ClaimTaken;
+import dr.summit.repository.lease.LeaseHolder;
+import dr.summit.repository.store.StoreException;
+
+/**
+ * Exclusion of jobs across servers sharing one repository: a job with a conflict key holds a claim on it
+ * (a lease in the repository, docs/repository-format.md "Claims") from before it is recorded until it
+ * ended. A server that died holds nothing once its lease expired.
+ */
+public interface Claims {
+    /** A claim held; closing releases it. */
+    interface Held extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
+     * Claims {@code key} for job {@code jobId}.
+     *
+     * @throws ClaimTaken naming the holder (its claimant is "job ID" when another server's job holds it)
+     */
+    Held claim(String key, String jobId);
+
+    /** Within one process only (tests of the job runner alone). */
+    Claims LOCAL_ONLY = (key, jobId) -> () -> { };
+
+    /** Claims as leases in {@code repo}, with its lease times. */
+    static Claims in(Repository repo) {
+        return (key, jobId) -> {
+            try {
+                LeaseHolder held = LeaseHolder.claim(repo.store(), repo.leaseTimes(), "summit-dr server", key, "job " + jobId);
+                return held::close;
+            } catch (StoreException readOnly) {
+                // A drill needs only read access: where nothing can be written, no other server can coordinate
+                // through this repository either, and the job runs with this server's own exclusion.
+                return () -> { };
+            }
+        };
+    }
+
+    /** The job id a refused claim names, or null when its holder is not a job of a server. */
+    static String jobOf(ClaimTaken taken) {
+        String claimant = taken.holder() == null ? null : taken.holder().claimant();
+        return claimant != null && claimant.startsWith("job ") ? claimant.substring(4) : null;
+    }
+}
