@@ -196,15 +196,7 @@ class PgStreamTest {
             Thread receiver = startReceiver(ws, primary, receiverRun);
             String sync = "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'summit_dr' AND sync_state = 'sync'";
             try (Connection c = primary.connect(); Statement st = c.createStatement()) {
-                waitFor(st, "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'summit_dr'", receiverRun);
-                st.execute("ALTER SYSTEM SET synchronous_standby_names = 'summit_dr'");
-                st.execute("SELECT pg_reload_conf()");
-                waitFor(st, sync, receiverRun);
-                st.execute("CREATE TABLE orders (n int PRIMARY KEY)");
-                ws.ok("pg backup", "--cluster", ws.cluster, "--pgdata", primary.data.toString(), "--dsn", ws.dsn(primary));
-                for (int n = 1; n <= 50; n++) {
-                    st.execute("INSERT INTO orders VALUES (" + n + ")");
-                }
+                backUpThenCommitOrders(ws, primary, st, receiverRun);
             }
             Path replicaData = ws.work.resolve("b");
             PgTestCluster.asPostgres(PgTestCluster.BIN.resolve("pg_basebackup").toString(), "-D", replicaData.toString(),
@@ -251,14 +243,7 @@ class PgStreamTest {
 
             var list = ws.ok("pg list", "--cluster", ws.cluster, "--json").json();
             assertThat(list.get("timelines")).hasSize(2);
-            Path restored = ws.work.resolve("restored");
-            ws.restartAgent(restored);   // the agent fetches only into its own --pgdata: on a DR host, the restore target
-            ws.ok("pg restore", "--cluster", ws.cluster, "--pgdata", restored.toString(), "--latest", "--agent", ws.socket().toString());
-            PgTestCluster server = ws.startRestored(restored, false);
-            try (Connection c = server.connect(); Statement st = c.createStatement()) {
-                assertThat(PgTestCluster.ints(st, "SELECT n FROM orders ORDER BY n")).as("server log:%n%s", server.log())
-                        .containsExactlyElementsOf(java.util.stream.IntStream.rangeClosed(1, 100).boxed().toList());
-            }
+            restoreLatestHasOrders1To100(ws);
         } finally {
             PgStreamCommand.stop = new CountDownLatch(1);
         }
@@ -288,15 +273,7 @@ class PgStreamTest {
             receiver.start();
             String sync = "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'summit_dr' AND sync_state = 'sync'";
             try (Connection c = primary.connect(); Statement st = c.createStatement()) {
-                waitFor(st, "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'summit_dr'", receiverRun);
-                st.execute("ALTER SYSTEM SET synchronous_standby_names = 'summit_dr'");
-                st.execute("SELECT pg_reload_conf()");
-                waitFor(st, sync, receiverRun);
-                st.execute("CREATE TABLE orders (n int PRIMARY KEY)");
-                ws.ok("pg backup", "--cluster", ws.cluster, "--pgdata", primary.data.toString(), "--dsn", ws.dsn(primary));
-                for (int n = 1; n <= 50; n++) {
-                    st.execute("INSERT INTO orders VALUES (" + n + ")");
-                }
+                backUpThenCommitOrders(ws, primary, st, receiverRun);
                 waitFor(st, "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'walreceiver'"
                         + " AND replay_lsn >= pg_current_wal_lsn()", receiverRun);
             }
@@ -317,16 +294,35 @@ class PgStreamTest {
             assertThat(receiverRun[0].err()).as("one receiver, both timelines").contains("timeline 1 from").contains("timeline 2 from");
 
             assertThat(ws.ok("pg list", "--cluster", ws.cluster, "--json").json().get("timelines")).hasSize(2);
-            Path restored = ws.work.resolve("restored");
-            ws.restartAgent(restored);
-            ws.ok("pg restore", "--cluster", ws.cluster, "--pgdata", restored.toString(), "--latest", "--agent", ws.socket().toString());
-            PgTestCluster server = ws.startRestored(restored, false);
-            try (Connection c = server.connect(); Statement st = c.createStatement()) {
-                assertThat(PgTestCluster.ints(st, "SELECT n FROM orders ORDER BY n")).as("server log:%n%s", server.log())
-                        .containsExactlyElementsOf(java.util.stream.IntStream.rangeClosed(1, 100).boxed().toList());
-            }
+            restoreLatestHasOrders1To100(ws);
         } finally {
             PgStreamCommand.stop = new CountDownLatch(1);
+        }
+    }
+
+    /** The receiver becomes the synchronous standby; then a table, a base backup and orders 1..50, each acknowledged. */
+    private static void backUpThenCommitOrders(PgWorkspace ws, PgTestCluster primary, Statement st, CliTestSupport.Run[] receiverRun)
+            throws Exception {
+        waitFor(st, "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'summit_dr'", receiverRun);
+        st.execute("ALTER SYSTEM SET synchronous_standby_names = 'summit_dr'");
+        st.execute("SELECT pg_reload_conf()");
+        waitFor(st, "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'summit_dr' AND sync_state = 'sync'", receiverRun);
+        st.execute("CREATE TABLE orders (n int PRIMARY KEY)");
+        ws.ok("pg backup", "--cluster", ws.cluster, "--pgdata", primary.data.toString(), "--dsn", ws.dsn(primary));
+        for (int n = 1; n <= 50; n++) {
+            st.execute("INSERT INTO orders VALUES (" + n + ")");
+        }
+    }
+
+    /** pg restore --latest through a restarted agent, started: orders 1..100, across both timelines. */
+    private static void restoreLatestHasOrders1To100(PgWorkspace ws) throws Exception {
+        Path restored = ws.work.resolve("restored");
+        ws.restartAgent(restored);   // the agent fetches only into its own --pgdata: on a DR host, the restore target
+        ws.ok("pg restore", "--cluster", ws.cluster, "--pgdata", restored.toString(), "--latest", "--agent", ws.socket().toString());
+        PgTestCluster server = ws.startRestored(restored, false);
+        try (Connection c = server.connect(); Statement st = c.createStatement()) {
+            assertThat(PgTestCluster.ints(st, "SELECT n FROM orders ORDER BY n")).as("server log:%n%s", server.log())
+                    .containsExactlyElementsOf(java.util.stream.IntStream.rangeClosed(1, 100).boxed().toList());
         }
     }
 
