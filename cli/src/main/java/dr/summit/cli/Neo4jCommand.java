@@ -36,8 +36,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 @Command(name = "neo4j", description = "Neo4j online full backups, continuous incremental capture, restore to a transaction or a time.",
         subcommands = {Neo4jCommand.Plugin.class, Neo4jCommand.Backup.class, Neo4jCommand.ListBackups.class, Neo4jCommand.Verify.class,
@@ -86,20 +84,13 @@ final class Neo4jCommand implements Runnable {
         }
     }
 
-    /** "90s", "15m", "12h", "7d", "2w": a whole number and one unit. */
+    /** "90s", "15m", "12h", "7d", "2w": a whole number and one unit (BackupDuration, shared with the server's config). */
     static Duration parseDuration(String text, String option) {
-        Matcher m = Pattern.compile("(\\d+)([smhdw])").matcher(text.strip());
-        if (!m.matches()) {
-            throw new CommandFailure("invalid " + option + " '" + text + "': give a number and a unit s, m, h, d or w (e.g. 60s, 7d)", ExitCodes.USAGE);
+        try {
+            return dr.summit.neo4j.backup.BackupDuration.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new CommandFailure("invalid " + option + " '" + text + "': " + e.getMessage(), ExitCodes.USAGE);
         }
-        long n = Long.parseLong(m.group(1));
-        return switch (m.group(2)) {
-            case "s" -> Duration.ofSeconds(n);
-            case "m" -> Duration.ofMinutes(n);
-            case "h" -> Duration.ofHours(n);
-            case "d" -> Duration.ofDays(n);
-            default -> Duration.ofDays(7 * n);
-        };
     }
 
     @Command(name = "plugin", description = "Write the summit-dr capture plugin jar into a Neo4j plugins directory (then restart Neo4j).")

@@ -61,7 +61,12 @@ final class ServerCommand implements Callable<Integer> {
                      err.flush();
                  }
              })) {
-            orchestrator.scheduler().start();
+            orchestrator.scheduler().start(line -> {
+                synchronized (err) {
+                    err.println(line);
+                    err.flush();
+                }
+            });
             out.println("summit-dr server listening on " + server.uri() + " (repository " + repo.store().location() + ", sources "
                     + orchestrator.sources().names() + (orchestrator.scheduler().schedules().isEmpty() ? "" : ", schedules "
                     + orchestrator.scheduler().schedules().stream().map(s -> s.id()).toList()) + ")");

@@ -62,6 +62,50 @@ class OrchestratorCliTest {
     }
 
     @Test
+    void aDrillRunLabelsItsClaimWithItsOwnCommandAndNeverActsAsTheScheduler() throws Exception {
+        Path repo = dir.resolve("repo");
+        Path pw = CliTestSupport.passwordFile(dir.resolve("pw"), "secret");
+        ok(repo, pw, "init", FAST_INIT);
+        Path source = CliTestSupport.sampleTree(dir.resolve("src"), 5);
+        CliTestSupport.writeRandom(source.resolve("big/archive.bin"), new Random(5), 24 << 20); // a drill long enough to watch
+        ok(repo, pw, "backup", source.toString());
+        // The config a server would share, with a per-minute schedule a server last ran an hour ago: a server starting now
+        // would count the runs since then missed (and tell the webhooks); a one-off drill must not.
+        Path config = dir.resolve("summit.toml");
+        try (dr.summit.repository.Repository r = dr.summit.repository.Repository.open(new dr.summit.repository.store.LocalDirectoryStore(repo),
+                "secret".toCharArray())) {
+            java.time.Instant hourAgo = java.time.Instant.now().minus(Duration.ofHours(1));
+            new dr.summit.orchestrator.jobs.JobStore(new dr.summit.orchestrator.records.Records(r)).save(new dr.summit.orchestrator.jobs.Job(
+                    "00000000000000aa", "drill", null, "backup-validation", null, dr.summit.orchestrator.jobs.Job.SUCCEEDED, "done", 1, 0,
+                    hourAgo, hourAgo, hourAgo.plusSeconds(5), null, "schedule:drill-backup-validation", false, java.util.Map.of()));
+        }
+        Files.writeString(config, "[[files]]\nname = \"src\"\npath = \"" + source + "\"\n"
+                + "[[schedules]]\nkind = \"drill\"\nscenario = \"backup-validation\"\ncron = \"* * * * *\"\n");
+
+        dr.summit.repository.store.LocalDirectoryStore store = new dr.summit.repository.store.LocalDirectoryStore(repo);
+        java.util.Set<String> holders = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        CliTestSupport.Run[] drill = new CliTestSupport.Run[1];
+        Thread running = new Thread(() -> drill[0] = run(repo, pw, "drill run", "--scenario", "backup-validation", "--config", config.toString()));
+        running.start();
+        while (running.isAlive()) {
+            for (String name : store.list(dr.summit.repository.lease.Lease.PREFIX)) {
+                try {
+                    dr.summit.repository.lease.Lease l = dr.summit.repository.lease.Lease.fromJson(store.get(name), name);
+                    if ("drill:backup-validation".equals(l.claim())) {
+                        holders.add(l.command());
+                    }
+                } catch (RuntimeException gone) {
+                    // released between list and get
+                }
+            }
+        }
+        running.join();
+        assertThat(drill[0].exit()).as(drill[0].toString()).isZero();
+        assertThat(holders).as("the drill's claim, seen while it ran").containsExactly("summit-dr drill run");
+        assertThat(store.list("orchestrator/schedules/")).as("no missed-run records: the CLI is no scheduler").isEmpty();
+    }
+
+    @Test
     void theServerServesTheApiOverHttpsWithTheGivenCertificate() throws Exception {
         Path repo = dir.resolve("repo");
         Path pw = CliTestSupport.passwordFile(dir.resolve("pw"), "secret");

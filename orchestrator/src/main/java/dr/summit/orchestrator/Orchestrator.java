@@ -46,7 +46,17 @@ public final class Orchestrator implements AutoCloseable {
     private dr.summit.orchestrator.notify.WebhookNotifier notifier;
     private final dr.summit.orchestrator.schedule.Scheduler scheduler;
 
+    /** The server's services: its jobs' claims name "summit-dr server". */
     public Orchestrator(Repository repo, OrchestratorConfig config, List<OrchestratorEvents> listeners, MetricsExposition metrics, Clock clock) {
+        this(repo, config, listeners, metrics, clock, dr.summit.orchestrator.jobs.Claims.SERVER);
+    }
+
+    /**
+     * @param command the program whose jobs these are ("summit-dr drill run" from the CLI): the holder their claims
+     *                name, so a server refused by one of them says which process on which host holds the target
+     */
+    public Orchestrator(Repository repo, OrchestratorConfig config, List<OrchestratorEvents> listeners, MetricsExposition metrics, Clock clock,
+                        String command) {
         this.repo = repo;
         this.config = config;
         this.clock = clock;
@@ -69,7 +79,7 @@ public final class Orchestrator implements AutoCloseable {
             all.add(notifier);
         }
         OrchestratorEvents events = OrchestratorEvents.all(all);
-        this.jobs = new JobRunner(jobStore, events, clock, 2, dr.summit.orchestrator.jobs.Claims.in(repo));
+        this.jobs = new JobRunner(jobStore, events, clock, 2, dr.summit.orchestrator.jobs.Claims.in(repo, command));
         Path scratch = Path.of(config.scratchDir() != null ? config.scratchDir() : System.getProperty("java.io.tmpdir") + "/summit-dr-drills");
         Path reports = Path.of(config.reportDir() != null ? config.reportDir() : System.getProperty("java.io.tmpdir") + "/summit-dr-reports");
         this.drills = new Drills(sources, records, scratch, reports, events, clock, new SecureRandom());
@@ -168,7 +178,8 @@ public final class Orchestrator implements AutoCloseable {
         for (OrchestratorConfig.Neo4jEntry n : config.neo4j()) {
             String password = n.passwordFile() == null ? null : readPassword(n);
             list.add(new Neo4jSource(repo, n.name(), new Neo4jConnection.Settings(n.uri(), n.user(), password, n.database()),
-                    n.drillUri() == null ? null : new Neo4jConnection.Settings(n.drillUri(), n.user(), password, n.database())));
+                    n.drillUri() == null ? null : new Neo4jConnection.Settings(n.drillUri(), n.user(), password, n.database()),
+                    n.fullEveryDuration()));
         }
         if (config.files().isEmpty()) {
             list.add(new FilesSource(repo, "files", null)); // with no config, every files snapshot is restorable

@@ -34,6 +34,7 @@ import java.util.List;
  * password-file = "/etc/summit-dr/neo4j-pw" # absent: no authentication
  * database = "neo4j"                        # default neo4j; also selects the backups
  * drill-uri = "bolt://scratch:7687"         # a scratch Neo4j whose database drills replace (same user/password)
+ * fullEvery = "7d"                          # a backup is a full once the last full is this old (as neo4j backup --full-every)
  * [[webhooks]]
  * url = "https://hooks.slack.com/services/…"
  * format = "slack"                          # json (default), slack or pagerduty (then routingKey = "…")
@@ -67,14 +68,36 @@ public record OrchestratorConfig(String listen, String scratchDir, String report
         }
     }
 
-    /** A Neo4j database: its backups (by database name) and where recoveries and drills restore to. */
+    /**
+     * A Neo4j database: its backups (by database name), where recoveries and drills restore to, and how old the last
+     * full may grow before the server's next backup is a full ({@code fullEvery}, as {@code neo4j backup --full-every}).
+     */
     public record Neo4jEntry(String name, String uri, String user,
                              @com.fasterxml.jackson.annotation.JsonProperty("password-file") String passwordFile,
                              String database,
-                             @com.fasterxml.jackson.annotation.JsonProperty("drill-uri") String drillUri) {
+                             @com.fasterxml.jackson.annotation.JsonProperty("drill-uri") String drillUri,
+                             String fullEvery) {
+        /** neo4j backup's --full-every default. */
+        public static final String DEFAULT_FULL_EVERY = "7d";
+
         public Neo4jEntry {
             user = user == null ? "neo4j" : user;
             database = database == null ? "neo4j" : database;
+            fullEvery = fullEvery == null ? DEFAULT_FULL_EVERY : fullEvery;
+            try {
+                dr.summit.neo4j.backup.BackupDuration.parse(fullEvery);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("[[neo4j]] " + (name == null ? "" : "'" + name + "' ") + "fullEvery '" + fullEvery
+                        + "': " + e.getMessage());
+            }
+        }
+
+        public Neo4jEntry(String name, String uri, String user, String passwordFile, String database, String drillUri) {
+            this(name, uri, user, passwordFile, database, drillUri, null);
+        }
+
+        public java.time.Duration fullEveryDuration() {
+            return dr.summit.neo4j.backup.BackupDuration.parse(fullEvery);
         }
     }
 
@@ -109,6 +132,14 @@ public record OrchestratorConfig(String listen, String scratchDir, String report
 
     public OrchestratorConfig withNeo4j(List<Neo4jEntry> entries) {
         return new OrchestratorConfig(listen, scratchDir, reportDir, files, postgres, webhooks, entries, schedules);
+    }
+
+    /**
+     * This config without its schedules: for commands that use the orchestrator's services once ({@code drill run}), which
+     * must not act as a scheduler (count the runs a server missed, notify webhooks of them).
+     */
+    public OrchestratorConfig withoutSchedules() {
+        return new OrchestratorConfig(listen, scratchDir, reportDir, files, postgres, webhooks, neo4j, List.of());
     }
 
     public static OrchestratorConfig defaults() {

@@ -35,6 +35,39 @@ class JobsAndAuditTest {
     }
 
     @Test
+    void listingJobsAgainReadsOnlyTheRecordsOfJobsThatMayStillChange() throws Exception {
+        try (Repository repo = repo()) {
+            JobStore store = new JobStore(new Records(repo));
+            java.time.Instant t = java.time.Instant.parse("2026-03-01T02:00:00Z");
+            for (int i = 0; i < 5; i++) {
+                store.save(new Job(String.format("%016x", i + 1), "backup", "files:docs", null, null, Job.SUCCEEDED, "done", 1, 0,
+                        t.plusSeconds(i), t.plusSeconds(i), t.plusSeconds(i + 1), null, "schedule:nightly", false, Map.of()));
+            }
+            Job running = new Job("00000000000000ff", "drill", null, "backup-validation", null, Job.RUNNING, "restoring", 0.5, 0,
+                    t.plusSeconds(60), t.plusSeconds(60), null, null, "olga", false, null);
+            store.save(running);
+            // A second reader (a restarted server) sees the same six; the first listing reads each job's newest record.
+            JobStore reader = new JobStore(new Records(repo));
+            long before = repo.store().stats().snapshot().gets();
+            java.util.List<Job> listed = reader.all();
+            assertThat(listed).hasSize(6);
+            assertThat(listed.get(0).id()).as("newest first").isEqualTo("00000000000000ff");
+            assertThat(repo.store().stats().snapshot().gets() - before).isEqualTo(6);
+
+            // Listed again (the next scrape): the finished five are not read again, the running one is.
+            store.save(new Job(running.id(), "drill", null, "backup-validation", null, Job.SUCCEEDED, "done", 1, 0, running.created(),
+                    running.started(), t.plusSeconds(90), null, "olga", false, Map.of("passed", true)));
+            before = repo.store().stats().snapshot().gets();
+            java.util.List<Job> again = reader.all();
+            assertThat(repo.store().stats().snapshot().gets() - before).isEqualTo(1);
+            assertThat(again.get(0).state()).as("the newer state another server wrote is seen").isEqualTo(Job.SUCCEEDED);
+            before = repo.store().stats().snapshot().gets();
+            assertThat(reader.all()).hasSize(6);
+            assertThat(repo.store().stats().snapshot().gets() - before).isZero();
+        }
+    }
+
+    @Test
     void aSecondRecoveryOfABusyTargetIsRefusedADrillCoalescesAndCancelStopsCleanly() throws Exception {
         try (Repository repo = repo();
              JobRunner jobs = new JobRunner(new JobStore(new Records(repo)), OrchestratorEvents.NONE, Clock.systemUTC(), 2)) {

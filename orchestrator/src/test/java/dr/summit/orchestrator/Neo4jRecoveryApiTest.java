@@ -253,4 +253,22 @@ class Neo4jRecoveryApiTest {
         assertThat(hourly.path("result").path("type").asText()).isEqualTo("incremental");
         assertThat(hourly.path("result").path("digest").asText()).isEqualTo(digest().toString());
     }
+
+    @Test
+    @Order(7)
+    void fullEveryFromTheConfigMakesTheServersNextBackupAFull() throws Exception {
+        OrchestratorConfig.Neo4jEntry graph = o.orchestrator.config().neo4j().get(0);
+        o.server.close();
+        o.orchestrator.close();
+        // The chain's full is older than a second by now: with fullEvery = "1s" the next backup starts a new chain.
+        o.startServer(new OrchestratorConfig(null, null, null, o.orchestrator.config().files(), List.of(), List.of(),
+                List.of(new OrchestratorConfig.Neo4jEntry(graph.name(), graph.uri(), graph.user(), graph.passwordFile(), graph.database(),
+                        graph.drillUri(), "1s")), List.of()));
+        Thread.sleep(1100);
+        write("UNWIND range(1, 3) AS i CREATE (:Weekly {i: i})");
+        JsonNode job = o.awaitJob(o.post("/api/v1/backups", o.operator, "{\"type\":\"neo4j\"}").raw().headers().firstValue("Location").orElseThrow());
+        assertThat(job.path("state").asText()).as(job.toString()).isEqualTo("succeeded");
+        assertThat(job.path("result").path("type").asText()).isEqualTo("full");
+        assertThat(job.path("result").path("fullReason").asText()).contains("is older than 1s");
+    }
 }

@@ -53,6 +53,26 @@ class OrchestratorConfigTest {
     }
 
     @Test
+    void neo4jFullEveryTakesNeo4jBackupsDurationsAndDefaultsToAWeek() throws Exception {
+        Path file = dir.resolve("o.toml");
+        String entry = "[[neo4j]]\nname = \"graph\"\nuri = \"bolt://db1:7687\"\n";
+        Files.writeString(file, entry);
+        assertThat(OrchestratorConfig.read(file).neo4j().get(0).fullEveryDuration()).isEqualTo(java.time.Duration.ofDays(7));
+        Files.writeString(file, entry + "fullEvery = \"36h\"\n");
+        assertThat(OrchestratorConfig.read(file).neo4j().get(0).fullEveryDuration()).isEqualTo(java.time.Duration.ofHours(36));
+        Files.writeString(file, entry + "fullEvery = \"2w\"\n");
+        assertThat(OrchestratorConfig.read(file).neo4j().get(0).fullEveryDuration()).isEqualTo(java.time.Duration.ofDays(14));
+
+        Files.writeString(file, entry + "fullEvery = \"weekly\"\n");
+        assertThatThrownBy(() -> OrchestratorConfig.read(file)).hasMessage(file + ": [[neo4j]] 'graph' fullEvery 'weekly': "
+                + "give a number and a unit s, m, h, d or w (e.g. 60s, 7d)");
+        Files.writeString(file, entry + "fullEvery = \"99999999999w\"\n");
+        assertThatThrownBy(() -> OrchestratorConfig.read(file)).as("too large to add to a time").hasMessageContaining("fullEvery '99999999999w'");
+        Files.writeString(file, entry + "full-every = \"1d\"\n");
+        assertThatThrownBy(() -> OrchestratorConfig.read(file)).hasMessageContaining("unknown key 'full-every'").hasMessageContaining("fullEvery");
+    }
+
+    @Test
     void readsSchedulesWithTheSeedsDefaultTimesAndNamesABadOne() throws Exception {
         Path file = dir.resolve("s.toml");
         String files = "[[files]]\nname = \"docs\"\npath = \"/srv/docs\"\n";

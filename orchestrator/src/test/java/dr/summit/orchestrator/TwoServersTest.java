@@ -124,6 +124,34 @@ class TwoServersTest {
     }
 
     @Test
+    void aTargetHeldByACommandLineDrillRunGets409NamingThatCommandNotAServer() throws Exception {
+        try (LiveOrchestrator a = LiveOrchestrator.start(dir);
+             Repository cliRepo = Repository.open(new LocalDirectoryStore(a.repoDir), LiveOrchestrator.PASSWORD);
+             Orchestrator cli = new Orchestrator(cliRepo, a.orchestrator.config(), List.of(), null, java.time.Clock.systemUTC(),
+                     "summit-dr drill run")) {
+            Path target = dir.resolve("restore-here").toAbsolutePath().normalize();
+            CountDownLatch release = new CountDownLatch(1);
+            JobRunner.Submitted busy = cli.jobs().submit(new JobRunner.Spec("recovery", "files", null, target.toString(), false,
+                    "cli:alice", "recover:" + target, false, null), ctx -> {
+                release.await();
+                return Map.of();
+            });
+            try {
+                LiveOrchestrator.Response refused = a.post("/api/v1/recovery/files", a.admin,
+                        "{\"backupId\":\"latest\",\"target\":\"" + target + "\"}");
+                assertThat(refused.status()).as(refused.body()).isEqualTo(409);
+                assertThat(refused.json().path("error").asText()).contains("job " + busy.job().id() + " of 'summit-dr drill run' on ")
+                        .contains("(pid " + ProcessHandle.current().pid() + ")").doesNotContain("the server");
+                assertThat(a.repo.store().list(Lease.PREFIX).stream().map(n -> Lease.fromJson(a.repo.store().get(n), n))
+                        .filter(l -> ("recover:" + target).equals(l.claim())).map(Lease::command).toList()).containsExactly("summit-dr drill run");
+            } finally {
+                release.countDown();
+            }
+            assertThat(cli.jobs().await(busy.job().id(), Duration.ofSeconds(30)).state()).isEqualTo("succeeded");
+        }
+    }
+
+    @Test
     void twoSchedulersStartEachDueRunOnceAndTheOtherSaysItRanElsewhere() throws Exception {
         try (LiveOrchestrator a = LiveOrchestrator.start(dir)) {
             OrchestratorConfig config = new OrchestratorConfig(null, dir.resolve("scratch").toString(), dir.resolve("reports").toString(),

@@ -222,7 +222,7 @@ public final class Api {
             throw new HttpError(409, "job " + j.id() + " already " + j.state());
         }
         if (!o.jobs().isLocal(j.id())) {
-            throw new HttpError(409, "job " + j.id() + " runs on another server; cancel it there");
+            throw new HttpError(409, "job " + j.id() + " runs in another process (another server, or a summit-dr drill run); cancel it there");
         }
         return json(202, o.jobs().cancel(j.id()).orElseThrow());
     }

@@ -27,11 +27,22 @@ public interface Claims {
     /** Within one process only (tests of the job runner alone). */
     Claims LOCAL_ONLY = (key, jobId) -> () -> { };
 
-    /** Claims as leases in {@code repo}, with its lease times. */
+    /** The command a server's claims name as their holder. */
+    String SERVER = "summit-dr server";
+
+    /** Claims as leases in {@code repo}, with its lease times, held by the server. */
     static Claims in(Repository repo) {
+        return in(repo, SERVER);
+    }
+
+    /**
+     * Claims as leases in {@code repo} naming {@code command} as their holder ("summit-dr drill run" from the CLI), so the
+     * one refused (a 409, {@code lease list}) is told which program to look for on the holder's host.
+     */
+    static Claims in(Repository repo, String command) {
         return (key, jobId) -> {
             try {
-                LeaseHolder held = LeaseHolder.claim(repo.store(), repo.leaseTimes(), "summit-dr server", key, "job " + jobId);
+                LeaseHolder held = LeaseHolder.claim(repo.store(), repo.leaseTimes(), command, key, "job " + jobId);
                 return held::close;
             } catch (StoreException readOnly) {
                 // A drill needs only read access: where nothing can be written, no other server can coordinate

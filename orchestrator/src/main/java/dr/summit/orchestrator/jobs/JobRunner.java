@@ -142,7 +142,9 @@ public final class JobRunner implements AutoCloseable {
                 }
             }
         }
-        String host = taken.holder() == null ? "another server" : "the server on " + taken.holder().host() + " (pid " + taken.holder().pid() + ")";
+        String host = taken.holder() == null ? "another server"
+                : (Claims.SERVER.equals(taken.holder().command()) ? "the server" : "'" + taken.holder().command() + "'")
+                + " on " + taken.holder().host() + " (pid " + taken.holder().pid() + ")";
         throw new JobConflict(spec.conflictKey() + " is busy: " + (other != null ? "job " + other + " of " + host : host) + " holds it"
                 + (taken.holder() == null ? "" : " until its lease expires at " + taken.holder().expires() + " unless renewed"), other);
     }

@@ -18,6 +18,13 @@ import java.util.Optional;
 public final class JobStore {
     private final Records records;
     private final Map<String, Integer> sequence = new LinkedHashMap<>();
+    /**
+     * Finished jobs by the name of their final record: a finished state is the last one a job gets and records are
+     * written once, so it never needs reading again. Without it every /metrics scrape and status read one record per
+     * job ever run (8,760 GETs a year of an hourly schedule, each scrape). Keyed by name, so a newer state of the same
+     * job (written by another server) is read, not shadowed.
+     */
+    private final Map<String, Job> finished = new java.util.concurrent.ConcurrentHashMap<>();
 
     public JobStore(Records records) {
         this.records = records;
@@ -60,7 +67,14 @@ public final class JobStore {
         }
         List<Job> jobs = new ArrayList<>();
         for (String name : latest.values()) {
-            jobs.add(records.get(name, Job.class));
+            Job j = finished.get(name);
+            if (j == null) {
+                j = records.get(name, Job.class);
+                if (j.finishedState()) {
+                    finished.put(name, j);
+                }
+            }
+            jobs.add(j);
         }
         jobs.sort((a, b) -> b.created().compareTo(a.created()));
         return jobs;

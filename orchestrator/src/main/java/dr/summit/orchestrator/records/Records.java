@@ -11,7 +11,8 @@ import java.util.List;
  * Small JSON records sealed in the repository under {@code orchestrator/} (docs/repository-format.md,
  * "Orchestrator records"). Every name is written once: a record that changes (a job's state) is a new
  * name with a higher sequence number, so two servers never overwrite each other, and a put that finds
- * the name taken fails ({@code ObjectExistsException}) instead of replacing it.
+ * the name taken fails ({@code ObjectExistsException}) instead of replacing it. Nothing is replaced; only a
+ * schedule's run records are deleted once no server can try their due time again.
  */
 public final class Records {
     public static final String PREFIX = "orchestrator/";
@@ -36,6 +37,14 @@ public final class Records {
         } catch (IOException e) {
             throw new UncheckedIOException("orchestrator record " + PREFIX + name + " is not valid JSON: " + e.getMessage().lines().findFirst().orElse(""), e);
         }
+    }
+
+    /**
+     * Deletes a record (absent: no error). Only for records that nobody can write again under the same name with a
+     * different meaning: a schedule's old run records ({@code RunRecordRetention}); everything else is kept.
+     */
+    public void delete(String name) {
+        repo.store().delete(PREFIX + name);
     }
 
     public boolean exists(String name) {

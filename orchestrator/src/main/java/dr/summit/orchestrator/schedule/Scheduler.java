@@ -35,7 +35,8 @@ import java.util.function.Function;
  * first writes its write-once record {@code orchestrator/schedules/ID/runs/EPOCHSECOND}; the others note that it
  * ran elsewhere (not a miss). A schedule with {@code catchUp} whose due times passed while no server ran makes
  * up for them with one run at start, under the record of the newest missed due time, so two servers starting
- * together catch up once.
+ * together catch up once. The server that takes a due time deletes the schedule's run records that no server can
+ * try again ({@link RunRecordRetention}: older than a week and not among the ten newest).
  */
 public final class Scheduler implements AutoCloseable {
     /** Starts a schedule's job; {@code created} false: coalesced into the running one. */
@@ -82,9 +83,21 @@ public final class Scheduler implements AutoCloseable {
         }
     }
 
-    /** Ticks every second on a daemon thread until closed (the server; tests call {@link #tick()}). */
+    /** Ticks every second on a daemon thread until closed, failures on stderr (the server; tests call {@link #tick()}). */
     public synchronized void start() {
+        start(line -> {
+            System.err.println(line);
+            System.err.flush();
+        });
+    }
+
+    /**
+     * Ticks every second on a daemon thread until closed. A failing tick is told to {@code warn} in one line when its
+     * error differs from the previous tick's (a repository outage is one line, not one a second), and its end once.
+     */
+    public synchronized void start(java.util.function.Consumer<String> warn) {
         if (thread == null && !schedules.isEmpty()) {
+            String[] lastError = {null};
             thread = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "summit-scheduler");
                 t.setDaemon(true);
@@ -93,8 +106,17 @@ public final class Scheduler implements AutoCloseable {
             thread.scheduleWithFixedDelay(() -> {
                 try {
                     tick();
+                    if (lastError[0] != null) {
+                        warn.accept("summit-dr server: schedules run again (after: " + lastError[0] + ")");
+                        lastError[0] = null;
+                    }
                 } catch (RuntimeException e) {
-                    // a repository hiccup must not stop the schedules: the next tick tries again
+                    // a repository hiccup must not stop the schedules: the next tick tries again; the operator hears of it
+                    String line = String.valueOf(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()).replaceAll("[\\r\\n]+", " ");
+                    if (!line.equals(lastError[0])) {
+                        warn.accept("summit-dr server: schedules could not be checked (retrying every second): " + line);
+                        lastError[0] = line;
+                    }
                 }
             }, 1, 1, TimeUnit.SECONDS);
         }
@@ -143,6 +165,21 @@ public final class Scheduler implements AutoCloseable {
         } catch (RuntimeException e) {
             missed(s, List.of(at), "could not start: " + String.valueOf(e.getMessage()).replaceAll("[\\r\\n]+", " "));
         }
+        pruneRuns(s);
+    }
+
+    /**
+     * Deletes the schedule's run records that no server can try to start again ({@link RunRecordRetention}); the server
+     * that took a due time does it, so the records stay bounded however long the schedule runs.
+     */
+    private void pruneRuns(Schedule s) {
+        try {
+            for (String name : RunRecordRetention.expired(records.list(runsPrefix(s)), clock.instant(), RunRecordRetention.MAX_DELETES)) {
+                records.delete(name);
+            }
+        } catch (dr.summit.repository.store.StoreException notNow) {
+            // read-only or unreachable storage: the records only take space, and the next run this server takes tries again
+        }
     }
 
     /** Writes the write-once record of the run due at {@code at}; false when another server wrote it first. */
@@ -153,7 +190,7 @@ public final class Scheduler implements AutoCloseable {
         m.put("startedBy", ServerIdentity.describe());
         m.put("at", clock.instant().toString());
         try {
-            records.put("schedules/" + s.id() + "/runs/" + String.format("%012d", at.getEpochSecond()), m);
+            records.put(runsPrefix(s) + String.format("%012d", at.getEpochSecond()), m);
             return true;
         } catch (ObjectExistsException taken) {
             return false;
@@ -213,6 +250,10 @@ public final class Scheduler implements AutoCloseable {
         }
         Object reason = records.get(names.get(names.size() - 1), Map.class).get("reason");
         return reason != null && reason.toString().startsWith("the server was not running");
+    }
+
+    private static String runsPrefix(Schedule s) {
+        return "schedules/" + s.id() + "/runs/";
     }
 
     private static String missedPrefix(Schedule s) {

@@ -28,13 +28,19 @@ public final class Neo4jSource implements RecoverableSource {
     private final String name;
     private final Neo4jConnection.Settings target;
     private final Neo4jConnection.Settings drill;
+    private final java.time.Duration fullEvery;
 
-    /** {@code drill} null: drills of this source fail with a message naming the missing key. */
-    public Neo4jSource(Repository repo, String name, Neo4jConnection.Settings target, Neo4jConnection.Settings drill) {
+    /**
+     * {@code drill} null: drills of this source fail with a message naming the missing key; {@code fullEvery}: the
+     * age of the last full after which a backup is a full ({@code [[neo4j]] fullEvery}).
+     */
+    public Neo4jSource(Repository repo, String name, Neo4jConnection.Settings target, Neo4jConnection.Settings drill,
+                       java.time.Duration fullEvery) {
         this.repo = repo;
         this.name = name;
         this.target = target;
         this.drill = drill;
+        this.fullEvery = fullEvery;
     }
 
     /** What the plan's handle carries to {@link #restore}. */
@@ -63,13 +69,14 @@ public final class Neo4jSource implements RecoverableSource {
 
     /**
      * An online backup of the configured database, as {@code neo4j backup} takes it: incremental from the capture
-     * plugin's change feed, a full the first time, after a feed gap, or when the last full is a week old.
+     * plugin's change feed, a full the first time, after a feed gap, or when the last full is older than
+     * {@code fullEvery}.
      */
     @Override
     public Map<String, Object> backUp(JobContext context) throws Exception {
         context.phase("backing up Neo4j database " + target.database() + " at " + target.uri());
         repo.loadIndex();
-        Neo4jBackup.Options options = new Neo4jBackup.Options(target.database(), false, java.time.Duration.ofDays(7), true,
+        Neo4jBackup.Options options = new Neo4jBackup.Options(target.database(), false, fullEvery, true,
                 ServerHost.name(), System.getProperty("user.name"), "summit-dr server", List.of());
         Neo4jBackup.Result r;
         try (Neo4jConnection conn = Neo4jConnection.open(target)) {

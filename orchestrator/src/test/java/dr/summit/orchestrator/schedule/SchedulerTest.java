@@ -107,6 +107,90 @@ class SchedulerTest {
     }
 
     @Test
+    void theServerThatTakesADueTimeDeletesTheRunRecordsNoServerCanTryAgain() throws Exception {
+        Schedule daily = Schedule.of(null, "drill", null, "backup-validation", null, "0 2 * * *", null);
+        String runs = "schedules/drill-backup-validation/runs/";
+        ManualClock clock = new ManualClock(Instant.parse("2026-03-31T01:00:00Z"));
+        try (Repository repo = repo(dir);
+             JobRunner jobs = new JobRunner(new JobStore(new Records(repo)), OrchestratorEvents.NONE, clock, 1)) {
+            Records records = new Records(repo);
+            // What a month of daily runs left behind: one write-once record per due time, March 1st to 30th.
+            for (int day = 0; day < 30; day++) {
+                Instant due = Instant.parse("2026-03-01T02:00:00Z").plus(Duration.ofDays(day));
+                records.put(runs + String.format("%012d", due.getEpochSecond()), Map.of("schedule", daily.id(), "due", due.toString()));
+            }
+            Scheduler.Launcher launcher = s -> jobs.submit(new JobRunner.Spec("drill", null, s.scenario(), null, false, s.requester(),
+                    "drill:" + s.scenario(), true, null), ctx -> Map.of("passed", true));
+            Scheduler scheduler = new Scheduler(List.of(daily), launcher, new JobStore(records), records, OrchestratorEvents.NONE, clock);
+
+            clock.set(Instant.parse("2026-03-31T02:00:00Z"));
+            assertThat(scheduler.tick()).containsKey(daily.id());
+            // Kept: the ten newest (March 22nd to the run just taken), which include every due time of the last week.
+            List<String> left = records.list(runs);
+            assertThat(left).hasSize(RunRecordRetention.KEEP_NEWEST);
+            assertThat(left.get(0)).endsWith(String.format("%012d", Instant.parse("2026-03-22T02:00:00Z").getEpochSecond()));
+            assertThat(left.get(left.size() - 1)).endsWith(String.format("%012d", Instant.parse("2026-03-31T02:00:00Z").getEpochSecond()));
+            assertThat(scheduler.status(new JobStore(records).all()).get(0)).as("status reads jobs and misses, not run records")
+                    .containsEntry("missed", 0).containsEntry("nextRun", "2026-04-01T02:00:00Z");
+        }
+    }
+
+    @Test
+    void aFailingTickIsToldOnceNotEverySecondAndItsEndIsToldToo() throws Exception {
+        Schedule daily = Schedule.of(null, "drill", null, "backup-validation", null, "0 2 * * *", null);
+        java.util.concurrent.atomic.AtomicBoolean broken = new java.util.concurrent.atomic.AtomicBoolean(false);
+        java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+        // Every tick starts by reading the clock: one that fails stands for any failure of a tick (storage down, a bad record).
+        java.time.Clock failing = new java.time.Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return java.time.ZoneOffset.UTC;
+            }
+
+            @Override
+            public java.time.Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                reads.incrementAndGet();
+                if (broken.get()) {
+                    throw new IllegalStateException("storage unreachable:\nconnection refused");
+                }
+                return Instant.parse("2026-03-01T12:00:00Z");
+            }
+        };
+        List<String> warnings = new CopyOnWriteArrayList<>();
+        try (Repository repo = repo(dir)) {
+            Records records = new Records(repo);
+            Scheduler scheduler = new Scheduler(List.of(daily), s -> {
+                throw new AssertionError("not due");
+            }, new JobStore(records), records, OrchestratorEvents.NONE, failing);
+            broken.set(true);
+            int before = reads.get();
+            scheduler.start(warnings::add);
+            try {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                while (reads.get() < before + 3 && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
+                assertThat(reads.get()).as("three failing ticks").isGreaterThanOrEqualTo(before + 3);
+                assertThat(warnings).containsExactly("summit-dr server: schedules could not be checked (retrying every second): "
+                        + "storage unreachable: connection refused");
+                broken.set(false);
+                while (warnings.size() < 2 && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
+                assertThat(warnings).hasSize(2);
+                assertThat(warnings.get(1)).startsWith("summit-dr server: schedules run again");
+            } finally {
+                scheduler.close();
+            }
+        }
+    }
+
+    @Test
     void badEntriesAreOneLineNamingTheKeyAndDefaultsAreTheSeedsTimes() {
         assertThatThrownBy(() -> Schedule.of(null, "drill", null, "backup-validation", null, "0 25 * * *", null))
                 .hasMessageStartingWith("[[schedules]] cron '0 25 * * *' is not a UNIX cron expression");
