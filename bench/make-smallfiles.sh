@@ -6,7 +6,8 @@
 #
 # Usage: bench/make-smallfiles.sh [DEST]   (default /tmp/bench-data/smallfiles; an existing DEST is removed)
 # Installs openjdk-17-jdk-headless and openjdk-17-doc when missing (Debian packages).
-# Then: TOOLS="summit-default restic" CACHE=warm bench/file-backup.sh /tmp/bench-data/smallfiles 3
+# Then: TOOLS="summit-default restic" CACHE=warm BENCH_CHANGE_CMD="python3 bench/change-smallfiles.py" \
+#         bench/file-backup.sh /tmp/bench-data/smallfiles 3
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 DEST=${1:-/tmp/bench-data/smallfiles}
