@@ -189,7 +189,7 @@ final class RestoreBatch {
     private static void write(FileJob job, long offset, byte[] data) throws IOException {
         // Opened per write: batches hold thousands of files, far more than we may keep open. Relative
         // to the file's open directory and without following a link (see TargetDirectories).
-        try (SeekableByteChannel out = job.dir.stream.newByteChannel(job.temp, WRITE_NOFOLLOW)) {
+        try (SeekableByteChannel out = job.open()) {
             int pos = 0;
             while (pos < data.length) {
                 int segmentEnd = nextBoundary(offset, pos, data.length);
@@ -206,6 +206,9 @@ final class RestoreBatch {
                     ByteBuffer buf = ByteBuffer.wrap(data, pos, runEnd - pos);
                     long position = offset + pos;
                     writeAt(out, buf, position);
+                    if (offset + runEnd == job.node.size()) {
+                        job.lengthReached = true;
+                    }
                 }
                 pos = runEnd;
             }
