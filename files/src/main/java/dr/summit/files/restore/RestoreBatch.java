@@ -220,9 +220,16 @@ final class RestoreBatch {
     /** Positional writes where the channel has them (the JDK's secure streams return a FileChannel). */
     static void writeAt(SeekableByteChannel out, ByteBuffer buf, long position) throws IOException {
         if (out instanceof FileChannel file) {
-            while (buf.hasRemaining()) {
-                position += file.write(buf, position);
+            // In slices: the JDK copies each call's bytes through a per-thread direct buffer as
+            // large as the call, which whole 8 MiB chunks kept resident on every worker.
+            int end = buf.limit();
+            while (buf.position() < end) {
+                buf.limit(Math.min(end, buf.position() + 256 * 1024));
+                while (buf.hasRemaining()) {
+                    position += file.write(buf, position);
+                }
             }
+            buf.limit(end);
             return;
         }
         out.position(position);
