@@ -2,6 +2,9 @@ package dr.summit.repository.crypto;
 
 import org.bouncycastle.crypto.digests.Blake2bDigest;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.LongBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -32,7 +35,13 @@ final class Argon2id {
     private final int laneLength;
     private final int segmentLength;
     private final int blockCount;
-    private final long[] memory;
+    /**
+     * The m KiB of blocks, off the heap: a heap array made every command's heap 64 MiB larger
+     * for the rest of its life (the GC keeps the space it once needed), while this is returned to
+     * the system as soon as the key is derived.
+     */
+    private final ByteBuffer direct;
+    private final LongBuffer memory;
 
     private Argon2id(int memoryKiB, int passes, int lanes) {
         this.lanes = lanes;
@@ -41,7 +50,8 @@ final class Argon2id {
         this.segmentLength = blocks / (lanes * SYNC_POINTS);
         this.laneLength = segmentLength * SYNC_POINTS;
         this.blockCount = laneLength * lanes;
-        this.memory = new long[blockCount * BLOCK_WORDS];
+        this.direct = ByteBuffer.allocateDirect(blockCount * BLOCK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        this.memory = direct.asLongBuffer();
     }
 
     /** The {@code outLength}-byte tag of {@code password} and {@code salt}. */
@@ -50,11 +60,15 @@ final class Argon2id {
             throw new IllegalArgumentException("invalid Argon2id parameters: m=" + memoryKiB + " t=" + passes + " p=" + lanes);
         }
         Argon2id a = new Argon2id(memoryKiB, passes, lanes);
-        byte[] h0 = a.initialHash(password, salt, memoryKiB, outLength);
-        a.firstBlocks(h0);
-        java.util.Arrays.fill(h0, (byte) 0);
-        a.fill();
-        return a.finish(outLength);
+        try {
+            byte[] h0 = a.initialHash(password, salt, memoryKiB, outLength);
+            a.firstBlocks(h0);
+            java.util.Arrays.fill(h0, (byte) 0);
+            a.fill();
+            return a.finish(outLength);
+        } finally {
+            a.release();
+        }
     }
 
     private byte[] initialHash(byte[] password, byte[] salt, int memoryKiB, int outLength) {
@@ -80,10 +94,11 @@ final class Argon2id {
                 putInt(h0, 64, column);
                 putInt(h0, 68, lane);
                 longHash(h0, block);
-                int base = (lane * laneLength + column) * BLOCK_WORDS;
+                long[] words = new long[BLOCK_WORDS];
                 for (int w = 0; w < BLOCK_WORDS; w++) {
-                    memory[base + w] = getLong(block, w * 8);
+                    words[w] = getLong(block, w * 8);
                 }
+                memory.put((lane * laneLength + column) * BLOCK_WORDS, words);
             }
         }
         java.util.Arrays.fill(block, (byte) 0);
@@ -125,6 +140,9 @@ final class Argon2id {
         boolean dataIndependent = pass == 0 && slice < SYNC_POINTS / 2;
         long[] r = new long[BLOCK_WORDS];
         long[] tmp = new long[BLOCK_WORDS];
+        long[] prevBlock = new long[BLOCK_WORDS];
+        long[] refBlock = new long[BLOCK_WORDS];
+        long[] nextBlock = new long[BLOCK_WORDS];
         long[] addresses = null;
         long[] input = null;
         if (dataIndependent) {
@@ -157,12 +175,18 @@ final class Argon2id {
                 }
                 pseudoRandom = addresses[index % BLOCK_WORDS];
             } else {
-                pseudoRandom = memory[previous * BLOCK_WORDS];
+                pseudoRandom = memory.get(previous * BLOCK_WORDS);
             }
             int refLane = pass == 0 && slice == 0 ? lane : (int) ((pseudoRandom >>> 32) % lanes);
             int refIndex = referenceIndex(pass, slice, index, pseudoRandom & 0xFFFFFFFFL, refLane == lane);
-            compress(memory, previous * BLOCK_WORDS, memory, (refLane * laneLength + refIndex) * BLOCK_WORDS,
-                    memory, current * BLOCK_WORDS, pass > 0, r, tmp);
+            // Blocks are copied in and out: the compression runs on plain arrays the JIT vectorises.
+            memory.get(previous * BLOCK_WORDS, prevBlock);
+            memory.get((refLane * laneLength + refIndex) * BLOCK_WORDS, refBlock);
+            if (pass > 0) {
+                memory.get(current * BLOCK_WORDS, nextBlock);
+            }
+            compress(prevBlock, 0, refBlock, 0, nextBlock, 0, pass > 0, r, tmp);
+            memory.put(current * BLOCK_WORDS, nextBlock);
         }
     }
 
@@ -246,13 +270,13 @@ final class Argon2id {
 
     private byte[] finish(int outLength) {
         long[] c = new long[BLOCK_WORDS];
+        long[] last = new long[BLOCK_WORDS];
         for (int lane = 0; lane < lanes; lane++) {
-            int base = (lane * laneLength + laneLength - 1) * BLOCK_WORDS;
+            memory.get((lane * laneLength + laneLength - 1) * BLOCK_WORDS, last);
             for (int w = 0; w < BLOCK_WORDS; w++) {
-                c[w] ^= memory[base + w];
+                c[w] ^= last[w];
             }
         }
-        java.util.Arrays.fill(memory, 0L);
         byte[] block = new byte[BLOCK_BYTES];
         for (int w = 0; w < BLOCK_WORDS; w++) {
             putLong(block, w * 8, c[w]);
@@ -261,6 +285,22 @@ final class Argon2id {
         longHash(block, out);
         java.util.Arrays.fill(block, (byte) 0);
         return out;
+    }
+
+    /** Wipes the blocks and frees them now rather than at some later GC. */
+    private void release() {
+        long[] zeros = new long[BLOCK_WORDS];
+        for (int block = 0; block < blockCount; block++) {
+            memory.put(block * BLOCK_WORDS, zeros);
+        }
+        try {
+            Class<?> unsafeClass = Class.forName("sun.misc.Unsafe");
+            java.lang.reflect.Field field = unsafeClass.getDeclaredField("theUnsafe");
+            field.setAccessible(true);
+            unsafeClass.getMethod("invokeCleaner", ByteBuffer.class).invoke(field.get(null), direct);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            // Left to the garbage collector: freed later, no harm otherwise.
+        }
     }
 
     /** H' of RFC 9106 section 3.3: Blake2b stretched to {@code out.length} bytes. */
