@@ -36,6 +36,8 @@ import java.util.function.Consumer;
 final class RestoreBatch {
     /** Blobs closer than this are fetched in one ranged read rather than two. */
     private static final int COALESCE_GAP = 1024 * 1024;
+    /** One read per restore thread is held at a time: 16 MiB (a default pack) bounds the heap it needs. */
+    private static final long MAX_RANGE = 16L << 20;
 
     private final Repository repo;
     private final Map<String, PackPlan> packs = new HashMap<>();
@@ -120,7 +122,7 @@ final class RestoreBatch {
             int j = i + 1;
             long end = needs.get(i).location.offset() + (long) needs.get(i).location.length();
             while (j < needs.size() && needs.get(j).location.offset() - end < COALESCE_GAP
-                    && needs.get(j).location.offset() + (long) needs.get(j).location.length() - needs.get(i).location.offset() < 64L << 20) {
+                    && needs.get(j).location.offset() + (long) needs.get(j).location.length() - needs.get(i).location.offset() < MAX_RANGE) {
                 end = Math.max(end, needs.get(j).location.offset() + (long) needs.get(j).location.length());
                 j++;
             }
