@@ -192,6 +192,16 @@ public final class Archiver {
             if (names.stream().distinct().count() != names.size()) {
                 throw new RepositoryException("backup paths must have distinct base names: " + names);
             }
+            // Waited for interruptibly (join is not): the walk runs on the walker pool now, and an
+            // interrupted backup must stop it (the finally block interrupts the pools).
+            try {
+                CompletableFuture.allOf(roots.toArray(CompletableFuture[]::new)).get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException r) {
+                    throw r;
+                }
+                throw new CompletionException(e.getCause());
+            }
             List<Node> rootNodes = new ArrayList<>(await(roots));
             rootNodes.removeIf(Objects::isNull);
             rootNodes.sort((a, b) -> Arrays.compareUnsigned(a.name(), b.name()));
