@@ -38,9 +38,8 @@ final class Argon2id {
     /**
      * The m KiB of blocks, off the heap: a heap array made every command's heap 64 MiB larger
      * for the rest of its life (the GC keeps the space it once needed), while this is returned to
-     * the system as soon as the key is derived.
+     * the system once the buffer object is collected.
      */
-    private final ByteBuffer direct;
     private final LongBuffer memory;
 
     private Argon2id(int memoryKiB, int passes, int lanes) {
@@ -50,8 +49,7 @@ final class Argon2id {
         this.segmentLength = blocks / (lanes * SYNC_POINTS);
         this.laneLength = segmentLength * SYNC_POINTS;
         this.blockCount = laneLength * lanes;
-        this.direct = ByteBuffer.allocateDirect(blockCount * BLOCK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        this.memory = direct.asLongBuffer();
+        this.memory = ByteBuffer.allocateDirect(blockCount * BLOCK_BYTES).order(ByteOrder.LITTLE_ENDIAN).asLongBuffer();
     }
 
     /** The {@code outLength}-byte tag of {@code password} and {@code salt}. */
@@ -287,19 +285,15 @@ final class Argon2id {
         return out;
     }
 
-    /** Wipes the blocks and frees them now rather than at some later GC. */
+    /**
+     * Wipes the blocks. The buffer's native memory is freed when the collector finds the (small,
+     * young) buffer object dead, at the first young collection of a busy command; freeing it
+     * explicitly takes sun.misc.Unsafe, which JDK 24 and later warn about on every command.
+     */
     private void release() {
         long[] zeros = new long[BLOCK_WORDS];
         for (int block = 0; block < blockCount; block++) {
             memory.put(block * BLOCK_WORDS, zeros);
-        }
-        try {
-            Class<?> unsafeClass = Class.forName("sun.misc.Unsafe");
-            java.lang.reflect.Field field = unsafeClass.getDeclaredField("theUnsafe");
-            field.setAccessible(true);
-            unsafeClass.getMethod("invokeCleaner", ByteBuffer.class).invoke(field.get(null), direct);
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            // Left to the garbage collector: freed later, no harm otherwise.
         }
     }
 
