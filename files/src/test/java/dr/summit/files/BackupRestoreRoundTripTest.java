@@ -81,7 +81,7 @@ class BackupRestoreRoundTripTest {
         assertThat(relativePaths(target)).first().isEqualTo("src");
         assertThat(TreeFingerprint.differences(expected, TreeFingerprint.of(target.resolve("src")))).isEmpty();
         assertThat(expected).as("the fingerprint saw the whole tree").hasSizeGreaterThan(30)
-                .containsKeys("a/fifo", "sparse.img", "line\\x0abreak", "dir-\\xff\\xfe\\x80/latin1-\\xe9.txt", "x".repeat(255));
+                .containsKeys("a/fifo", "sparse.img", "zero-tail.img", "zeros.bin", "line\\x0abreak", "dir-\\xff\\xfe\\x80/latin1-\\xe9.txt", "x".repeat(255));
         assertThat(expected.get("small.txt")).contains("xattr.comment=", "xattr.binary=000102ff");
         assertThat(expected.get("links/hard-3")).contains("linkgroup=a/hard-2");
     }
@@ -245,6 +245,14 @@ class BackupRestoreRoundTripTest {
             ch.write(ByteBuffer.wrap(FilesTestSupport.randomBytes(random, 64 * 1024)), 0);
             ch.write(ByteBuffer.wrap(FilesTestSupport.randomBytes(random, 64 * 1024)), 64 * 1024 + SPARSE_HOLE);
         }
+
+        // A zero tail (no write reaches the last byte: the length is set at the end) and a file
+        // of zeros only (no chunk is written at all: it is created when finished).
+        try (FileChannel ch = FileChannel.open(root.resolve("zero-tail.img"), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(FilesTestSupport.randomBytes(random, 5000)), 0);
+            ch.write(ByteBuffer.wrap(new byte[1]), 3L << 20);
+        }
+        Files.write(root.resolve("zeros.bin"), new byte[300_000]);
 
         sh("mkfifo", root.resolve("a/fifo").toString());
 

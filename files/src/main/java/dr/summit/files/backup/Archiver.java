@@ -32,6 +32,8 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -39,7 +41,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Backs up directory trees into a snapshot.
  *
- * <p>One walker thread lists directories depth-first and reads metadata; files that changed since
+ * <p>Walker threads list directories depth-first and read metadata; files that changed since
  * the parent snapshot go to reader threads, which chunk them and hand chunks to worker threads
  * (hash, compress, encrypt, pack). A directory's tree is written when all its entries are done, so
  * trees are stored bottom-up and the snapshot, written last after every pack and index, commits
@@ -158,9 +160,16 @@ public final class Archiver {
         ExecutorService workers = Executors.newFixedThreadPool(options.workers(), daemon("summit-worker"));
         ExecutorService readers = Executors.newFixedThreadPool(options.readers(), daemon("summit-reader"));
         Semaphore filesInFlight = new Semaphore(options.readers() * 4);
+        // LIFO per walker (asyncMode false): depth-first, so open directories stay few.
+        ForkJoinPool walkers = new ForkJoinPool(Math.max(2, options.readers()), pool -> {
+            ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
+            t.setName("summit-walker-" + t.getPoolIndex());
+            t.setDaemon(true);
+            return t;
+        }, null, false);
         try (BlobSaver saver = repo.newBlobSaver(2)) {
             Walk walk = new Walk(saver, new FileContentSaver(repo.chunker(), saver, workers, options.workers() * 2 + 2, counters),
-                    readers, filesInFlight);
+                    readers, filesInFlight, walkers);
             Map<ByteBuffer, Node> parentRoot = parent == null ? Map.of() : byName(repo.loadTree(BlobId.parse(parent.tree())));
             List<Path> absolute = paths.stream().map(p -> p.toAbsolutePath().normalize()).toList();
             List<CompletableFuture<Node>> roots = new ArrayList<>();
@@ -183,6 +192,16 @@ public final class Archiver {
             if (names.stream().distinct().count() != names.size()) {
                 throw new RepositoryException("backup paths must have distinct base names: " + names);
             }
+            // Waited for interruptibly (join is not): the walk runs on the walker pool now, and an
+            // interrupted backup must stop it (the finally block interrupts the pools).
+            try {
+                CompletableFuture.allOf(roots.toArray(CompletableFuture[]::new)).get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException r) {
+                    throw r;
+                }
+                throw new CompletionException(e.getCause());
+            }
             List<Node> rootNodes = new ArrayList<>(await(roots));
             rootNodes.removeIf(Objects::isNull);
             rootNodes.sort((a, b) -> Arrays.compareUnsigned(a.name(), b.name()));
@@ -198,6 +217,7 @@ public final class Archiver {
                     parent == null ? null : parent.id(), options.program(), summary);
             return new Result(repo.saveSnapshot(beforeCommit.apply(snapshot)), List.copyOf(warnings), warningCount.get());
         } finally {
+            walkers.shutdownNow();
             readers.shutdownNow();
             workers.shutdownNow();
         }
@@ -208,8 +228,10 @@ public final class Archiver {
         private final FileContentSaver content;
         private final ExecutorService readers;
         private final Semaphore filesInFlight;
+        private final ExecutorService walkers;
 
-        Walk(BlobSaver saver, FileContentSaver content, ExecutorService readers, Semaphore filesInFlight) {
+        Walk(BlobSaver saver, FileContentSaver content, ExecutorService readers, Semaphore filesInFlight, ExecutorService walkers) {
+            this.walkers = walkers;
             this.saver = saver;
             this.content = content;
             this.readers = readers;
@@ -248,9 +270,10 @@ public final class Archiver {
                 // Stop walking as soon as the store failed: the run cannot commit anyway.
                 saver.checkHealthy();
                 Path child = RawPaths.resolve(dir, name);
+                Node previous = parentNodes.get(ByteBuffer.wrap(name));
                 Node node;
                 try {
-                    node = nodeReader.read(child, name);
+                    node = nodeReader.read(child, name, previous);
                 } catch (NoSuchFileException e) {
                     if (!options.layout().fuzzyCopy()) {
                         warn(child, "vanished before its metadata could be read");
@@ -262,7 +285,7 @@ public final class Archiver {
                     counters.unreadable.incrementAndGet();
                     continue;
                 }
-                children.add(entry(child, node, parentNodes.get(ByteBuffer.wrap(name))));
+                children.add(node.type() == NodeType.DIRECTORY ? subdirectory(child, node, previous) : entry(child, node, previous));
             }
             return CompletableFuture.allOf(children.toArray(CompletableFuture[]::new)).thenApply(done -> {
                 List<Node> nodes = new ArrayList<>(children.size());
@@ -274,6 +297,23 @@ public final class Archiver {
                 }
                 return meta.withSubtrees(saveTreeParts(nodes));
             });
+        }
+
+        /**
+         * A subdirectory is walked by the walker pool, not by this thread: listing and stat-ing
+         * a small-file tree is one syscall after another, and one thread left the other cores
+         * idle (profile in docs/benchmarks.md, "Small-file trees"). The pool takes the newest
+         * task first, so each walker still goes depth-first and few directories are open at once.
+         */
+        private CompletableFuture<Node> subdirectory(Path path, Node node, Node parentNode) {
+            return CompletableFuture.supplyAsync(() -> {
+                try {
+                    return entry(path, node, parentNode);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new CompletionException(e);
+                }
+            }, walkers).thenCompose(f -> f);
         }
 
         private List<BlobId> saveTreeParts(List<Node> nodes) {

@@ -36,6 +36,8 @@ import java.util.function.Consumer;
 final class RestoreBatch {
     /** Blobs closer than this are fetched in one ranged read rather than two. */
     private static final int COALESCE_GAP = 1024 * 1024;
+    /** One read per restore thread is held at a time: 16 MiB (a default pack) bounds the heap it needs. */
+    private static final long MAX_RANGE = 16L << 20;
 
     private final Repository repo;
     private final Map<String, PackPlan> packs = new HashMap<>();
@@ -120,7 +122,7 @@ final class RestoreBatch {
             int j = i + 1;
             long end = needs.get(i).location.offset() + (long) needs.get(i).location.length();
             while (j < needs.size() && needs.get(j).location.offset() - end < COALESCE_GAP
-                    && needs.get(j).location.offset() + (long) needs.get(j).location.length() - needs.get(i).location.offset() < 64L << 20) {
+                    && needs.get(j).location.offset() + (long) needs.get(j).location.length() - needs.get(i).location.offset() < MAX_RANGE) {
                 end = Math.max(end, needs.get(j).location.offset() + (long) needs.get(j).location.length());
                 j++;
             }
@@ -189,7 +191,7 @@ final class RestoreBatch {
     private static void write(FileJob job, long offset, byte[] data) throws IOException {
         // Opened per write: batches hold thousands of files, far more than we may keep open. Relative
         // to the file's open directory and without following a link (see TargetDirectories).
-        try (SeekableByteChannel out = job.dir.stream.newByteChannel(job.temp, WRITE_NOFOLLOW)) {
+        try (SeekableByteChannel out = job.open()) {
             int pos = 0;
             while (pos < data.length) {
                 int segmentEnd = nextBoundary(offset, pos, data.length);
@@ -206,6 +208,9 @@ final class RestoreBatch {
                     ByteBuffer buf = ByteBuffer.wrap(data, pos, runEnd - pos);
                     long position = offset + pos;
                     writeAt(out, buf, position);
+                    if (offset + runEnd == job.node.size()) {
+                        job.lengthReached = true;
+                    }
                 }
                 pos = runEnd;
             }
@@ -217,9 +222,16 @@ final class RestoreBatch {
     /** Positional writes where the channel has them (the JDK's secure streams return a FileChannel). */
     static void writeAt(SeekableByteChannel out, ByteBuffer buf, long position) throws IOException {
         if (out instanceof FileChannel file) {
-            while (buf.hasRemaining()) {
-                position += file.write(buf, position);
+            // In slices: the JDK copies each call's bytes through a per-thread direct buffer as
+            // large as the call, which whole 8 MiB chunks kept resident on every worker.
+            int end = buf.limit();
+            while (buf.position() < end) {
+                buf.limit(Math.min(end, buf.position() + 256 * 1024));
+                while (buf.hasRemaining()) {
+                    position += file.write(buf, position);
+                }
             }
+            buf.limit(end);
             return;
         }
         out.position(position);

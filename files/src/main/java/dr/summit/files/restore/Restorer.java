@@ -24,9 +24,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -58,11 +55,7 @@ public final class Restorer {
     private static final int BATCH_FILES = 20_000;
     private static final long BATCH_BYTES = 2L << 30;
     private static final int MAX_KEPT_MESSAGES = 1000;
-    private static final Set<OpenOption> CREATE_NOFOLLOW =
-            Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
     private static final Set<OpenOption> READ_NOFOLLOW = Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
-    private static final FileAttribute<Set<PosixFilePermission>> OWNER_RW =
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
 
     private final Repository repo;
     private final Options options;
@@ -328,14 +321,7 @@ public final class Restorer {
         }
 
         /** Takes over the job's hold on its directory. */
-        void add(FileJob job) throws IOException {
-            try {
-                job.dir.stream.newByteChannel(job.temp, CREATE_NOFOLLOW, OWNER_RW).close();
-            } catch (IOException e) {
-                dirs.release(job.dir);
-                job.failure = e.getMessage();
-                throw e;
-            }
+        void add(FileJob job) {
             files++;
             bytes += job.node.size();
             if (job.chunks.isEmpty()) {
@@ -362,10 +348,13 @@ public final class Restorer {
                 fail(job.target + ": " + job.failure);
                 return;
             }
-            try (SeekableByteChannel ch = job.dir.stream.newByteChannel(job.temp, RestoreBatch.WRITE_NOFOLLOW)) {
-                if (ch.size() < job.node.size()) {
-                    // A zero tail was skipped; writing only its last byte keeps the rest a hole.
-                    RestoreBatch.writeAt(ch, ByteBuffer.wrap(new byte[1]), job.node.size() - 1);
+            if (!job.lengthReached || !job.created()) {
+                // Empty, all zeros, or a zero tail was skipped: writing only the last byte keeps
+                // the rest a hole. (The open creates the file if no chunk was written.)
+                try (SeekableByteChannel ch = job.open()) {
+                    if (ch.size() < job.node.size()) {
+                        RestoreBatch.writeAt(ch, ByteBuffer.wrap(new byte[1]), job.node.size() - 1);
+                    }
                 }
             }
             metadata.applyToFile(job.dir, job.temp, job.node);
@@ -381,6 +370,9 @@ public final class Restorer {
     }
 
     private static void deleteTemp(FileJob job) {
+        if (!job.created()) {
+            return;
+        }
         try {
             job.dir.stream.deleteFile(job.temp);
         } catch (IOException ignored) {

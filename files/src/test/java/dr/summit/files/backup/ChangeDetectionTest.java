@@ -14,9 +14,13 @@ import dr.summit.repository.snapshot.Snapshot;
 import dr.summit.repository.tree.ChunkRef;
 import dr.summit.repository.tree.Node;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -24,6 +28,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -107,6 +112,37 @@ class ChangeDetectionTest {
         assertThat(dataBlobsInRepository()).as("same content deduplicates").isEqualTo(blobsBefore);
         assertThat(m.newBlobs()).as("new trees carry the new mtime").isPositive();
         assertRestoresToSource(second);
+    }
+
+    @Test
+    void xattrAddedWithoutTouchingMtimeIsSeenThroughCtime() throws Exception {
+        // The walk takes an unchanged entry's xattrs from the parent snapshot without listing them;
+        // setting one changes ctime, and that must be enough for the new value to be read.
+        Path file = source.resolve("dir-1/file-5.bin");
+        FileTime mtime = Files.getLastModifiedTime(file);
+        UserDefinedFileAttributeView view = Files.getFileAttributeView(file, UserDefinedFileAttributeView.class);
+        try {
+            view.write("summit.test", ByteBuffer.wrap("v1".getBytes(StandardCharsets.UTF_8)));
+        } catch (IOException unsupported) {
+            Assumptions.abort("no user xattrs on this file system: " + unsupported.getMessage());
+        }
+        Files.setLastModifiedTime(file, mtime);
+        Path dir = source.resolve("dir-0");
+        Files.getFileAttributeView(dir, UserDefinedFileAttributeView.class)
+                .write("summit.dir", ByteBuffer.wrap("d".getBytes(StandardCharsets.UTF_8)));
+
+        Snapshot second = FilesTestSupport.backup(repoDir, source, first).snapshot();
+        Snapshot third = FilesTestSupport.backup(repoDir, source, second).snapshot();
+
+        try (Repository repo = FilesTestSupport.open(repoDir)) {
+            for (Snapshot s : List.of(second, third)) {
+                assertThat(findFile(repo, s, "data/dir-1/file-5.bin").xattrs())
+                        .extracting(x -> x.name() + "=" + new String(x.value(), StandardCharsets.UTF_8))
+                        .containsExactly("user.summit.test=v1");
+                assertThat(findFile(repo, s, "data/dir-0").xattrs()).extracting(x -> x.name()).containsExactly("user.summit.dir");
+            }
+        }
+        assertThat(third.tree()).as("nothing changed between the second and third backups").isEqualTo(second.tree());
     }
 
     @Test

@@ -87,7 +87,9 @@ public final class ChunkStream {
         start = 0;
         end = kept;
         while (end < buf.length) {
-            int read = in.read(buf, end, buf.length - end);
+            // At most 256 KiB a call: a file stream copies each read through a per-thread direct
+            // buffer as large as the read, which the whole buffer's size kept resident per reader.
+            int read = in.read(buf, end, Math.min(buf.length - end, 256 * 1024));
             if (read < 0) {
                 eof = true;
                 return;

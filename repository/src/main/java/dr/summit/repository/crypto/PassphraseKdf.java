@@ -1,7 +1,9 @@
 package dr.summit.repository.crypto;
 
-import org.bouncycastle.crypto.generators.Argon2BytesGenerator;
-import org.bouncycastle.crypto.params.Argon2Parameters;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /** Stretches a passphrase into a 32-byte key-encryption key with Argon2id. */
 public final class PassphraseKdf {
@@ -9,18 +11,17 @@ public final class PassphraseKdf {
     }
 
     public static byte[] derive(char[] passphrase, byte[] salt, Argon2Params params) {
-        Argon2Parameters parameters = new Argon2Parameters.Builder(Argon2Parameters.ARGON2_id)
-                .withVersion(Argon2Parameters.ARGON2_VERSION_13)
-                .withSalt(salt)
-                .withMemoryAsKB(params.memoryKiB())
-                .withIterations(params.iterations())
-                .withParallelism(params.parallelism())
-                .build();
-        Argon2BytesGenerator generator = new Argon2BytesGenerator();
-        generator.init(parameters);
-        byte[] key = new byte[32];
-        // BC encodes chars as UTF-8 itself; no intermediate String that we could not wipe.
-        generator.generateBytes(passphrase, key);
-        return key;
+        // UTF-8 without an intermediate String, which we could not wipe.
+        ByteBuffer encoded = StandardCharsets.UTF_8.encode(CharBuffer.wrap(passphrase));
+        byte[] password = new byte[encoded.remaining()];
+        encoded.get(password);
+        if (encoded.hasArray()) {
+            Arrays.fill(encoded.array(), (byte) 0);
+        }
+        try {
+            return Argon2id.hash(password, salt, params.memoryKiB(), params.iterations(), params.parallelism(), 32);
+        } finally {
+            Arrays.fill(password, (byte) 0);
+        }
     }
 }
