@@ -65,10 +65,14 @@ public final class FileContentSaver {
         Exception readFailure = null;
         try (java.nio.channels.FileChannel in = java.nio.channels.FileChannel.open(file)) {
             long sizeNow = in.size();
+            // The parent's chunk i covers [i × size, (i + 1) × size) only while every chunk before it is whole.
+            boolean parentAligned = true;
             for (int i = 0; ; i++) {
                 long position = (long) i * chunkSize;
-                if (i < parentChunks.size() && position + chunkSize <= sizeNow && parentChunks.get(i).length() == chunkSize
-                        && reusable.test(i)) {
+                boolean parentWhole = i < parentChunks.size() && parentChunks.get(i).length() == chunkSize;
+                boolean reuse = parentAligned && parentWhole && position + chunkSize <= sizeNow && reusable.test(i);
+                parentAligned &= parentWhole;
+                if (reuse) {
                     pending.add(CompletableFuture.completedFuture(parentChunks.get(i)));
                     counters.reusedBytes.addAndGet(chunkSize);
                     size += chunkSize;
