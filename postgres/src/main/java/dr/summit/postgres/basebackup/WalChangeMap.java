@@ -54,8 +54,8 @@ public final class WalChangeMap implements WalBlockScanner.Visitor {
 
     /**
      * A map that gives up (distrusts itself) once {@code enoughChunks} distinct chunks changed: when
-     * the WAL touches nearly every chunk of the database, reading the files costs no more than
-     * the map would save, and the rest of the WAL need not be read.
+     * the WAL touches most chunks of the database, reading the files costs little more than the
+     * map would save, and the rest of the WAL need not be read.
      */
     public WalChangeMap(int blocksPerChunk, long enoughChunks) {
         this.blocksPerChunk = blocksPerChunk;
@@ -71,7 +71,7 @@ public final class WalChangeMap implements WalBlockScanner.Visitor {
             if (!bits.get(chunk)) {
                 bits.set(chunk);
                 if (++distinctChunks >= enoughChunks) {
-                    distrust(lsn, "the WAL since the parent backup changes " + distinctChunks + " chunks, nearly all the database has;"
+                    distrust(lsn, "the WAL since the parent backup changes " + distinctChunks + " chunks, half or more of the database's;"
                             + " reading the files is cheaper (stopped)");
                 }
             }

@@ -21,7 +21,7 @@ import java.util.Map;
  * <p>It is off (every changed file read whole) without a parent of the same system and timeline,
  * with a server older than PostgreSQL 15 (block headers laid out otherwise), with block or
  * segment sizes that do not divide into 256 KiB chunks, with full_page_writes off, and when the
- * WAL since the parent is larger than {@code maxWalRatio} × the database, or touches 90 % of its
+ * WAL since the parent is larger than {@code maxWalRatio} × the database, or touches half of its
  * chunks (the walk stops there): reading that much WAL would cost more than reading the files it
  * could spare.
  */
@@ -73,8 +73,10 @@ public final class WalDeltaPlanner {
             return archive.read(name);
         };
         int blocksPerChunk = DataDirectoryLayout.RELATION_CHUNK / server.blockSize();
-        // 90 % of the database's chunks changed: give up, the map would spare little.
-        long enough = server.databaseBytes() > 0 ? Math.max(1, server.databaseBytes() / DataDirectoryLayout.RELATION_CHUNK * 9 / 10)
+        // Half of the database's chunks changed: give up. The map would spare at most the other half
+        // of the reading, and walking on to find out costs about as much (pgbench at scale 30: 70 MB
+        // of WAL walked before 90 % of the chunks had changed, 0.3–0.5 s).
+        long enough = server.databaseBytes() > 0 ? Math.max(1, server.databaseBytes() / DataDirectoryLayout.RELATION_CHUNK / 2)
                 : Long.MAX_VALUE;
         WalChangeMap map = new WalChangeMap(blocksPerChunk, enough);
         WalBlockScanner.scan(source, segmentSize, from, to, map);

@@ -43,7 +43,7 @@ public final class WalBlockScanner {
         /** A block of a relation fork that the record at {@code lsn} changes. */
         void block(long lsn, int spcOid, int dbOid, int relNumber, int fork, long block);
 
-        /** Every record: its resource manager, info byte and main data (for the records whose main data matters). */
+        /** Every record: its resource manager, info byte and main data (a view valid during the call only). */
         void record(long lsn, int rmid, int info, ByteBuffer mainData);
 
         /** The walk could not go on: the WAL from {@code lsn} is missing or not understood. */
@@ -57,6 +57,13 @@ public final class WalBlockScanner {
 
     private final SegmentSource source;
     private final long segmentSize;
+    private byte[] record = new byte[8192];
+    // A record has at most 33 block references (ids 0..32): their fields, reused record after record.
+    private final long[] blocks = new long[33];
+    private final int[] spcs = new int[33];
+    private final int[] dbs = new int[33];
+    private final int[] rels = new int[33];
+    private final int[] forks = new int[33];
     private ByteBuffer segment;
     private long loaded = -1;
     private int pageSize;
@@ -98,7 +105,11 @@ public final class WalBlockScanner {
                 visitor.broken(lsn, "record does not follow the one at " + Lsn.format(prev));
                 return false;
             }
-            byte[] bytes = new byte[total];
+            // One buffer for every record (grown when needed): the walk reads hundreds of thousands.
+            if (record.length < total) {
+                record = new byte[Math.max(total, record.length * 2)];
+            }
+            byte[] bytes = record;
             problem = read(lsn, bytes, total, true);
             if (problem != null) {
                 visitor.broken(lsn, problem);
@@ -113,7 +124,7 @@ public final class WalBlockScanner {
             }
             int info = bytes[16] & 0xFF;
             int rmid = bytes[17] & 0xFF;
-            String headers = decode(lsn, ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN), rmid, info, visitor);
+            String headers = decode(lsn, ByteBuffer.wrap(bytes, 0, total).slice().order(ByteOrder.LITTLE_ENDIAN), rmid, info, visitor);
             if (headers != null) {
                 visitor.broken(lsn, headers);
                 return false;
@@ -223,7 +234,7 @@ public final class WalBlockScanner {
     }
 
     /** Reports the record's block references and main data; a problem, or null. */
-    private static String decode(long lsn, ByteBuffer r, int rmid, int info, Visitor visitor) {
+    private String decode(long lsn, ByteBuffer r, int rmid, int info, Visitor visitor) {
         int total = r.limit();
         int p = RECORD_HEADER;
         long remaining = total - RECORD_HEADER;
@@ -235,9 +246,6 @@ public final class WalBlockScanner {
         boolean haveRel = false;
         int maxBlockSeen = -1;
         int refs = 0;
-        long[] blocks = new long[33];
-        int[][] files = new int[33][];
-        int[] forks = new int[33];
         try {
             while (remaining > payload) {
                 int id = r.get(p++) & 0xFF;
@@ -291,7 +299,9 @@ public final class WalBlockScanner {
                         return "block " + id + " refers to the relation of a previous block, and there is none";
                     }
                     blocks[refs] = r.getInt(p) & 0xFFFF_FFFFL;
-                    files[refs] = new int[] {spc, db, rel};
+                    spcs[refs] = spc;
+                    dbs[refs] = db;
+                    rels[refs] = rel;
                     forks[refs] = forkFlags & 0x0F;
                     refs++;
                     p += 4;
@@ -307,7 +317,7 @@ public final class WalBlockScanner {
             return "record headers announce " + payload + " payload bytes, the record has " + remaining;
         }
         for (int i = 0; i < refs; i++) {
-            visitor.block(lsn, files[i][0], files[i][1], files[i][2], forks[i], blocks[i]);
+            visitor.block(lsn, spcs[i], dbs[i], rels[i], forks[i], blocks[i]);
         }
         ByteBuffer main = r.slice(total - (int) mainData, (int) mainData).order(ByteOrder.LITTLE_ENDIAN);
         visitor.record(lsn, rmid, info, main);
