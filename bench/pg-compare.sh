@@ -48,7 +48,9 @@
 #   (pgbench -c 4 -j 2 -T SECONDS, once for all tools; its end time T is taken after it exits,
 #    then, one second later, a marker row is committed and the WAL switched and archived)
 #   second   second backup (after the pgbench run); "repo +MB" is the growth since the full
-#            backup: the pgbench run's WAL plus the second backup
+#            backup: the pgbench run's WAL plus the second backup. An untimed CHECKPOINT runs
+#            before each tool's second backup: otherwise the first tool's start-fast checkpoint
+#            writes all of pgbench's dirty buffers and the next tool's finds none
 #   walpush  WAL push latency per segment, sequential, as PostgreSQL's archiver calls it: up to
 #            WAL_PUSH_SEGMENTS (default 64) real segments of the pgbench run, copied; into a separate
 #            repository of each tool, so the size columns stay clean. Modes:
@@ -100,6 +102,10 @@
 #                     user can run it (archive_command, restore_command, the agent)
 #   SUMMIT_INIT_ARGS  extra `summit-dr init` arguments (default none)
 #   SUMMIT_JAVA_OPTS  passed to the launcher (all summit-dr processes, the agent included)
+#   BENCH_JFR         a directory: the summit backup, restore and PITR commands (not the agent) run
+#                     with a JFR recording (profile settings), written there as
+#                     summit-STEP-runN.jfr (read with `jfr print --events jdk.ExecutionSample` or
+#                     `jfr summary`); timings taken with it on are not comparable
 #   PGBR_CIPHER       aes-256-cbc (default) or none
 #   WAL_PUSH_SEGMENTS segments per WAL push mode (default 64; fewer when the pgbench run made fewer)
 #   PG_BIN            PostgreSQL 15 binaries (default /usr/lib/postgresql/15/bin)
@@ -354,11 +360,20 @@ write_pgbackrest_conf() {  # file repo-dir
   chmod 600 "$1"
 }
 
+summit_opts() {  # step run: SUMMIT_JAVA_OPTS=… for one command (JFR with BENCH_JFR)
+  if [ -n "${BENCH_JFR:-}" ]; then
+    mkdir -p "$BENCH_JFR"; chmod 777 "$BENCH_JFR"
+    echo "SUMMIT_JAVA_OPTS=${SUMMIT_JAVA_OPTS:--Xmx512m -XX:+UseParallelGC} -XX:StartFlightRecording=settings=profile,filename=$BENCH_JFR/summit-$1-run$2.jfr"
+  else
+    echo "SUMMIT_JAVA_OPTS=${SUMMIT_JAVA_OPTS:-}"
+  fi
+}
+
 backup() {  # tool op(full|second) run
   local t=$1 op=$2 log=$LOGS/$1-$2-run$3.log
   prepare_caches "$SRC"
   case $t in
-    summit) timed "$log" "${AS_PG[@]}" env SUMMIT_REPOSITORY="$S_REPO" SUMMIT_PASSWORD_FILE="$S_PASS" "$SUMMIT_PG" \
+    summit) timed "$log" "${AS_PG[@]}" env "$(summit_opts "$op" "$3")" SUMMIT_REPOSITORY="$S_REPO" SUMMIT_PASSWORD_FILE="$S_PASS" "$SUMMIT_PG" \
               pg backup --pgdata "$SRC" --dsn "postgresql://postgres@127.0.0.1:$PORT/postgres" --json ;;
     pgbackrest) timed "$log" "${AS_PG[@]}" pgbackrest --config="$BR_CONF" --stanza=bench \
               --type="$([ "$op" = full ] && echo full || echo incr)" backup ;;
@@ -371,7 +386,7 @@ restore_latest() {  # tool run
   local t=$1 log=$LOGS/$1-restore-run$2.log
   prepare_caches $(repo_path "$t")
   case $t in
-    summit) timed "$log" "${AS_PG[@]}" env SUMMIT_REPOSITORY="$S_REPO" SUMMIT_PASSWORD_FILE="$S_PASS" "$SUMMIT_PG" \
+    summit) timed "$log" "${AS_PG[@]}" env "$(summit_opts restore "$2")" SUMMIT_REPOSITORY="$S_REPO" SUMMIT_PASSWORD_FILE="$S_PASS" "$SUMMIT_PG" \
               pg restore --pgdata "$RESTORED" --agent "$S_AGENT" ;;
     pgbackrest) "${AS_PG[@]}" mkdir -m 700 "$RESTORED"
               timed "$log" "${AS_PG[@]}" pgbackrest --config="$BR_CONF" --stanza=bench --pg1-path="$RESTORED" restore ;;
@@ -632,8 +647,14 @@ EOF
   PGBENCH_NOTES+=("run $run: $TPS tps, $HISTORY transactions in $PGBENCH_SECONDS s, WAL segments $seg_first to $seg_last")
 
   echo "run $run/$RUNS: second backups" >&2
-  local after
+  local after ck0
   for t in $TOOLS; do
+    # Each tool's backup starts with a fast checkpoint; after the pgbench run the first one writes
+    # every dirty buffer (0.7 s at scale 30, several seconds at 100) and the tools after it find
+    # nothing to write. An untimed CHECKPOINT before each makes them pay the same.
+    ck0=$(date +%s%N)
+    sql "CHECKPOINT"
+    echo "  checkpoint before $t's second backup: $(( ($(date +%s%N) - ck0) / 1000000 )) ms (not timed)" >&2
     backup "$t" second "$run"
     after=$(repo_bytes "$t")
     record "$t" second "$run" "$after" $((after - FULL_BYTES[$t])) "" "of which WAL archived since its full backup $((WAL_BYTES[$t] / 1000000)) MB"

@@ -69,6 +69,24 @@ final class PgCommand implements Runnable {
             return MetricsOptions.countingFailures(this::backup, this::publishFailure);
         }
 
+        /** The WAL-derived incremental's report: on or why not, files read through it, files read whole and why. */
+        static Map<String, Object> walDeltaJson(Snapshot s) {
+            Map<String, Object> m = new java.util.LinkedHashMap<>();
+            String mode = s.attribute(BaseBackup.WAL_DELTA);
+            m.put("used", "on".equals(mode));
+            if (mode != null && mode.startsWith("off: ")) {
+                m.put("off", mode.substring(5));
+            }
+            if ("on".equals(mode)) {
+                m.put("files", Long.parseLong(s.attribute(BaseBackup.WAL_DELTA_FILES)));
+                m.put("reusedBytes", Long.parseLong(s.attribute(BaseBackup.WAL_DELTA_REUSED_BYTES)));
+                m.put("fallbacks", Long.parseLong(s.attribute(BaseBackup.WAL_DELTA_FALLBACKS)));
+                String files = s.attribute(BaseBackup.WAL_DELTA_FALLBACK_FILES);
+                m.put("fallbackFiles", files == null ? List.of() : files.lines().toList());
+            }
+            return m;
+        }
+
         private void publishFailure() {
             metrics.publish(spec, "pg-backup", null, m -> m.recordBackup(dr.summit.monitoring.Source.POSTGRES, "base", 0, 0, 0, 0, false,
                     java.time.Instant.now()));
@@ -88,7 +106,9 @@ final class PgCommand implements Runnable {
                             + String.join(", ", s.attribute(BaseBackup.CHECKSUM_FAILED_PAGES).lines().limit(5).toList()));
                 }
                 if (output.json) {
-                    OutputOptions.printJson(out, SnapshotsCommand.json(s));
+                    Map<String, Object> json = SnapshotsCommand.json(s);
+                    json.put("walDelta", walDeltaJson(s));
+                    OutputOptions.printJson(out, json);
                 } else {
                     out.printf("base backup %s of cluster %s: %s to %s, read %s, stored %s new in %s%n", s.shortId(), cluster.cluster,
                             s.attribute(BaseBackup.START_LSN), s.attribute(BaseBackup.STOP_LSN), Sizes.bytes(s.summary().bytesRead()),

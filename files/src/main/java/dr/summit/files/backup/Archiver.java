@@ -104,10 +104,34 @@ public final class Archiver {
      * @param fuzzyCopy  the source is made consistent by a redo log (PostgreSQL WAL): files that
      *                   change or vanish while read are expected, read once, and not reported
      * @param inspector  sees every fixed-size chunk as it is read (PostgreSQL page checksums), or null
+     * @param reuse      says which fixed-size chunks of a changed file may be taken from the parent
+     *                   snapshot unread (PostgreSQL: from the WAL's block references), or null
      */
     public record Layout(String kind, java.util.function.Predicate<Path> skip, java.util.function.Predicate<Path> fixedChunks,
-                         int fixedChunkSize, boolean fuzzyCopy, ChunkInspector inspector) {
-        public static final Layout DEFAULT = new Layout("files", p -> false, p -> false, 0, false, null);
+                         int fixedChunkSize, boolean fuzzyCopy, ChunkInspector inspector, ChunkReuse reuse) {
+        public static final Layout DEFAULT = new Layout("files", p -> false, p -> false, 0, false, null, null);
+
+        /** A layout that reads every changed file whole. */
+        public Layout(String kind, java.util.function.Predicate<Path> skip, java.util.function.Predicate<Path> fixedChunks,
+                      int fixedChunkSize, boolean fuzzyCopy, ChunkInspector inspector) {
+            this(kind, skip, fixedChunks, fixedChunkSize, fuzzyCopy, inspector, null);
+        }
+
+        public Layout withReuse(ChunkReuse newReuse) {
+            return new Layout(kind, skip, fixedChunks, fixedChunkSize, fuzzyCopy, inspector, newReuse);
+        }
+    }
+
+    /**
+     * Knows, for a fixed-chunk file that changed since the parent snapshot, which of its chunks did
+     * not change: those are referenced from the parent and not read. Called on reader threads.
+     */
+    public interface ChunkReuse {
+        /**
+         * The chunk indexes that may be taken from {@code parent} for {@code file} of {@code size}
+         * bytes, or null to read the whole file (whenever in doubt).
+         */
+        java.util.function.IntPredicate unchangedChunks(Path file, long size, Node parent);
     }
 
     /** Looks at file content while it streams by, without a second read. Called on reader threads. */
@@ -332,7 +356,7 @@ public final class Archiver {
             (parentNode == null ? counters.newFiles : counters.changedFiles).incrementAndGet();
             filesInFlight.acquire();
             try {
-                return CompletableFuture.supplyAsync(() -> readFile(path, node), readers)
+                return CompletableFuture.supplyAsync(() -> readFile(path, node, parentNode), readers)
                         .whenComplete((n, e) -> filesInFlight.release());
             } catch (RuntimeException e) {
                 filesInFlight.release();
@@ -344,13 +368,19 @@ public final class Archiver {
          * Reads a file and checks it did not change meanwhile; a file that keeps changing is
          * stored as last read and flagged, so the snapshot says which files may be torn.
          */
-        private Node readFile(Path path, Node before) {
+        private Node readFile(Path path, Node before, Node parentNode) {
             try {
                 Node after = before;
                 FileContentSaver.Content read = null;
                 for (int attempt = 0; attempt < 3; attempt++) {
                     boolean fixed = options.layout().fixedChunks().test(path);
-                    read = content.save(path, fixed ? options.layout().fixedChunkSize() : 0,
+                    java.util.function.IntPredicate reusable = fixed ? reusableChunks(path, before, parentNode) : null;
+                    List<ChunkRef> parentChunks = reusable == null ? null : repo.fileChunks(parentNode);
+                    read = reusable != null
+                            // A pruned or lost blob must be stored again, not referenced.
+                            ? content.saveChanged(path, options.layout().fixedChunkSize(), options.layout().inspector(),
+                                    parentChunks, i -> reusable.test(i) && repo.index().contains(parentChunks.get(i).id()))
+                            : content.save(path, fixed ? options.layout().fixedChunkSize() : 0,
                             fixed ? options.layout().inspector() : null);
                     if (options.layout().fuzzyCopy()) {
                         return withContent(before, read, 0);
@@ -378,6 +408,19 @@ public final class Archiver {
                 Thread.currentThread().interrupt();
                 throw new CompletionException(e);
             }
+        }
+
+        /**
+         * The parent's chunks this file may reuse unread, or null: only for a fuzzy copy (the redo
+         * log repairs what changes while read), and only with a parent of the same kind of content.
+         */
+        private java.util.function.IntPredicate reusableChunks(Path path, Node now, Node parentNode) {
+            ChunkReuse reuse = options.layout().reuse();
+            if (reuse == null || !options.layout().fuzzyCopy() || parentNode == null || parentNode.type() != NodeType.FILE
+                    || parentNode.changedDuringBackup()) {
+                return null;
+            }
+            return reuse.unchangedChunks(path, now.size(), parentNode);
         }
 
         /** The node with its content; huge chunk lists go into CHUNK_LIST blobs (see ContentLists). */

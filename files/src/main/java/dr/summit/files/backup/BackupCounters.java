@@ -13,6 +13,8 @@ public final class BackupCounters {
     public final AtomicLong unchangedFiles = new AtomicLong();
     public final AtomicLong unchangedBytes = new AtomicLong();
     public final AtomicLong bytesRead = new AtomicLong();
+    /** Bytes of changed files taken from the parent snapshot unread (see Archiver.ChunkReuse). */
+    public final AtomicLong reusedBytes = new AtomicLong();
     public final AtomicLong changedDuringBackup = new AtomicLong();
     public final AtomicLong unreadable = new AtomicLong();
     /** Totals found by the scanner, for ETA; -1 while unknown. */

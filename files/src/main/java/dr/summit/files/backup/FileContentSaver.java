@@ -51,6 +51,88 @@ public final class FileContentSaver {
         return save(Files.newInputStream(file), file, fixedChunkSize, inspector);
     }
 
+    /**
+     * Saves a file cut at fixed offsets, reading only the chunks that {@code reusable} rejects: a
+     * chunk it accepts is referenced from {@code parentChunks} without being read — provided the
+     * parent's chunk there is a whole chunk, and lies within the file as it is now; otherwise it
+     * is read after all. Reads past the parent's chunks to
+     * the end of the file, as {@link #save(Path, int, Archiver.ChunkInspector)} does.
+     */
+    Content saveChanged(Path file, int chunkSize, Archiver.ChunkInspector inspector, List<ChunkRef> parentChunks,
+                        java.util.function.IntPredicate reusable) throws IOException, InterruptedException {
+        List<Future<ChunkRef>> pending = new ArrayList<>();
+        long size = 0;
+        Exception readFailure = null;
+        try (java.nio.channels.FileChannel in = java.nio.channels.FileChannel.open(file)) {
+            long sizeNow = in.size();
+            // The parent's chunk i covers [i × size, (i + 1) × size) only while every chunk before it is whole.
+            boolean parentAligned = true;
+            for (int i = 0; ; i++) {
+                long position = (long) i * chunkSize;
+                boolean parentWhole = i < parentChunks.size() && parentChunks.get(i).length() == chunkSize;
+                boolean reuse = parentAligned && parentWhole && position + chunkSize <= sizeNow && reusable.test(i);
+                parentAligned &= parentWhole;
+                if (reuse) {
+                    pending.add(CompletableFuture.completedFuture(parentChunks.get(i)));
+                    counters.reusedBytes.addAndGet(chunkSize);
+                    size += chunkSize;
+                    continue;
+                }
+                byte[] chunk = readAt(in, position, chunkSize);
+                if (chunk.length == 0) {
+                    break;
+                }
+                if (inspector != null) {
+                    inspector.inspect(file, position, chunk);
+                }
+                size += chunk.length;
+                counters.bytesRead.addAndGet(chunk.length);
+                submit(pending, chunk);
+                if (chunk.length < chunkSize) {
+                    break;
+                }
+            }
+        } catch (IOException | InterruptedException e) {
+            readFailure = e;
+        }
+        List<ChunkRef> refs = collect(pending);
+        if (readFailure instanceof IOException io) {
+            throw io;
+        }
+        if (readFailure instanceof InterruptedException ie) {
+            throw ie;
+        }
+        return new Content(refs, size);
+    }
+
+    /** Up to {@code length} bytes at {@code position}; fewer only at the end of the file. */
+    private static byte[] readAt(java.nio.channels.FileChannel in, long position, int length) throws IOException {
+        java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(length);
+        while (buffer.hasRemaining()) {
+            if (in.read(buffer, position + buffer.position()) < 0) {
+                break;
+            }
+        }
+        return buffer.position() == length ? buffer.array() : java.util.Arrays.copyOf(buffer.array(), buffer.position());
+    }
+
+    private void submit(List<Future<ChunkRef>> pending, byte[] chunk) throws InterruptedException {
+        int length = chunk.length;
+        chunksInFlight.acquire();
+        try {
+            pending.add(CompletableFuture.supplyAsync(() -> {
+                try {
+                    return new ChunkRef(saver.save(BlobType.DATA, chunk).id(), length);
+                } finally {
+                    chunksInFlight.release();
+                }
+            }, workers));
+        } catch (RuntimeException e) {
+            chunksInFlight.release();
+            throw e;
+        }
+    }
+
     /** Saves a stream's content by content-defined chunks (bucket objects); closes the stream. */
     public Content save(InputStream stream) throws IOException, InterruptedException {
         return save(stream, null, 0, null);

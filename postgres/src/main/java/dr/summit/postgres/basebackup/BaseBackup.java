@@ -41,11 +41,21 @@ public final class BaseBackup {
     /** One line per tablespace: "OID LOCATION" as at backup time; its files are under "pg_tblspc_OID" at the root. */
     public static final String TABLESPACES = "pg.tablespaces";
     public static final String TABLESPACE_ROOT_PREFIX = "pg_tblspc_";
+    /** "on", or "off: why" — whether changed relation files were read only where the WAL says they changed. */
+    public static final String WAL_DELTA = "pg.walDelta";
+    /** Changed relation files read through the WAL's change map; bytes taken from the parent unread. */
+    public static final String WAL_DELTA_FILES = "pg.walDeltaFiles";
+    public static final String WAL_DELTA_REUSED_BYTES = "pg.walDeltaReusedBytes";
+    /** Changed relation files read whole although the map was on, and the first of them with the reason. */
+    public static final String WAL_DELTA_FALLBACKS = "pg.walDeltaFallbacks";
+    public static final String WAL_DELTA_FALLBACK_FILES = "pg.walDeltaFallbackFiles";
 
     private final Repository repo;
     private final Archiver.Options options;
     private final String cluster;
     private final long archiveWaitMillis = Long.getLong("summit.pg.archiveWaitSeconds", 600) * 1000;
+    /** WAL-derived incrementals only while the WAL to read is at most this many times the database's size. */
+    private final double walDeltaMaxRatio = Double.parseDouble(System.getProperty("summit.pg.walDeltaMaxRatio", "1.0"));
 
     public BaseBackup(Repository repo, Archiver.Options options, String cluster) {
         this.repo = repo;
@@ -112,8 +122,22 @@ public final class BaseBackup {
         if (!tablespaces.isEmpty()) {
             attributes.put(TABLESPACES, spaces.toString());
         }
-        Archiver archiver = new Archiver(repo, options.withLayout(DataDirectoryLayout.of(pgdata, List.copyOf(tablespaces.values()), verifier)));
+        Map<Integer, Path> spaceOids = new java.util.HashMap<>();
+        tablespaces.forEach((oid, location) -> spaceOids.put(Integer.parseUnsignedInt(oid), location));
+        WalDeltaPlanner.Plan plan = new WalDeltaPlanner(repo, cluster, walDeltaMaxRatio)
+                .plan(parent, attributes, server(conn), pgdata, spaceOids);
+        Archiver.Layout layout = DataDirectoryLayout.of(pgdata, List.copyOf(tablespaces.values()), verifier);
+        Archiver archiver = new Archiver(repo, options.withLayout(plan.delta() == null ? layout : layout.withReuse(plan.delta())));
         return archiver.backup(roots, names, parent, snapshot -> {
+            attributes.put(WAL_DELTA, plan.delta() != null ? "on" : "off: " + plan.off());
+            if (plan.delta() != null) {
+                attributes.put(WAL_DELTA_FILES, Long.toString(plan.delta().filesUsingMap()));
+                attributes.put(WAL_DELTA_REUSED_BYTES, Long.toString(archiver.counters().reusedBytes.get()));
+                attributes.put(WAL_DELTA_FALLBACKS, Long.toString(plan.delta().fallbacks()));
+                if (plan.delta().fallbacks() > 0) {
+                    attributes.put(WAL_DELTA_FALLBACK_FILES, String.join("\n", plan.delta().reported()));
+                }
+            }
             try (Statement st = conn.createStatement();
                  ResultSet rs = st.executeQuery("SELECT lsn, labelfile, spcmapfile, now() FROM pg_backup_stop(false)")) {
                 rs.next();
@@ -143,6 +167,24 @@ public final class BaseBackup {
             }
             return snapshot.withAttributes(attributes);
         });
+    }
+
+    /** What the WAL-derived incremental needs to know of the server. */
+    private static WalDeltaPlanner.Server server(Connection conn) throws SQLException {
+        try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(
+                "SELECT current_setting('server_version_num')::int, current_setting('block_size')::int,"
+                        + " (SELECT setting::bigint FROM pg_settings WHERE name = 'segment_size') * current_setting('block_size')::bigint,"
+                        + " current_setting('full_page_writes') = 'on'")) {
+            rs.next();
+            long databases = 0;
+            try (Statement sizes = conn.createStatement();
+                 ResultSet d = sizes.executeQuery("SELECT sum(pg_database_size(oid))::bigint FROM pg_database WHERE datallowconn")) {
+                databases = d.next() ? d.getLong(1) : 0;
+            } catch (SQLException e) {
+                databases = 0; // no CONNECT privilege on some database: no size limit then
+            }
+            return new WalDeltaPlanner.Server(rs.getInt(1), rs.getInt(2), rs.getLong(3), rs.getBoolean(4), databases);
+        }
     }
 
     /** OID → directory of every tablespace outside the data directory. */
