@@ -146,7 +146,8 @@ public final class Orchestrator implements AutoCloseable {
         try {
             for (Job j : jobStore.all()) {
                 if (j.finishedState() && j.started() != null) {
-                    plain.jobFinished(j, Duration.between(j.started(), j.finished()));
+                    // an interrupted job may not know when it stopped (its holder's lease is gone): no duration
+                    plain.jobFinished(j, j.finished() == null ? Duration.ZERO : Duration.between(j.started(), j.finished()));
                 }
             }
             for (Map<String, Object> report : drills.reports()) {

@@ -1,6 +1,7 @@
 package dr.summit.orchestrator;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dr.summit.orchestrator.jobs.Job;
 import dr.summit.orchestrator.jobs.JobRunner;
 import dr.summit.orchestrator.schedule.ManualClock;
 import dr.summit.repository.Repository;
@@ -124,6 +125,96 @@ class TwoServersTest {
     }
 
     @Test
+    void aJobLeftRunningByACrashedServerReadsAsInterruptedOnceItsClaimExpiredOnEveryServerAndAfterARestart() throws Exception {
+        try (LiveOrchestrator a = LiveOrchestrator.start(dir)) {
+            OrchestratorConfig config = new OrchestratorConfig(null, dir.resolve("scratch").toString(), dir.resolve("reports").toString(),
+                    List.of(new OrchestratorConfig.FilesEntry("docs", a.source.toString())), List.of(), List.of(), List.of(), List.of(
+                    new OrchestratorConfig.ScheduleEntry(null, "backup", "files:docs", null, null, "0 2 * * *", null)));
+            a.server.close();
+            a.orchestrator.close();
+            a.startServer(config);
+            // What a server on db2 left when it was killed in the middle of a scheduled backup: the job's newest record
+            // says running, and its claim is still in the repository, renewed 2 minutes ago.
+            Instant renewed = Instant.now().minus(Duration.ofMinutes(2));
+            String jobId = "0123456789abcdef";
+            Lease claim = new Lease(1, "00112233445566778899aabbccddeeff", "db2", 4242, "summit-dr server", renewed.minus(Duration.ofHours(1)),
+                    renewed.plus(Duration.ofMinutes(15)), null, null, null, "backup:files:docs", "job " + jobId);
+            a.repo.store().put(Lease.objectName(claim.id()), claim.toJson());
+            Instant created = Instant.now().minus(Duration.ofMinutes(62));
+            a.orchestrator.jobStore().save(new Job(jobId, "backup", "files:docs", null, null, Job.RUNNING, "reading files", 0.4, 1234,
+                    created, created.plusSeconds(1), null, null, "schedule:backup-files-docs", false, null,
+                    new Job.Holder(claim.id(), "db2", 4242, "summit-dr server")));
+
+            // While the claim may still be renewed, the job is db2's and running, for every reader.
+            assertThat(a.get("/api/v1/jobs/" + jobId, a.viewer).json().path("state").asText()).isEqualTo("running");
+            assertThat(a.get("/api/v1/recovery/status", a.viewer).json().path("running").findValuesAsText("id")).containsExactly(jobId);
+
+            // Past its expiry plus the allowed clock skew (5 minutes): db2 stopped, and every read says so.
+            Lease expired = claim.renewed(Instant.now().minus(Duration.ofMinutes(6)));
+            a.repo.store().replace(Lease.objectName(claim.id()), expired.toJson());
+            JsonNode job = a.get("/api/v1/jobs/" + jobId, a.viewer).json();
+            assertThat(job.path("state").asText()).as(job.toString()).isEqualTo("interrupted");
+            assertThat(job.path("error").asText()).contains("'summit-dr server' on db2 (pid 4242) stopped while the job was running (reading files)")
+                    .contains("lease expired at " + expired.expires());
+            assertThat(job.path("finished").asText()).isEqualTo(expired.expires().toString());
+            assertThat(job.path("phase").asText()).isEqualTo("reading files");
+            JsonNode status = a.get("/api/v1/recovery/status", a.viewer).json();
+            assertThat(status.path("running").findValuesAsText("id")).as("not counted as running").isEmpty();
+            JsonNode schedule = status.path("schedules").get(0);
+            assertThat(schedule.path("lastResult").asText()).isEqualTo("interrupted");
+            assertThat(schedule.path("lastRun").path("error").asText()).contains("db2 (pid 4242)");
+            assertThat(a.get("/metrics", null).body()).contains("summit_schedule_last_run_succeeded{schedule=\"backup-files-docs\"} 0");
+            // Nothing was written for it: the record stays db2's, should db2 only have been paused and come back.
+            assertThat(a.orchestrator.records().list("jobs/" + jobId + "/")).hasSize(1);
+            assertThat(a.post("/api/v1/jobs/" + jobId + "/cancel", a.operator, "").status()).isEqualTo(409);
+
+            // A prune removed the expired lease: still interrupted, and a restarted server reports it and counts it so.
+            a.repo.store().delete(Lease.objectName(claim.id()));
+            try (Second b = new Second(a.repoDir, config, java.time.Clock.systemUTC())) {
+                JsonNode afterRestart = get(a, b.server.uri(), "/api/v1/jobs/" + jobId, a.viewer).json();
+                assertThat(afterRestart.path("state").asText()).isEqualTo("interrupted");
+                assertThat(afterRestart.path("error").asText()).contains("db2 (pid 4242)").contains("its claim is gone");
+                assertThat(get(a, b.server.uri(), "/metrics", null).body())
+                        .contains("summit_orchestrator_jobs{type=\"backup\",state=\"interrupted\"} 1")
+                        .contains("summit_schedule_last_run_succeeded{schedule=\"backup-files-docs\"} 0");
+            }
+            // The source is free again: the next backup runs at once.
+            LiveOrchestrator.Response next = a.post("/api/v1/backups", a.operator, "{\"source\":\"files:docs\"}");
+            assertThat(next.status()).as(next.body()).isEqualTo(202);
+            assertThat(a.awaitJob(next.raw().headers().firstValue("Location").orElseThrow()).path("state").asText()).isEqualTo("succeeded");
+        }
+    }
+
+    @Test
+    void aJobOfALiveServerReadsAsRunningElsewhereAndEndsWithItsOutcomeNeverAsInterrupted() throws Exception {
+        try (LiveOrchestrator a = LiveOrchestrator.start(dir);
+             Second b = new Second(a.repoDir, a.orchestrator.config(), java.time.Clock.systemUTC())) {
+            CountDownLatch release = new CountDownLatch(1);
+            JobRunner.Submitted busy = b.orchestrator.jobs().submit(new JobRunner.Spec("drill", null, "backup-validation", null, false,
+                    "olga", "drill:backup-validation", true, null), ctx -> {
+                release.await();
+                return Map.of("passed", true);
+            });
+            String id = busy.job().id();
+            JsonNode onA = a.get("/api/v1/jobs/" + id, a.viewer).json();
+            assertThat(onA.path("holder").path("pid").asLong()).isEqualTo(ProcessHandle.current().pid());
+            assertThat(onA.path("holder").path("command").asText()).isEqualTo("summit-dr server");
+            release.countDown();
+            // Read from A as often as it can while B ends the job: its final record is saved before its claim goes.
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            java.util.Set<String> seen = new java.util.TreeSet<>();
+            String state;
+            do {
+                state = a.orchestrator.jobStore().find(id).orElseThrow().state();
+                seen.add(state);
+            } while (!"succeeded".equals(state) && System.nanoTime() < deadline);
+            assertThat(seen).doesNotContain("interrupted").contains("succeeded");
+            assertThat(a.orchestrator.jobStore().all().stream().filter(j -> j.id().equals(id)).findFirst().orElseThrow().state())
+                    .isEqualTo("succeeded");
+        }
+    }
+
+    @Test
     void aTargetHeldByACommandLineDrillRunGets409NamingThatCommandNotAServer() throws Exception {
         try (LiveOrchestrator a = LiveOrchestrator.start(dir);
              Repository cliRepo = Repository.open(new LocalDirectoryStore(a.repoDir), LiveOrchestrator.PASSWORD);
@@ -189,6 +280,17 @@ class TwoServersTest {
                 }
             }
         }
+    }
+
+    private static LiveOrchestrator.Response get(LiveOrchestrator any, URI server, String path, String token) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(server.resolve(path)).timeout(Duration.ofSeconds(30));
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        HttpResponse<String> r = any.http.send(b.GET().build(), HttpResponse.BodyHandlers.ofString());
+        JsonNode json = r.headers().firstValue("Content-Type").orElse("").startsWith("application/json")
+                ? dr.summit.orchestrator.records.Json.MAPPER.readTree(r.body()) : null;
+        return new LiveOrchestrator.Response(r.statusCode(), json, r.body(), r);
     }
 
     private static LiveOrchestrator.Response post(LiveOrchestrator any, URI server, String path, String token, String body) throws Exception {

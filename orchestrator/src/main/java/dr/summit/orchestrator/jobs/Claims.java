@@ -2,6 +2,7 @@ package dr.summit.orchestrator.jobs;
 
 import dr.summit.repository.Repository;
 import dr.summit.repository.lease.ClaimTaken;
+import dr.summit.repository.lease.Lease;
 import dr.summit.repository.lease.LeaseHolder;
 import dr.summit.repository.store.StoreException;
 
@@ -15,6 +16,11 @@ public interface Claims {
     interface Held extends AutoCloseable {
         @Override
         void close();
+
+        /** The lease that holds the claim; null where claims are not leases (one process, read-only storage). */
+        default Lease lease() {
+            return null;
+        }
     }
 
     /**
@@ -43,7 +49,17 @@ public interface Claims {
         return (key, jobId) -> {
             try {
                 LeaseHolder held = LeaseHolder.claim(repo.store(), repo.leaseTimes(), command, key, "job " + jobId);
-                return held::close;
+                return new Held() {
+                    @Override
+                    public void close() {
+                        held.close();
+                    }
+
+                    @Override
+                    public Lease lease() {
+                        return held.lease();
+                    }
+                };
             } catch (StoreException readOnly) {
                 // A drill needs only read access: where nothing can be written, no other server can coordinate
                 // through this repository either, and the job runs with this server's own exclusion.

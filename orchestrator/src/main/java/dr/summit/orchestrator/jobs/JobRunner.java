@@ -3,6 +3,7 @@ package dr.summit.orchestrator.jobs;
 import dr.summit.orchestrator.events.OrchestratorEvents;
 import dr.summit.repository.Repository;
 import dr.summit.repository.lease.ClaimTaken;
+import dr.summit.repository.lease.Lease;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -93,7 +94,7 @@ public final class JobRunner implements AutoCloseable {
         Claims.Held claim = null;
         if (spec.conflictKey() != null) {
             try {
-                claim = claims.claim(spec.conflictKey(), id);
+                claim = claimOnceReleased(spec.conflictKey(), id);
             } catch (ClaimTaken taken) {
                 return elsewhere(spec, taken);
             }
@@ -107,8 +108,11 @@ public final class JobRunner implements AutoCloseable {
                 return new Submitted(find(holder).orElseThrow(), false); // another server took it first
             }
         }
+        // The job names its claim's lease, so any reader can tell later whether its holder still runs (JobInterruption).
+        Lease lease = claim == null ? null : claim.lease();
         Job job = new Job(id, spec.type(), spec.source(), spec.scenario(), spec.target(), Job.QUEUED, "queued", 0, 0,
-                clock.instant(), null, null, null, spec.requestedBy(), spec.dryRun(), null);
+                clock.instant(), null, null, null, spec.requestedBy(), spec.dryRun(), null,
+                lease == null ? null : new Job.Holder(lease.id(), lease.host(), lease.pid(), lease.command()));
         store.save(job);
         if (spec.conflictKey() != null) {
             running.put(spec.conflictKey(), id);
@@ -116,6 +120,32 @@ public final class JobRunner implements AutoCloseable {
         }
         futures.put(id, pool.submit(() -> run(job, spec, work)));
         return new Submitted(job, true);
+    }
+
+    /**
+     * Claims {@code key}, waiting up to 2 s while its holder's job is already recorded as finished: a job's claim is
+     * released just after its final record is saved, so a client that saw the end and starts the next job at once is
+     * not refused for those milliseconds.
+     */
+    private Claims.Held claimOnceReleased(String key, String id) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        while (true) {
+            try {
+                return claims.claim(key, id);
+            } catch (ClaimTaken taken) {
+                String other = Claims.jobOf(taken);
+                boolean ending = other != null && store.find(other).map(Job::finishedState).orElse(false);
+                if (!ending || System.nanoTime() > deadline) {
+                    throw taken;
+                }
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw taken;
+                }
+            }
+        }
     }
 
     /**
@@ -179,13 +209,19 @@ public final class JobRunner implements AutoCloseable {
             if (spec.conflictKey() != null) {
                 running.remove(spec.conflictKey(), queued.id());
             }
-            release(queued.id());
             futures.remove(queued.id());
             Thread.interrupted(); // a late cancel must not break the save below
         }
-        // Listeners (audit, metrics) first: once a client sees the job finished, its outcome is recorded.
-        events.jobFinished(done, Duration.between(started, done.finished()));
-        store.save(done);
+        try {
+            // Listeners (audit, metrics) first: once a client sees the job finished, its outcome is recorded.
+            events.jobFinished(done, Duration.between(started, done.finished()));
+            store.save(done);
+        } finally {
+            // The claim goes only after the final record: a reader that finds the claim gone while the job's newest
+            // record is unfinished knows its holder stopped (JobInterruption). A client that saw the end and is
+            // refused in between is told so and retries (elsewhere()).
+            release(queued.id());
+        }
     }
 
     private static String oneLine(Throwable e) {

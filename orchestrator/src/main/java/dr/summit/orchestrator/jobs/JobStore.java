@@ -1,7 +1,12 @@
 package dr.summit.orchestrator.jobs;
 
 import dr.summit.orchestrator.records.Records;
+import dr.summit.repository.lease.Lease;
+import dr.summit.repository.lease.LocalProcesses;
 import dr.summit.repository.store.ObjectExistsException;
+import dr.summit.repository.store.ObjectNotFoundException;
+
+import java.time.Instant;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -13,7 +18,9 @@ import java.util.Optional;
  * Jobs in the repository: each state a job passes through is a new record
  * {@code orchestrator/jobs/ID/NNNNNN} (write-once); a job's state is its highest one. Idempotency keys
  * are records {@code orchestrator/idempotency/SHA256(key)} naming the job, written once by whichever
- * server takes the key first.
+ * server takes the key first. A job whose newest record is unfinished while its holder's claim is gone or expired
+ * is read as {@code interrupted} ({@link JobInterruption}); nothing is written for it, so a reader never writes
+ * over a job a live server owns, and needs no write access.
  */
 public final class JobStore {
     private final Records records;
@@ -49,11 +56,45 @@ public final class JobStore {
     }
 
     public Optional<Job> find(String id) {
+        return recorded(id).map(this::asReported);
+    }
+
+    /** The job's newest record, as written. */
+    private Optional<Job> recorded(String id) {
         if (!id.matches("[0-9a-f]{16}")) {
             return Optional.empty();
         }
         List<String> names = records.list("jobs/" + id + "/");
         return names.isEmpty() ? Optional.empty() : Optional.of(records.get(names.get(names.size() - 1), Job.class));
+    }
+
+    /**
+     * The job as readers see it: interrupted when unfinished and its holder's lease is gone or expired. A holder saves
+     * a job's final record before it releases the claim, so when the lease is gone the record is read once more: a
+     * job that just finished shows its outcome, never "interrupted".
+     */
+    private Job asReported(Job job) {
+        if (job.finishedState() || job.holder() == null || job.holder().lease() == null) {
+            return job;
+        }
+        var store = records.repository().store();
+        var times = records.repository().leaseTimes();
+        Lease lease;
+        try {
+            lease = Lease.fromJson(store.get(Lease.objectName(job.holder().lease())), Lease.objectName(job.holder().lease()));
+        } catch (ObjectNotFoundException gone) {
+            lease = null;
+        } catch (RuntimeException unreadable) {
+            return job; // a damaged or unreachable lease proves nothing: report what was recorded
+        }
+        if (lease == null) {
+            Optional<Job> again = recorded(job.id());
+            if (again.isPresent() && again.get().finishedState()) {
+                return again.get();
+            }
+        }
+        boolean gone = lease != null && LocalProcesses.holderIsGone(lease, LocalProcesses.machineScope());
+        return JobInterruption.judge(job, lease, gone, Instant.now(), times.maxClockSkew()).orElse(job);
     }
 
     /** Every job, newest first by creation. */
@@ -74,7 +115,7 @@ public final class JobStore {
                     finished.put(name, j);
                 }
             }
-            jobs.add(j);
+            jobs.add(asReported(j));
         }
         jobs.sort((a, b) -> b.created().compareTo(a.created()));
         return jobs;
