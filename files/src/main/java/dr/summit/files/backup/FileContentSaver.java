@@ -147,26 +147,13 @@ public final class FileContentSaver {
             ChunkSource chunks = fixedChunkSize > 0 ? new FixedChunks(in, fixedChunkSize)
                     : new ContentDefinedChunks(new ChunkStream(in, chunker, buffers.get()));
             for (byte[] next = chunks.next(); next != null; next = chunks.next()) {
-                byte[] copy = next;
-                int length = copy.length;
+                int length = next.length;
                 if (inspector != null) {
-                    inspector.inspect(file, size, copy);
+                    inspector.inspect(file, size, next);
                 }
                 size += length;
                 counters.bytesRead.addAndGet(length);
-                chunksInFlight.acquire();
-                try {
-                    pending.add(CompletableFuture.supplyAsync(() -> {
-                        try {
-                            return new ChunkRef(saver.save(BlobType.DATA, copy).id(), length);
-                        } finally {
-                            chunksInFlight.release();
-                        }
-                    }, workers));
-                } catch (RuntimeException e) {
-                    chunksInFlight.release();
-                    throw e;
-                }
+                submit(pending, next);
             }
         } catch (IOException | InterruptedException e) {
             readFailure = e;
