@@ -73,9 +73,9 @@ public record OrchestratorConfig(String listen, String scratchDir, String report
      * full may grow before the server's next backup is a full ({@code fullEvery}, as {@code neo4j backup --full-every}).
      */
     public record Neo4jEntry(String name, String uri, String user,
-                             @com.fasterxml.jackson.annotation.JsonProperty("password-file") String passwordFile,
+                             String passwordFile,
                              String database,
-                             @com.fasterxml.jackson.annotation.JsonProperty("drill-uri") String drillUri,
+                             String drillUri,
                              String fullEvery) {
         /** neo4j backup's --full-every default. */
         public static final String DEFAULT_FULL_EVERY = "7d";
@@ -195,12 +195,54 @@ public record OrchestratorConfig(String listen, String scratchDir, String report
     }
 
     /**
+     * Every multi-word key takes both spellings: kebab-case, as summit-dr's own options are written in
+     * the same file ({@code password-file}), and camelCase ({@code scratchDir}, {@code catchUp}), so an
+     * operator never has to remember which table uses which. Setting both spellings of one key is an error.
+     */
+    static void camelCaseKeys(com.fasterxml.jackson.databind.JsonNode node, java.util.Map<String, String> written) {
+        if (node instanceof com.fasterxml.jackson.databind.node.ObjectNode object) {
+            List<String> names = new java.util.ArrayList<>();
+            object.fieldNames().forEachRemaining(names::add);
+            for (String name : names) {
+                com.fasterxml.jackson.databind.JsonNode value = object.get(name);
+                camelCaseKeys(value, written);
+                String camel = camelCase(name);
+                if (!camel.equals(name)) {
+                    if (object.has(camel)) {
+                        throw new IllegalArgumentException("both '" + name + "' and '" + camel + "' are set; they are the same key");
+                    }
+                    object.remove(name);
+                    object.set(camel, value);
+                    written.put(camel, name);
+                }
+            }
+        } else if (node != null && node.isArray()) {
+            node.forEach(element -> camelCaseKeys(element, written));
+        }
+    }
+
+    static String camelCase(String key) {
+        StringBuilder out = new StringBuilder(key.length());
+        boolean upper = false;
+        for (char c : key.toCharArray()) {
+            if (c == '-' && out.length() > 0) {
+                upper = true;
+            } else {
+                out.append(upper ? Character.toUpperCase(c) : c);
+                upper = false;
+            }
+        }
+        return out.toString();
+    }
+
+    /**
      * Reads the orchestrator's keys from a config file that also holds other readers' top-level keys
      * ({@code othersKeys}: the CLI's option keys and command tables, which share summit-dr's one config file);
      * any other unknown key is still an error, so a typo is not silently ignored.
      */
     public static OrchestratorConfig read(Path file, java.util.Set<String> othersKeys) {
         TomlMapper toml = TomlMapper.builder().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
+        java.util.Map<String, String> written = new java.util.HashMap<>();   // camelCase → as the file spells it
         try {
             com.fasterxml.jackson.databind.JsonNode tree = toml.readTree(Files.readAllBytes(file));
             if (tree instanceof com.fasterxml.jackson.databind.node.ObjectNode object) {
@@ -210,6 +252,11 @@ public record OrchestratorConfig(String listen, String scratchDir, String report
                         object.remove(key);
                     }
                 }
+            }
+            try {
+                camelCaseKeys(tree, written);
+            } catch (IllegalArgumentException bad) {
+                throw new IllegalArgumentException(file + ": " + bad.getMessage());
             }
             OrchestratorConfig c = toml.treeToValue(tree, OrchestratorConfig.class);
             for (FilesEntry f : c.files()) {
@@ -238,7 +285,7 @@ public record OrchestratorConfig(String listen, String scratchDir, String report
         } catch (com.fasterxml.jackson.databind.exc.ValueInstantiationException e) {
             throw new IllegalArgumentException(file + ": " + (e.getCause() != null ? e.getCause().getMessage() : e.getOriginalMessage()));
         } catch (UnrecognizedPropertyException e) {
-            throw new IllegalArgumentException(file + ": unknown key '" + e.getPropertyName() + "' (known: "
+            throw new IllegalArgumentException(file + ": unknown key '" + written.getOrDefault(e.getPropertyName(), e.getPropertyName()) + "' (known: "
                     + e.getKnownPropertyIds() + ")");
         } catch (IOException e) {
             throw new IllegalArgumentException(file + ": " + e.getMessage().lines().findFirst().orElse("unreadable"));

@@ -68,8 +68,15 @@ class OrchestratorConfigTest {
                 + "give a number and a unit s, m, h, d or w (e.g. 60s, 7d)");
         Files.writeString(file, entry + "fullEvery = \"99999999999w\"\n");
         assertThatThrownBy(() -> OrchestratorConfig.read(file)).as("too large to add to a time").hasMessageContaining("fullEvery '99999999999w'");
+        // Both spellings of a multi-word key, as summit-dr's options in the same file are kebab-case; not both at once.
         Files.writeString(file, entry + "full-every = \"1d\"\n");
-        assertThatThrownBy(() -> OrchestratorConfig.read(file)).hasMessageContaining("unknown key 'full-every'").hasMessageContaining("fullEvery");
+        assertThat(OrchestratorConfig.read(file).neo4j().get(0).fullEveryDuration()).isEqualTo(java.time.Duration.ofDays(1));
+        Files.writeString(file, entry + "full-every = \"1d\"\nfullEvery = \"2d\"\n");
+        assertThatThrownBy(() -> OrchestratorConfig.read(file)).hasMessageContaining("both 'full-every' and 'fullEvery' are set");
+        Files.writeString(file, entry + "passwordFile = \"/etc/pw\"\ndrillUri = \"bolt://scratch:7687\"\n");
+        assertThat(OrchestratorConfig.read(file).neo4j().get(0).drillUri()).isEqualTo("bolt://scratch:7687");
+        Files.writeString(file, entry + "ful-every = \"1d\"\n");
+        assertThatThrownBy(() -> OrchestratorConfig.read(file)).hasMessageContaining("unknown key 'ful-every'").hasMessageContaining("fullEvery");
     }
 
     @Test
