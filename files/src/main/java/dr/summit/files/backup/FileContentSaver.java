@@ -95,6 +95,14 @@ public final class FileContentSaver {
         } catch (IOException | InterruptedException e) {
             readFailure = e;
         }
+        return finish(pending, readFailure, size);
+    }
+
+    /**
+     * Collects every chunk that was started, even after a read error, so that no worker is still
+     * busy with this file when the caller moves on; then rethrows the read error, if any.
+     */
+    private Content finish(List<Future<ChunkRef>> pending, Exception readFailure, long size) throws IOException, InterruptedException {
         List<ChunkRef> refs = collect(pending);
         if (readFailure instanceof IOException io) {
             throw io;
@@ -158,16 +166,7 @@ public final class FileContentSaver {
         } catch (IOException | InterruptedException e) {
             readFailure = e;
         }
-        // Collect everything that was started, even after a read error, so that no worker is
-        // still busy with this file when the caller moves on.
-        List<ChunkRef> refs = collect(pending);
-        if (readFailure instanceof IOException io) {
-            throw io;
-        }
-        if (readFailure instanceof InterruptedException ie) {
-            throw ie;
-        }
-        return new Content(refs, size);
+        return finish(pending, readFailure, size);
     }
 
     /** The next chunk as a fresh array (it is handed to another thread), or null at the end. */
