@@ -52,15 +52,24 @@ final class PgStatusCommand implements Callable<Integer> {
             }
         }
         StreamStatus s = null;
-        try (Repository repo = repository.openWithoutIndex(); Connection conn = PgCommand.connect(stream.dsn, spec.commandLine().getErr())) {
-            s = StreamStatus.read(conn, repo, cluster.cluster, stream.slot, stream.applicationName);
-            warnings.addAll(0, s.warnings());
-        } catch (CommandFailure primaryDown) {
-            if (agentStatus == null) {
-                warnings.forEach(w -> spec.commandLine().getErr().println("warning: " + w));
-                throw primaryDown;
+        try (Repository repo = repository.openWithoutIndex()) {
+            // Only the connection's failure means "the primary is down"; the repository's own errors stay errors.
+            Connection conn = null;
+            try {
+                conn = PgCommand.connect(stream.dsn, spec.commandLine().getErr());
+            } catch (CommandFailure primaryDown) {
+                if (agentStatus == null) {
+                    warnings.forEach(w -> spec.commandLine().getErr().println("warning: " + w));
+                    throw primaryDown;
+                }
+                warnings.add(0, "the primary is unreachable: " + primaryDown.getMessage());
             }
-            warnings.add(0, "the primary is unreachable: " + primaryDown.getMessage());
+            if (conn != null) {
+                try (Connection open = conn) {
+                    s = StreamStatus.read(open, repo, cluster.cluster, stream.slot, stream.applicationName);
+                }
+                warnings.addAll(0, s.warnings());
+            }
         }
         if (output.json) {
             Map<String, Object> json = new java.util.LinkedHashMap<>();
