@@ -368,6 +368,48 @@ public final class Repository implements AutoCloseable {
 
     private static final PayloadCodec RAW = new PayloadCodec(Compression.NONE, 0);
 
+    /**
+     * Creates a sealed log (docs/repository-format.md, "Sealed logs") under {@code name}, durable
+     * and empty, whose records are compressed unless {@code raw}; empty when the store cannot append (S3), where callers store write-once objects.
+     */
+    public java.util.Optional<SealedLogWriter> createSealedLog(String name, boolean raw) {
+        checkKeysBeforeWrite();
+        int epoch = keyring().currentEpoch();
+        return store.createAppendable(name, dr.summit.repository.crypto.SealedLog.header(epoch))
+                .map(object -> new SealedLogWriter(this, object, name, raw ? RAW : payloads));
+    }
+
+    /** The records of a sealed log up to a torn tail, decoded, in the order they were appended. */
+    public List<byte[]> readSealedLog(String name) {
+        var contents = dr.summit.repository.crypto.SealedLog.read(store.get(name), name, epoch -> dataKey(epoch, name));
+        List<byte[]> plain = new ArrayList<>(contents.payloads().size());
+        for (byte[] payload : contents.payloads()) {
+            plain.add(payloads.decode(payload, name));
+        }
+        return plain;
+    }
+
+    /**
+     * Re-encrypts a sealed log whose writer is gone under the current epoch, in place; returns
+     * false if it already was. Callers make sure no process still appends to it (its lease).
+     */
+    public boolean resealLogUnderCurrentEpoch(String name) {
+        byte[] log = store.get(name);
+        int current = keyring().currentEpoch();
+        var contents = dr.summit.repository.crypto.SealedLog.read(log, name, epoch -> dataKey(epoch, name));
+        if (contents.epoch() == current) {
+            return false;
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(log.length);
+        out.writeBytes(dr.summit.repository.crypto.SealedLog.header(current));
+        long sequence = 0;
+        for (byte[] payload : contents.payloads()) {
+            out.writeBytes(dr.summit.repository.crypto.SealedLog.record(dataKey(current), current, name, sequence++, payload));
+        }
+        store.replace(name, out.toByteArray());
+        return true;
+    }
+
     private void writeSealed(String name, SealedObject.Kind kind, byte[] plain) {
         writeSealed(name, kind, plain, payloads);
     }

@@ -84,10 +84,9 @@ public final class PgExpire {
         // (docs/repository-format.md): one listing of the pieces finds them.
         java.util.Set<String> garbage = new java.util.HashSet<>(plan.walToDelete());
         garbage.addAll(archive.list());
-        WalPieces pieces = new WalPieces(repo, cluster);
-        for (WalPieces.Piece piece : pieces.list()) {
-            if (garbage.contains(piece.segment())) {
-                repo.store().delete(WalPieces.prefix(cluster) + piece.name());
+        for (WalPieces.Stored streamed : new WalPieces(repo, cluster).objects()) {
+            if (garbage.contains(streamed.segment())) {
+                repo.store().delete(streamed.object());
             }
         }
     }

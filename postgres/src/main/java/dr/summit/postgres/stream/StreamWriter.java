@@ -159,5 +159,6 @@ final class StreamWriter implements AutoCloseable {
         archiveThread.shutdown();
         pieceThread.awaitTermination(1, TimeUnit.MINUTES);
         archiveThread.awaitTermination(1, TimeUnit.MINUTES);
+        pieces.closeLogs();
     }
 }

@@ -87,10 +87,11 @@ class StreamedWalTest {
         }
     }
 
+    /** As on S3, where every piece is its own write-once object: a piece stored again is compared at once. */
     @Test
     void aPieceStoredAgainMustHoldTheSameBytes() {
         try (Repository repo = repo()) {
-            WalPieces pieces = new WalPieces(repo, "main");
+            WalPieces pieces = new WalPieces(repo, "main", false);
             byte[] wal = segment(3);
             pieces.put(SEGMENT, wal, 0, 4000);
             pieces.put(SEGMENT, wal.clone(), 0, 4000);
@@ -98,6 +99,49 @@ class StreamedWalTest {
             other[100] ^= 1;
             assertThatThrownBy(() -> pieces.put(SEGMENT, other, 0, 4000)).isInstanceOf(RepositoryException.class)
                     .hasMessageContaining("pg/main/wal-stream/" + SEGMENT + ".00000000-00000FA0");
+        }
+    }
+
+    /**
+     * On a local repository the pieces are records of one sealed log per segment: the durable
+     * prefix is read from it, a torn end (a crash during an append) is ignored, a second writer's
+     * log (a reconnect after a failure) joins it, a disagreeing record is refused on reading, and
+     * archiving the segment whole deletes every log of it.
+     */
+    @Test
+    void onALocalRepositoryPiecesAreRecordsOfASealedLog() throws Exception {
+        try (Repository repo = repo()) {
+            WalPieces pieces = new WalPieces(repo, "main");
+            byte[] wal = segment(7);
+            pieces.put(SEGMENT, wal, 0, 3000);
+            pieces.put(SEGMENT, wal, 3000, 70_000);
+            List<WalPieces.Stored> stored = pieces.objects();
+            assertThat(stored).hasSize(1);
+            assertThat(stored.get(0).object()).matches("pg/main/wal-stream/" + SEGMENT + "\\.log-[0-9a-f]{16}");
+            assertThat(pieces.durablePrefix(SEGMENT)).isEqualTo(Arrays.copyOf(wal, 70_000));
+
+            Path log = dir.resolve(stored.get(0).object());
+            java.nio.file.Files.write(log, new byte[]{0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 2, 'S', 'D'}, java.nio.file.StandardOpenOption.APPEND);
+            assertThat(pieces.durablePrefix(SEGMENT)).isEqualTo(Arrays.copyOf(wal, 70_000));
+
+            WalPieces reconnected = new WalPieces(repo, "main");
+            reconnected.put(SEGMENT, wal, 60_000, 80_000);
+            assertThat(pieces.objects()).hasSize(2);
+            assertThat(pieces.durablePrefix(SEGMENT)).isEqualTo(Arrays.copyOf(wal, 80_000));
+
+            new WalArchive(repo, "main").push(SEGMENT, wal);
+            new PgExpire(repo, "main").execute(new PgExpire.Plan(List.of(), List.of(), List.of()));
+            assertThat(pieces.objects()).isEmpty();
+
+            String next = "000000010000000000000004";
+            byte[] other = wal.clone();
+            other[900] ^= 1;
+            pieces.put(next, wal, 0, 1000);
+            new WalPieces(repo, "main").put(next, other, 800, 1000);
+            assertThatThrownBy(() -> pieces.durablePrefix(next)).isInstanceOf(RepositoryException.class)
+                    .hasMessageContaining("streamed WAL pieces of segment " + next + " disagree at offset 900");
+            pieces.delete(next);
+            assertThat(pieces.objects()).isEmpty();
         }
     }
 

@@ -27,7 +27,12 @@ public final class SealedObject {
         /** The list of parts of a PostgreSQL WAL file too large to seal as one object. */
         WAL_PARTS(5),
         /** A small JSON record of the orchestrator (a job's state, an API token's hash, an audit entry). */
-        RECORD(6);
+        RECORD(6),
+        /**
+         * An append-only log of sealed records ({@link SealedLog}): the growing WAL segment a receiver
+         * streams into a local repository. Only its 10-byte header has this object's form.
+         */
+        LOG(7);
 
         final int code;
 
@@ -44,12 +49,17 @@ public final class SealedObject {
     }
 
     public static byte[] seal(byte[] baseKey, int epoch, Kind kind, String name, byte[] payload) {
-        byte[] header = new ByteWriter(HEADER_BYTES).bytes(MAGIC).u8(VERSION).u8(kind.code).u32(epoch & 0xffffffffL).toByteArray();
+        byte[] header = headerBytes(kind, epoch);
         byte[] key = objectKey(baseKey, name);
         byte[] out = Arrays.copyOf(header, HEADER_BYTES + payload.length + AesGcm.TAG_BYTES);
         AesGcm.seal(key, AesGcm.nonce(0), aad(header, name), payload, 0, payload.length, out, HEADER_BYTES);
         Arrays.fill(key, (byte) 0);
         return out;
+    }
+
+    /** The plaintext header of an object of {@code kind} sealed under {@code epoch}. */
+    static byte[] headerBytes(Kind kind, int epoch) {
+        return new ByteWriter(HEADER_BYTES).bytes(MAGIC).u8(VERSION).u8(kind.code).u32(epoch & 0xffffffffL).toByteArray();
     }
 
     public static Header header(byte[] sealed, String name) {

@@ -3,6 +3,7 @@ package dr.summit.repository.keys;
 import dr.summit.repository.CorruptObjectException;
 import dr.summit.repository.Repository;
 import dr.summit.repository.crypto.Keyring;
+import dr.summit.repository.crypto.SealedObject;
 import dr.summit.repository.lease.Lease;
 import dr.summit.repository.lease.LeaseHolder;
 import dr.summit.repository.maintenance.PruneMark;
@@ -59,15 +60,25 @@ public final class Reencryptor {
         Pruner.Plan plan = pruner.plan(1.0, retiredSet);
         Pruner.Result pruned = pruner.execute(plan);
         int sealed = 0;
+        // A sealed log is appended to by the process that created it: rewriting it under that
+        // process's feet would lose its next records. Only once no process from before the
+        // rotation is alive are the logs of retired epochs closed for good (later processes
+        // create logs of their own under the current key).
+        boolean oldWritersAlive = !leaseBlockers(keyring.current().created()).isEmpty();
         for (String name : EpochUsage.sealedObjectNames(repo)) {
             try {
-                if (retiredSet.contains(dr.summit.repository.crypto.SealedObject.header(
-                        repo.store().getRange(name, 0, dr.summit.repository.crypto.SealedObject.HEADER_BYTES), name).epoch())
-                        && repo.resealUnderCurrentEpoch(name)) {
+                SealedObject.Header header = SealedObject.header(repo.store().getRange(name, 0, SealedObject.HEADER_BYTES), name);
+                if (!retiredSet.contains(header.epoch())) {
+                    continue;
+                }
+                boolean rewritten = header.kind() == SealedObject.Kind.LOG
+                        ? !oldWritersAlive && repo.resealLogUnderCurrentEpoch(name)
+                        : repo.resealUnderCurrentEpoch(name);
+                if (rewritten) {
                     sealed++;
                 }
             } catch (ObjectNotFoundException gone) {
-                // deleted meanwhile (forget, prune)
+                // deleted meanwhile (forget, prune, a WAL segment archived whole)
             }
         }
         List<String> blockers = new ArrayList<>(blockers(retiredSet, keyring.current().created()));
@@ -80,8 +91,8 @@ public final class Reencryptor {
                 destroyed, blockers, (System.nanoTime() - start) / 1_000_000);
     }
 
-    /** Why the retired keys cannot be destroyed yet; empty when nothing needs them any more. */
-    private List<String> blockers(Set<Integer> retired, Instant rotatedAt) {
+    /** Processes other than this one that started before the rotation and may still write under a retired key. */
+    private List<String> leaseBlockers(Instant rotatedAt) {
         List<String> why = new ArrayList<>();
         Instant now = Instant.now();
         String own = repo.lease() == null ? "" : repo.lease().lease().id();
@@ -92,6 +103,12 @@ public final class Reencryptor {
                         + "its lease expires at " + l.expires() + " unless renewed (restart a long-running agent)");
             }
         }
+        return why;
+    }
+
+    /** Why the retired keys cannot be destroyed yet; empty when nothing needs them any more. */
+    private List<String> blockers(Set<Integer> retired, Instant rotatedAt) {
+        List<String> why = new ArrayList<>(leaseBlockers(rotatedAt));
         if (!PruneMark.list(repo.store()).isEmpty()) {
             why.add("old packs wait for deletion (a prune mark is pending behind a lease)");
         }

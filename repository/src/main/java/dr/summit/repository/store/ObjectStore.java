@@ -32,6 +32,15 @@ public interface ObjectStore extends AutoCloseable {
      */
     void replace(String name, byte[] data);
 
+    /**
+     * Creates an object that its creator extends by appending, starting with {@code first}, durably
+     * (content and name) before this returns; empty when this store cannot append (S3: the caller
+     * stores write-once objects instead). {@link ObjectExistsException} if the name exists.
+     */
+    default java.util.Optional<AppendableObject> createAppendable(String name, byte[] first) {
+        return java.util.Optional.empty();
+    }
+
     /** Whole object; {@link ObjectNotFoundException} if absent. */
     byte[] get(String name);
 

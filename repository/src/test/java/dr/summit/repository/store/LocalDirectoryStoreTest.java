@@ -253,4 +253,50 @@ class LocalDirectoryStoreTest {
         StoreStats.Snapshot s = store.stats().snapshot();
         assertThat(s).isEqualTo(new StoreStats.Snapshot(2, 15, 2, 13, 1, 1, 1));
     }
+
+    /**
+     * An appendable object: created durable with its first bytes, listed and read like any object,
+     * extended only at its end, and appends from many threads never interleave (each one is read
+     * back whole, in some order).
+     */
+    @Test
+    void appendsFromManyThreadsLandWholeAtTheEnd() throws Exception {
+        LocalDirectoryStore store = new LocalDirectoryStore(dir);
+        AppendableObject log = store.createAppendable("pg/main/wal-stream/seg.log-1", new byte[]{'H'}).orElseThrow();
+        assertThatThrownBy(() -> store.createAppendable("pg/main/wal-stream/seg.log-1", new byte[1]))
+                .isInstanceOf(ObjectExistsException.class);
+        assertThat(store.list("pg/main/wal-stream/")).containsExactly("pg/main/wal-stream/seg.log-1");
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        List<Future<?>> done = new ArrayList<>();
+        int appends = 64;
+        for (int i = 0; i < appends; i++) {
+            int n = i;
+            done.add(pool.submit(() -> {
+                // 300 KiB is more than one I/O slice: a partial channel write must not let another append in
+                byte[] unit = new byte[n % 3 == 0 ? 300 * 1024 : 100 + n];
+                java.util.Arrays.fill(unit, (byte) n);
+                log.append(unit);
+                log.sync();
+            }));
+        }
+        for (Future<?> f : done) {
+            f.get();
+        }
+        pool.shutdown();
+        byte[] all = store.get("pg/main/wal-stream/seg.log-1");
+        assertThat(all[0]).isEqualTo((byte) 'H');
+        assertThat(log.size()).isEqualTo(all.length);
+        java.util.Set<Integer> seen = new java.util.HashSet<>();
+        for (int at = 1; at < all.length; ) {
+            int n = all[at];
+            int length = n % 3 == 0 ? 300 * 1024 : 100 + n;
+            for (int i = 0; i < length; i++) {
+                assertThat(all[at + i]).as("byte %d of append %d", i, n).isEqualTo((byte) n);
+            }
+            assertThat(seen.add(n)).isTrue();
+            at += length;
+        }
+        assertThat(seen).hasSize(appends);
+        log.close();
+    }
 }
