@@ -44,7 +44,16 @@ final class StreamWriter implements AutoCloseable {
     StreamWriter(WalPieces pieces, WalArchive archive) {
         this.pieces = pieces;
         this.archive = archive;
+        this.inline = pieces.appendsLocally();
     }
+
+    /**
+     * Pieces are stored on the receiving thread, as pg_receivewal does: on a local repository a
+     * piece is an append and an fdatasync (~0.1–0.2 ms), cheaper than two thread hand-offs on a
+     * loaded machine, and the WAL arriving meanwhile waits in the socket to form the next piece.
+     * On S3 a piece is a PUT round trip, and up to {@link #MAX_PIECES_IN_FLIGHT} overlap.
+     */
+    private final boolean inline;
 
     private static java.util.concurrent.ThreadFactory daemon(String name) {
         return r -> {
@@ -73,7 +82,7 @@ final class StreamWriter implements AutoCloseable {
         }
         String name = segment.name();
         byte[] bytes = segment.bytes();
-        Future<?> done = pieceThread.submit(() -> {
+        Future<?> done = inline ? storeNow(name, bytes, start, end) : pieceThread.submit(() -> {
             try {
                 pieces.put(name, bytes, start, end);
             } finally {
@@ -86,6 +95,18 @@ final class StreamWriter implements AutoCloseable {
         }
         segmentPieces.add(done);
         piecesInFlight.add(new PieceJob(segment, end, done));
+    }
+
+    /** Stores a piece on this thread: an append and an fdatasync cost less than handing it over. */
+    private Future<?> storeNow(String name, byte[] bytes, int start, int end) {
+        java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+        try {
+            pieces.put(name, bytes, start, end);
+            done.complete(null);
+        } catch (RuntimeException | Error e) {
+            done.completeExceptionally(e);
+        }
+        return done;
     }
 
     /**

@@ -120,6 +120,11 @@ public final class WalPieces {
         }
     }
 
+    /** Whether pieces go to sealed logs, each one an append and an fdatasync on a local disk. */
+    public boolean appendsLocally() {
+        return appendWhenPossible && repo.store().canAppend();
+    }
+
     /** This writer's log for {@code segment}, created on first use; null when the store cannot append. */
     private SealedLogWriter logFor(String segment) {
         SealedLogWriter log = logs.computeIfAbsent(segment, s -> repo.createSealedLog(logName(s), true).orElse(null));

@@ -127,6 +127,11 @@ public final class LocalDirectoryStore implements ObjectStore {
     }
 
     @Override
+    public boolean canAppend() {
+        return true;
+    }
+
+    @Override
     public java.util.Optional<AppendableObject> createAppendable(String name, byte[] first) {
         faults.before(StoreFaults.Call.PUT, name);
         Path target = resolve(name);

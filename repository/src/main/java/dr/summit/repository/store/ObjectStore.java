@@ -41,6 +41,11 @@ public interface ObjectStore extends AutoCloseable {
         return java.util.Optional.empty();
     }
 
+    /** Whether {@link #createAppendable} creates objects here (a local directory does). */
+    default boolean canAppend() {
+        return false;
+    }
+
     /** Whole object; {@link ObjectNotFoundException} if absent. */
     byte[] get(String name);
 
