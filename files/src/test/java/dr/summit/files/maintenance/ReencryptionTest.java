@@ -49,6 +49,43 @@ class ReencryptionTest {
         return root;
     }
 
+    /**
+     * A sealed log (the growing WAL segment of a receiver) is rewritten under the new key only once
+     * no process from before the rotation is alive: until then its writer may still append to it,
+     * and the retired key stays, named as blocked by that process's lease.
+     */
+    @Test
+    void aSealedLogIsReencryptedOnlyOnceItsWriterIsGone() throws Exception {
+        Path repoDir = tmp.resolve("repo");
+        FilesTestSupport.init(repoDir);
+        String log = "pg/main/wal-stream/000000010000000000000001.log-00112233aabbccdd";
+        try (Repository writer = FilesTestSupport.open(repoDir)) {
+            writer.takeLease("summit-dr pg stream");
+            try (var appender = writer.createSealedLog(log, true).orElseThrow()) {
+                appender.append(new byte[]{1, 2, 3});
+                appender.sync();
+                Reencryptor.Result blocked;
+                try (Repository admin = FilesTestSupport.open(repoDir)) {
+                    admin.keys().rotate();
+                    blocked = new Reencryptor(admin).run();
+                }
+                assertThat(blocked.destroyedEpochs()).isEmpty();
+                assertThat(blocked.blockers()).anySatisfy(b -> assertThat(b).contains("started before the rotation"));
+                appender.append(new byte[]{4});   // the writer goes on under the old key, unharmed
+                appender.sync();
+            }
+        }
+        Reencryptor.Result done;
+        try (Repository admin = FilesTestSupport.open(repoDir)) {
+            done = new Reencryptor(admin).run();
+            assertThat(done.blockers()).isEmpty();
+            assertThat(done.sealedObjectsRewritten()).isEqualTo(1);
+            assertThat(admin.readSealedLog(log)).containsExactly(new byte[]{1, 2, 3}, new byte[]{4});
+            assertThat(SealedObject.header(admin.store().getRange(log, 0, SealedObject.HEADER_BYTES), log).epoch())
+                    .isEqualTo(admin.keyring().currentEpoch());
+        }
+    }
+
     @Test
     void afterReencryptionAStolenKeysCopyAndARemovedSlotOpenNothing() throws Exception {
         Path repoDir = tmp.resolve("repo");
