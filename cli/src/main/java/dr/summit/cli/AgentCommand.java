@@ -80,6 +80,9 @@ final class AgentCommand implements Callable<Integer> {
                      err.flush();
                  }
              }, e -> { }, limits)) {
+            if (valve != null) {
+                agent.valve(valve, repo);
+            }
             spec.commandLine().getOut().println("summit-dr agent for cluster " + cluster.cluster + " listening on " + server.socket());
             spec.commandLine().getOut().flush();
             Thread receiver = streaming ? startReceiver(repo, agent, valve, err, () -> stopped.getCount() == 0 || server.failure() != null) : null;

@@ -590,6 +590,68 @@ class PgStreamTest {
         }
     }
 
+    /**
+     * The valve on archive_command's path (the agent's push): with the repository unreachable, a
+     * segment is answered as archived once the ready segments pass the limit, so pg_wal's archive
+     * backlog stays bounded; the segments are recorded as a gap, and when the repository is back the
+     * agent writes the gap into it and takes the base backup that closes it.
+     */
+    @Test
+    void theAgentsArchivePushKeepsTheReadySegmentsUnderTheLimit() throws Exception {
+        try (PgWorkspace ws = PgWorkspace.create("valvearch")) {
+            Path pgdata = ws.work.resolve("pgdata");
+            PgTestCluster primary = ws.track(PgTestCluster.create(pgdata, ws.agentArchiveCommand(pgdata), "--wal-segsize=1"));
+            primary.start();
+            ws.restartAgent(pgdata, "--max-wal-backlog", "4MiB", "--dsn", ws.dsn(primary));
+            Path journal = ws.work.resolve("agent.sock.wal-gaps.json");
+            Path away = ws.work.resolve("repo.away");
+            try (Connection c = primary.connect(); Statement st = c.createStatement()) {
+                st.execute("CREATE TABLE orders (n int PRIMARY KEY, pad text)");
+                ws.ok("pg backup", "--cluster", ws.cluster, "--pgdata", pgdata.toString(), "--dsn", ws.dsn(primary));
+                int rows = insert(st, 0, 100);
+                java.nio.file.Files.move(ws.repo, away);
+                java.nio.file.Files.writeString(ws.repo, "not a repository");
+                long maxReady = 0;
+                long archivedBefore = PgTestCluster.scalar(st, "SELECT archived_count FROM pg_stat_archiver");
+                for (int segment = 0; segment < 25; segment++) {
+                    rows = insert(st, rows, 100);
+                    st.execute("SELECT pg_switch_wal()");
+                    Thread.sleep(300);
+                    maxReady = Math.max(maxReady, PgTestCluster.scalar(st, "SELECT count(*) FROM pg_ls_archive_statusdir() WHERE name LIKE '%.ready'"));
+                }
+                long answered = PgTestCluster.scalar(st, "SELECT archived_count FROM pg_stat_archiver") - archivedBefore;
+                System.out.printf("valve (archive): 25 segments while the repository was away, at most %d ready (limit 4 x 1 MiB), %d answered%n",
+                        maxReady, answered);
+                // PostgreSQL retries a failed archive_command after a second: what arrives meanwhile
+                // (about 4 segments at this pace) may pass the limit until the next try.
+                assertThat(maxReady).as("segments waiting in pg_wal for archive_command").isLessThanOrEqualTo(4 + 5);
+                assertThat(answered).as("segments answered as archived without being stored").isGreaterThanOrEqualTo(15);
+                assertThat(java.nio.file.Files.readString(journal)).contains("\"source\" : \"archive\"", "segments");
+
+                java.nio.file.Files.delete(ws.repo);
+                java.nio.file.Files.move(away, ws.repo);
+                st.execute("SELECT pg_switch_wal()");   // the archiver retries at once
+                com.fasterxml.jackson.databind.JsonNode list = null;
+                for (int i = 0; i < 120; i++) {
+                    list = ws.ok("pg list", "--cluster", ws.cluster, "--json").json();
+                    if (list.get("backups").size() == 2 && list.get("walGaps").size() >= 1
+                            && !list.get("walGaps").get(list.get("walGaps").size() - 1).get("open").asBoolean()) {
+                        break;
+                    }
+                    Thread.sleep(500);
+                }
+                assertThat(list.get("walGaps")).as("pg list --json: %s", list).isNotEmpty();
+                for (com.fasterxml.jackson.databind.JsonNode gap : list.get("walGaps")) {
+                    assertThat(gap.get("source").asText()).isEqualTo("archive");
+                    assertThat(gap.get("segments")).isNotEmpty();
+                    assertThat(gap.get("open").asBoolean()).as("closed by the agent's base backup: %s", list).isFalse();
+                }
+            }
+            CliTestSupport.Run verify = ws.run("pg verify", "--cluster", ws.cluster);
+            assertThat(verify.exit()).as("verify once the gap is closed: %s", verify).isZero();
+        }
+    }
+
     private static int insert(Statement st, int from, int count) throws Exception {
         st.execute("INSERT INTO orders SELECT g, repeat('x', 1000) FROM generate_series(" + (from + 1) + ", " + (from + count) + ") g");
         return from + count;

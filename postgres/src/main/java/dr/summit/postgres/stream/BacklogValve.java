@@ -73,6 +73,11 @@ public final class BacklogValve {
         return false;
     }
 
+    /** Whether gaps wait in the local journal for the repository. */
+    public boolean hasPending() {
+        return !journal.pending().isEmpty();
+    }
+
     /** Records, durably, that WAL {@code from..to} was acknowledged without being stored. */
     public WalGap dropped(int timeline, long from, long to, String source, List<String> segments, String reason) {
         WalGap gap = journal.dropped(timeline, from, to, source, segments, reason);
