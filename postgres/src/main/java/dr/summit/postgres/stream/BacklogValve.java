@@ -103,6 +103,14 @@ public final class BacklogValve {
                 gaps.record(gap);
             }
             journal.written(pending);
+            if (!checkedOpenGaps) {
+                // A process that died before its closing backup finished left the gap open: take it now.
+                checkedOpenGaps = true;
+                if (pending.isEmpty() && openGapIn(repo, cluster)) {
+                    log.accept("the repository has an open WAL gap that no base backup closes yet");
+                    startBackup();
+                }
+            }
             if (!pending.isEmpty()) {
                 log.accept("the repository is reachable again: recorded " + pending.size() + " WAL gap(s) in it ("
                         + String.join("; ", pending.stream().map(WalGap::describe).toList()) + ")");
@@ -114,6 +122,17 @@ public final class BacklogValve {
             lastError.set(e.getMessage());
             return false;
         }
+    }
+
+    private volatile boolean checkedOpenGaps;
+
+    private static boolean openGapIn(Repository repo, String cluster) {
+        List<WalGap> gaps = new WalGaps(repo, cluster).list();
+        if (gaps.isEmpty()) {
+            return false;
+        }
+        List<dr.summit.repository.snapshot.Snapshot> backups = new dr.summit.postgres.restore.PgRestore(repo, cluster).backups();
+        return gaps.stream().anyMatch(g -> backups.stream().noneMatch(b -> dr.summit.postgres.restore.PgCatalogue.closes(b, g)));
     }
 
     /** Starts the base backup that closes the gaps (once at a time), or says why it cannot. */
