@@ -44,6 +44,7 @@ final class AgentCommand implements Callable<Integer> {
     @Option(names = "--stream", description = "Also run the WAL receiver ('pg stream') in the agent: --dsn, --slot, --application-name as there.")
     boolean streaming;
     @Mixin StreamOptions stream;
+    @Mixin ValveOptions valveOptions;
 
     @Option(names = "--allow-user", paramLabel = "USER|UID",
             description = "Another OS user whose processes may use the agent (repeatable; e.g. postgres when the agent runs as root). Its own user and root always may.")
@@ -70,7 +71,7 @@ final class AgentCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         CountDownLatch stopped = stop;
         // The valve's gap journal lives beside the socket: the agent's own state directory.
-        dr.summit.postgres.stream.BacklogValve valve = stream.valve(repository, cluster.cluster, pgdata,
+        dr.summit.postgres.stream.BacklogValve valve = valveOptions.valve(repository, cluster.cluster, stream.dsn, pgdata,
                 socket.resolveSibling(socket.getFileName() + ".wal-gaps.json"), err);
         try (Repository repo = repository.openWithWriterLease("summit-dr agent");
              WalAgent agent = new WalAgent(new WalArchive(repo, cluster.cluster), pgdata, parallel);

@@ -18,6 +18,7 @@ final class PgStreamCommand implements Callable<Integer> {
     @Mixin RepositoryOptions repository;
     @Mixin PgCommand.ClusterOption cluster;
     @Mixin StreamOptions stream;
+    @Mixin ValveOptions valveOptions;
     @Spec CommandSpec spec;
     @picocli.CommandLine.Option(names = "--pgdata", paramLabel = "DIR",
             description = "Data directory of the primary, for the base backup that closes a WAL gap (--max-wal-backlog; default: $PGDATA).")
@@ -35,13 +36,12 @@ final class PgStreamCommand implements Callable<Integer> {
         if (data == null && RepositoryOptions.env.apply("PGDATA") != null) {
             data = java.nio.file.Path.of(RepositoryOptions.env.apply("PGDATA"));
         }
-        var valve = stream.valve(repository, cluster.cluster, data, defaultJournal(cluster.cluster), err);
+        var valve = valveOptions.valve(repository, cluster.cluster, stream.dsn, data, defaultJournal(cluster.cluster), err);
         try (Repository repo = repository.openWithWriterLease("summit-dr pg stream")) {
             CountDownLatch myStop = stop;
+            // A closing base backup still running when the receiver stops is abandoned (its snapshot
+            // is written last, so nothing half-written remains); the next start takes it again.
             new WalReceiver(repo, cluster.cluster, connector, settings, err).valve(valve).run(() -> myStop.getCount() == 0);
-            if (valve != null) {
-                valve.awaitBackup(0);   // a closing base backup that is running ends first
-            }
         }
         return ExitCodes.OK;
     }
