@@ -163,14 +163,6 @@ public final class BacklogValve {
         t.start();
     }
 
-    /** Waits for a closing backup that is running (tests, shutdown). */
-    public void awaitBackup(long millis) throws InterruptedException {
-        Thread t = backupThread;
-        if (t != null) {
-            t.join(millis);
-        }
-    }
-
     /** For /status: the limit, gaps only in the local journal, and the closing backup's state. */
     public Map<String, Object> status() {
         Map<String, Object> m = new LinkedHashMap<>();
