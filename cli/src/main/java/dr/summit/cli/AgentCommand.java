@@ -44,6 +44,7 @@ final class AgentCommand implements Callable<Integer> {
     @Option(names = "--stream", description = "Also run the WAL receiver ('pg stream') in the agent: --dsn, --slot, --application-name as there.")
     boolean streaming;
     @Mixin StreamOptions stream;
+    @Mixin ValveOptions valveOptions;
 
     @Option(names = "--allow-user", paramLabel = "USER|UID",
             description = "Another OS user whose processes may use the agent (repeatable; e.g. postgres when the agent runs as root). Its own user and root always may.")
@@ -69,6 +70,9 @@ final class AgentCommand implements Callable<Integer> {
                 AgentServer.Limits.DEFAULT.queued(), java.time.Duration.ofSeconds(requestTimeout));
         PrintWriter err = spec.commandLine().getErr();
         CountDownLatch stopped = stop;
+        // The valve's gap journal lives beside the socket: the agent's own state directory.
+        dr.summit.postgres.stream.BacklogValve valve = valveOptions.valve(repository, cluster.cluster, stream.dsn, pgdata,
+                socket.resolveSibling(socket.getFileName() + ".wal-gaps.json"), err);
         try (Repository repo = repository.openWithWriterLease("summit-dr agent");
              WalAgent agent = new WalAgent(new WalArchive(repo, cluster.cluster), pgdata, parallel);
              AgentServer server = new AgentServer(agent, socket, allowed, line -> {
@@ -77,9 +81,12 @@ final class AgentCommand implements Callable<Integer> {
                      err.flush();
                  }
              }, e -> { }, limits)) {
+            if (valve != null) {
+                agent.valve(valve, repo);
+            }
             spec.commandLine().getOut().println("summit-dr agent for cluster " + cluster.cluster + " listening on " + server.socket());
             spec.commandLine().getOut().flush();
-            Thread receiver = streaming ? startReceiver(repo, agent, err, () -> stopped.getCount() == 0 || server.failure() != null) : null;
+            Thread receiver = streaming ? startReceiver(repo, agent, valve, err, () -> stopped.getCount() == 0 || server.failure() != null) : null;
             while (!stopped.await(200, TimeUnit.MILLISECONDS) && server.failure() == null) {
                 // serving until stopped or failed
             }
@@ -103,8 +110,8 @@ final class AgentCommand implements Callable<Integer> {
      * repository disagree) archiving goes on: the error is logged and the primary's commits wait,
      * which its monitoring sees.
      */
-    private Thread startReceiver(Repository repo, WalAgent agent, PrintWriter err, java.util.function.BooleanSupplier stopping) {
-        WalReceiver receiver = new WalReceiver(repo, cluster.cluster, stream.connector(err), stream.settings(), err);
+    private Thread startReceiver(Repository repo, WalAgent agent, dr.summit.postgres.stream.BacklogValve valve, PrintWriter err, java.util.function.BooleanSupplier stopping) {
+        WalReceiver receiver = new WalReceiver(repo, cluster.cluster, stream.connector(err), stream.settings(), err).valve(valve);
         agent.streamStatus(receiver::status);
         Thread t = new Thread(() -> {
             try {

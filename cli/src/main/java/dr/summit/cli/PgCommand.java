@@ -223,6 +223,7 @@ final class PgCommand implements Runnable {
                             + " of cluster '" + cluster.cluster + "' (timeline " + backup.attribute(BaseBackup.TIMELINE)
                             + "): no archived history leads there" + (wal.lastSegment() == null ? "" : ", or its WAL stops at " + wal.lastSegment()));
                 }
+                refuseAcrossGap(new PgCatalogue(repo, cluster.cluster).gapAfter(backup), backup, target);
                 if (!wal.consistent() || wal.firstMissing() != null) {
                     String message = "WAL segment " + wal.firstMissing() + " is missing from the archive of cluster '"
                             + cluster.cluster + "': recovery from backup " + backup.shortId() + " cannot replay past it"
@@ -276,6 +277,29 @@ final class PgCommand implements Runnable {
                 }
             }
             return ExitCodes.OK;
+        }
+
+        /**
+         * WAL the valve acknowledged without storing: recovery from a backup before it cannot
+         * replay across it, so a target at or after it needs a base backup taken after the gap.
+         */
+        private void refuseAcrossGap(dr.summit.postgres.wal.WalGap gap, Snapshot backup, RecoveryTarget target) {
+            if (gap == null || target.immediate()) {
+                return;
+            }
+            boolean across = target.isLatest()
+                    || target.time() != null && !target.time().isBefore(gap.started())
+                    || target.lsn() != null && Long.compareUnsigned(Lsn.parse(target.lsn()), gap.from()) >= 0;
+            if (!across && (target.xid() != null || target.name() != null)) {
+                // Where a transaction id or restore point lies is unknown here: PostgreSQL stops at the gap if it is beyond.
+                spec.commandLine().getErr().println("warning: WAL gap " + gap.describe() + " follows base backup " + backup.shortId()
+                        + ": a target after it cannot be reached");
+            }
+            if (across) {
+                throw new CommandFailure("the restore target lies across WAL gap " + gap.describe() + " of cluster '" + cluster.cluster
+                        + "' after base backup " + backup.shortId() + ": recovery cannot replay it; targets before " + gap.started()
+                        + " are reachable, later ones need a base backup taken after the gap ('pg verify' names the gap)");
+            }
         }
 
         /**
@@ -334,6 +358,7 @@ final class PgCommand implements Runnable {
                     m.put("lastWal", wal.isEmpty() ? null : wal.get(wal.size() - 1));
                     m.put("timelines", c.timelines());
                     m.put("recoverable", c.windows());
+                    m.put("walGaps", c.gaps().stream().map(PgCommand::gapJson).toList());
                     OutputOptions.printJson(out, m);
                     return ExitCodes.OK;
                 }
@@ -352,6 +377,9 @@ final class PgCommand implements Runnable {
                             t.missing().isEmpty() ? "" : "  MISSING " + t.missing().stream()
                                     .map(ArchiveMap.Range::label)
                                     .collect(java.util.stream.Collectors.joining(", ")));
+                }
+                for (PgCatalogue.Gap g : c.gaps()) {
+                    out.println(gapLine(g));
                 }
                 out.printf("%d base backups, %d archived WAL files; recoverable: %s%n", c.backups().size(), wal.size(),
                         c.windows().isEmpty() ? "nothing" : c.windows().stream().map(w -> w.from() + " .. " + w.to())
@@ -398,7 +426,9 @@ final class PgCommand implements Runnable {
                     Snapshot b = w.backup();
                     ArchiveMap.Reach r = w.reach();
                     SnapshotCheck.Result checked = files.check(b);
-                    boolean walOk = r.consistent() && r.firstMissing() == null;
+                    // WAL that stops at a gap the valve recorded is as far as that backup can go: named by the gap, not damage.
+                    PgCatalogue.Gap stopsAt = r.firstMissing() == null ? null : catalogue.gapCovering(r.firstMissing());
+                    boolean walOk = r.consistent() && (r.firstMissing() == null || stopsAt != null && !stopsAt.open());
                     ok &= walOk && checked.ok();
                     Map<String, Object> m = new LinkedHashMap<>();
                     m.put("backup", b.id());
@@ -411,23 +441,35 @@ final class PgCommand implements Runnable {
                     m.put("walTo", r.lastSegment());
                     m.put("walTimelines", r.path());
                     m.put("missing", r.firstMissing() == null ? List.of() : List.of(r.firstMissing()));
+                    m.put("walStopsAtGap", stopsAt == null ? null : stopsAt.gap().fromLsn());
                     m.put("recoverableTo", w.to());
                     json.add(m);
                     if (!output.json) {
                         out.printf("%s  files %s  WAL %s .. %s  %s%n", b.shortId(),
                                 checked.ok() ? "ok" : "DAMAGED (" + checked.problemCount() + " problems: " + checked.problems().get(0) + ")",
                                 r.firstSegment(), r.lastSegment(),
-                                walOk ? "complete" : "MISSING " + r.firstMissing() + (r.consistent() ? "" : " (never consistent)"));
+                                stopsAt != null && r.consistent() ? "up to the WAL gap at " + stopsAt.gap().fromLsn()
+                                        : walOk ? "complete" : "MISSING " + r.firstMissing() + (r.consistent() ? "" : " (never consistent)"));
                     }
                 }
                 List<String> holes = new ArrayList<>();
                 for (ArchiveMap.Timeline t : catalogue.timelines()) {
-                    t.missing().forEach(range -> holes.add(range.label()));
+                    t.missing().stream().filter(range -> catalogue.gapCovering(range.first()) == null
+                            || catalogue.gapCovering(range.last()) == null).forEach(range -> holes.add(range.label()));
                 }
+                // A gap the valve opened stays an error until a base backup taken after it closes it.
+                List<PgCatalogue.Gap> openGaps = catalogue.openGaps();
+                ok &= openGaps.isEmpty();
                 if (output.json) {
-                    OutputOptions.printJson(out, OutputOptions.object("cluster", cluster.cluster, "ok", ok, "backups", json, "walHoles", holes));
-                } else if (!holes.isEmpty()) {
-                    out.println("holes in the WAL archive (recovery cannot pass them on their timeline): " + String.join(", ", holes));
+                    OutputOptions.printJson(out, OutputOptions.object("cluster", cluster.cluster, "ok", ok, "backups", json, "walHoles", holes,
+                            "walGaps", catalogue.gaps().stream().map(PgCommand::gapJson).toList()));
+                } else {
+                    if (!holes.isEmpty()) {
+                        out.println("holes in the WAL archive (recovery cannot pass them on their timeline): " + String.join(", ", holes));
+                    }
+                    for (PgCatalogue.Gap g : catalogue.gaps()) {
+                        out.println(gapLine(g));
+                    }
                 }
             }
             return ok ? ExitCodes.OK : ExitCodes.ERROR;
@@ -523,6 +565,31 @@ final class PgCommand implements Runnable {
             throw new CommandFailure("no data directory: use " + option + " or set " + name, ExitCodes.USAGE);
         }
         return Path.of(value);
+    }
+
+    static Map<String, Object> gapJson(PgCatalogue.Gap g) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("timeline", g.gap().timeline());
+        m.put("fromLsn", g.gap().fromLsn());
+        m.put("toLsn", g.gap().toLsn());
+        m.put("bytes", g.gap().bytes());
+        m.put("started", g.gap().started());
+        m.put("ended", g.gap().ended());
+        m.put("source", g.gap().source());
+        m.put("segments", g.gap().segments());
+        m.put("reason", g.gap().reason());
+        m.put("open", g.open());
+        m.put("closedBy", g.closedBy());
+        m.put("recoverableAgainFrom", g.closedByStopTime());
+        return m;
+    }
+
+    /** One line naming a gap and what it means for restore targets. */
+    static String gapLine(PgCatalogue.Gap g) {
+        return "WAL GAP " + g.gap().describe() + ": " + (g.open()
+                ? "OPEN, restore targets from " + g.gap().started() + " on are impossible until a base backup is taken after it"
+                : "closed by base backup " + g.closedBy().substring(0, Math.min(8, g.closedBy().length()))
+                        + ", targets from " + g.gap().started() + " to " + g.closedByStopTime() + " are impossible");
     }
 
     static String shellQuote(String s) {

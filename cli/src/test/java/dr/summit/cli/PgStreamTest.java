@@ -486,6 +486,197 @@ class PgStreamTest {
         }
     }
 
+    /**
+     * The backlog valve (--max-wal-backlog): the repository becomes unreachable under load, the
+     * slot's retained WAL stays under the limit plus a margin, the gap is recorded (locally, then in
+     * the repository), the base backup the receiver starts when the repository is back closes it,
+     * and --latest restores every row. With the closing backup gone, the gap is open again: verify
+     * fails and a --latest restore is refused naming it.
+     */
+    @Test
+    void theValveKeepsTheSlotUnderTheLimitAndABaseBackupClosesTheGap() throws Exception {
+        long limit = 4L << 20;
+        try (PgWorkspace ws = PgWorkspace.create("valve")) {
+            // 1 MiB segments keep it fast; nothing archives: every byte in the repository came through the receiver.
+            PgTestCluster primary = ws.track(PgTestCluster.create(ws.work.resolve("pgdata"), "/bin/true", "--wal-segsize=1"));
+            primary.start();
+            Path journal = ws.work.resolve("state").resolve("wal-gaps.json");
+            PgStreamCommand.stop = new CountDownLatch(1);
+            CliTestSupport.Run[] receiverRun = new CliTestSupport.Run[1];
+            Thread receiver = new Thread(() -> receiverRun[0] = ws.run("pg stream", "--cluster", ws.cluster, "--dsn", ws.dsn(primary),
+                    "--pgdata", primary.data.toString(), "--max-wal-backlog", "4MiB", "--gap-journal", journal.toString()));
+            receiver.start();
+            Path away = ws.work.resolve("repo.away");
+            int rows = 0;
+            try (Connection c = primary.connect(); Statement st = c.createStatement()) {
+                waitFor(st, "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'summit_dr' AND state = 'streaming'", receiverRun);
+                st.execute("CREATE TABLE orders (n int PRIMARY KEY, pad text)");
+                ws.ok("pg backup", "--cluster", ws.cluster, "--pgdata", primary.data.toString(), "--dsn", ws.dsn(primary));
+                rows = insert(st, rows, 100);
+                waitUntilFlushed(st, receiverRun);
+
+                // The repository goes away in a way root cannot write through: a file where its directory was.
+                java.nio.file.Files.move(ws.repo, away);
+                java.nio.file.Files.writeString(ws.repo, "not a repository");
+                rows = insert(st, rows, 10);   // a piece write fails: the receiver switches to the valve
+                Thread.sleep(1500);
+                long generatedFrom = walPosition(st);
+                long maxRetained = 0;
+                for (int batch = 0; batch < 70; batch++) {
+                    rows = insert(st, rows, 200);
+                    maxRetained = Math.max(maxRetained, PgTestCluster.scalar(st,
+                            "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint FROM pg_replication_slots WHERE slot_name = 'summit_dr'"));
+                    Thread.sleep(20);
+                }
+                long generated = walPosition(st) - generatedFrom;
+                System.out.printf("valve: %d MiB of WAL while the repository was away, the slot kept at most %.1f MiB (limit 4 MiB)%n",
+                        generated >> 20, maxRetained / 1048576.0);
+                assertThat(generated).as("WAL written while the repository was away").isGreaterThan(3 * limit);
+                assertThat(maxRetained).as("WAL the slot kept on the primary").isLessThan(limit + (2L << 20));
+                String pending = java.nio.file.Files.readString(journal);
+                assertThat(pending).as("the gap journal while the repository is away").contains("\"source\" : \"stream\"", "fromLsn");
+
+                // The repository comes back: the gap goes into it and a base backup closes it.
+                java.nio.file.Files.delete(ws.repo);
+                java.nio.file.Files.move(away, ws.repo);
+                com.fasterxml.jackson.databind.JsonNode list = null;
+                for (int i = 0; i < 120; i++) {
+                    list = ws.ok("pg list", "--cluster", ws.cluster, "--json").json();
+                    if (list.get("backups").size() == 2 && list.get("walGaps").size() == 1 && !list.get("walGaps").get(0).get("open").asBoolean()) {
+                        break;
+                    }
+                    Thread.sleep(500);
+                }
+                assertThat(list.get("walGaps")).as("pg list --json: %s", list).hasSize(1);
+                com.fasterxml.jackson.databind.JsonNode gap = list.get("walGaps").get(0);
+                assertThat(gap.get("open").asBoolean()).as("gap closed by the automatic base backup: %s", list).isFalse();
+                assertThat(gap.get("closedBy").asText()).isEqualTo(list.get("backups").get(1).get("id").asText());
+                assertThat(gap.get("bytes").asLong()).isGreaterThan(limit);
+                assertThat(java.nio.file.Files.readString(journal)).as("journal once the gaps are in the repository").doesNotContain("fromLsn");
+                rows = insert(st, rows, 10);
+                waitUntilFlushed(st, receiverRun);
+            }
+            CliTestSupport.Run verify = ws.run("pg verify", "--cluster", ws.cluster);
+            assertThat(verify.exit()).as("verify once the gap is closed: %s", verify).isZero();
+            assertThat(verify.out()).contains("WAL GAP", "closed by base backup");
+
+            Path restored = ws.work.resolve("restored");
+            ws.agentArchiveCommand(restored);   // an agent whose --pgdata is the restore target serves restore_command
+            ws.ok("pg restore", "--cluster", ws.cluster, "--pgdata", restored.toString(), "--latest", "--agent", ws.socket().toString());
+            PgTestCluster server = ws.startRestored(restored, false);
+            try (Connection c = server.connect(); Statement st = c.createStatement()) {
+                assertThat(PgTestCluster.scalar(st, "SELECT count(*) FROM orders")).isEqualTo(rows);
+                assertThat(PgTestCluster.scalar(st, "SELECT max(n) FROM orders")).isEqualTo(rows);
+            }
+
+            // Without a base backup after it the gap is open: verify fails, --latest is refused naming it.
+            String closing = ws.ok("pg list", "--cluster", ws.cluster, "--json").json().get("walGaps").get(0).get("closedBy").asText();
+            ws.ok("forget", closing.substring(0, 8));
+            CliTestSupport.Run open = ws.run("pg verify", "--cluster", ws.cluster);
+            assertThat(open.exit()).as("verify with an open gap: %s", open).isNotZero();
+            assertThat(open.out()).contains("WAL GAP timeline 1", "OPEN");
+            CliTestSupport.Run refused = ws.run("pg restore", "--cluster", ws.cluster, "--pgdata", ws.work.resolve("refused").toString(),
+                    "--latest", "--dry-run");
+            assertThat(refused.exit()).isNotZero();
+            assertThat(refused.err()).contains("lies across WAL gap timeline 1").doesNotContain("\n\n");
+
+            // A backup after the gap closes it again; once expire keeps only such backups, the gap's record goes too.
+            ws.ok("pg backup", "--cluster", ws.cluster, "--pgdata", primary.data.toString(), "--dsn", ws.dsn(primary));
+            assertThat(ws.run("pg verify", "--cluster", ws.cluster).exit()).isZero();
+            ws.ok("pg expire", "--cluster", ws.cluster, "--keep-full", "1");
+            assertThat(ws.ok("pg list", "--cluster", ws.cluster, "--json").json().get("walGaps")).isEmpty();
+
+            PgStreamCommand.stop.countDown();
+            receiver.join(30_000);
+            assertThat(receiverRun[0]).as("pg stream still running").isNotNull();
+            assertThat(receiverRun[0].exit()).as("pg stream: %s", receiverRun[0]).isZero();
+            assertThat(receiverRun[0].err()).contains("acknowledged WAL without storing it", "closed the WAL gap");
+        } finally {
+            PgStreamCommand.stop = new CountDownLatch(1);
+        }
+    }
+
+    /**
+     * The valve on archive_command's path (the agent's push): with the repository unreachable, a
+     * segment is answered as archived once the ready segments pass the limit, so pg_wal's archive
+     * backlog stays bounded; the segments are recorded as a gap, and when the repository is back the
+     * agent writes the gap into it and takes the base backup that closes it.
+     */
+    @Test
+    void theAgentsArchivePushKeepsTheReadySegmentsUnderTheLimit() throws Exception {
+        try (PgWorkspace ws = PgWorkspace.create("valvearch")) {
+            Path pgdata = ws.work.resolve("pgdata");
+            PgTestCluster primary = ws.track(PgTestCluster.create(pgdata, ws.agentArchiveCommand(pgdata), "--wal-segsize=1"));
+            primary.start();
+            ws.restartAgent(pgdata, "--max-wal-backlog", "4MiB", "--dsn", ws.dsn(primary));
+            Path journal = ws.work.resolve("agent.sock.wal-gaps.json");
+            Path away = ws.work.resolve("repo.away");
+            try (Connection c = primary.connect(); Statement st = c.createStatement()) {
+                st.execute("CREATE TABLE orders (n int PRIMARY KEY, pad text)");
+                ws.ok("pg backup", "--cluster", ws.cluster, "--pgdata", pgdata.toString(), "--dsn", ws.dsn(primary));
+                int rows = insert(st, 0, 100);
+                java.nio.file.Files.move(ws.repo, away);
+                java.nio.file.Files.writeString(ws.repo, "not a repository");
+                long maxReady = 0;
+                long archivedBefore = PgTestCluster.scalar(st, "SELECT archived_count FROM pg_stat_archiver");
+                for (int segment = 0; segment < 25; segment++) {
+                    rows = insert(st, rows, 100);
+                    st.execute("SELECT pg_switch_wal()");
+                    Thread.sleep(300);
+                    maxReady = Math.max(maxReady, PgTestCluster.scalar(st, "SELECT count(*) FROM pg_ls_archive_statusdir() WHERE name LIKE '%.ready'"));
+                }
+                long answered = PgTestCluster.scalar(st, "SELECT archived_count FROM pg_stat_archiver") - archivedBefore;
+                System.out.printf("valve (archive): 25 segments while the repository was away, at most %d ready (limit 4 x 1 MiB), %d answered%n",
+                        maxReady, answered);
+                // PostgreSQL retries a failed archive_command after a second: what arrives meanwhile
+                // (about 4 segments at this pace) may pass the limit until the next try.
+                assertThat(maxReady).as("segments waiting in pg_wal for archive_command").isLessThanOrEqualTo(4 + 5);
+                assertThat(answered).as("segments answered as archived without being stored").isGreaterThanOrEqualTo(15);
+                assertThat(java.nio.file.Files.readString(journal)).contains("\"source\" : \"archive\"", "segments");
+
+                java.nio.file.Files.delete(ws.repo);
+                java.nio.file.Files.move(away, ws.repo);
+                st.execute("SELECT pg_switch_wal()");   // the archiver retries at once
+                com.fasterxml.jackson.databind.JsonNode list = null;
+                for (int i = 0; i < 120; i++) {
+                    list = ws.ok("pg list", "--cluster", ws.cluster, "--json").json();
+                    if (list.get("backups").size() == 2 && list.get("walGaps").size() >= 1
+                            && !list.get("walGaps").get(list.get("walGaps").size() - 1).get("open").asBoolean()) {
+                        break;
+                    }
+                    Thread.sleep(500);
+                }
+                assertThat(list.get("walGaps")).as("pg list --json: %s", list).isNotEmpty();
+                for (com.fasterxml.jackson.databind.JsonNode gap : list.get("walGaps")) {
+                    assertThat(gap.get("source").asText()).isEqualTo("archive");
+                    assertThat(gap.get("segments")).isNotEmpty();
+                    assertThat(gap.get("open").asBoolean()).as("closed by the agent's base backup: %s", list).isFalse();
+                }
+            }
+            CliTestSupport.Run verify = ws.run("pg verify", "--cluster", ws.cluster);
+            assertThat(verify.exit()).as("verify once the gap is closed: %s", verify).isZero();
+        }
+    }
+
+    private static int insert(Statement st, int from, int count) throws Exception {
+        st.execute("INSERT INTO orders SELECT g, repeat('x', 1000) FROM generate_series(" + (from + 1) + ", " + (from + count) + ") g");
+        return from + count;
+    }
+
+    private static long walPosition(Statement st) throws Exception {
+        try (java.sql.ResultSet rs = st.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+            rs.next();
+            return Lsn.parse(rs.getString(1));
+        }
+    }
+
+    /** Waits until the receiver reported everything written so far as flushed. */
+    private static void waitUntilFlushed(Statement st, CliTestSupport.Run[] receiverRun) throws Exception {
+        long target = walPosition(st);
+        waitFor(st, "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'summit_dr' AND flush_lsn >= '"
+                + Lsn.format(target) + "'::pg_lsn", receiverRun);
+    }
+
     private static Thread startReceiver(PgWorkspace ws, PgTestCluster server, CliTestSupport.Run[] result) {
         PgStreamCommand.stop = new CountDownLatch(1);
         Thread t = new Thread(() -> result[0] = ws.run("pg stream", "--cluster", ws.cluster, "--dsn", ws.dsn(server)));

@@ -88,9 +88,9 @@ final class PgWorkspace implements AutoCloseable {
     }
 
     /** Stops the agent and starts another on the same socket for {@code pgdata} (e.g. a restore target). */
-    void restartAgent(Path pgdata) throws Exception {
+    void restartAgent(Path pgdata, String... agentOptions) throws Exception {
         stopAgent();
-        agent = PgTestCluster.startAgent(repo, password, socket, cluster, pgdata);
+        agent = PgTestCluster.startAgent(repo, password, socket, cluster, pgdata, agentOptions);
     }
 
     private void stopAgent() throws InterruptedException {

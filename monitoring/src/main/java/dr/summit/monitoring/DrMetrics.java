@@ -44,6 +44,8 @@ public final class DrMetrics {
     private final Scalar snapshots = scalar("dr_repository_snapshots", "Readable snapshots in the repository.");
     private final Scalar walLagSeconds = scalar("dr_wal_archive_lag_seconds", "Seconds since the newest transaction the WAL archive can replay (worst PostgreSQL cluster).");
     private final Scalar walLagBytes = scalar("dr_wal_archive_lag_bytes", "Bytes of WAL the primary has written that the repository does not hold yet.");
+    private final Scalar walGapsOpen = scalar("dr_wal_gaps_open", "WAL gaps (acknowledged without being stored, --max-wal-backlog) that no later base backup closes yet.");
+    private final Scalar walGapBytes = scalar("dr_wal_gap_bytes", "Bytes of WAL the open gaps cover: no restore target at or after them is reachable.");
     private final Gauge drillLastRun = gauge("dr_drill_last_run_timestamp_seconds", "When a drill scenario last ran (Unix time).", "scenario");
     private final Gauge drillLastSuccess = gauge("dr_drill_last_success_timestamp_seconds", "When a drill scenario last passed (Unix time).", "scenario");
     private final Gauge drillSuccess = gauge("dr_drill_success", "1 when the last run of a drill scenario passed, 0 when it failed.", "scenario");
@@ -159,6 +161,8 @@ public final class DrMetrics {
         if (state.walLagSeconds() != null) {
             walLagSeconds.set(state.walLagSeconds());
         }
+        walGapsOpen.set(state.walGapsOpen());
+        walGapBytes.set(state.walGapBytes());
         RepositoryState.Keys k = state.keys();
         keyAge.labelValues("data").set(Math.max(0, seconds(state.readAt()) - seconds(k.dataKeyCreated())));
         if (k.oldestSlot() != null) {

@@ -17,12 +17,20 @@ import java.util.Map;
  * @param snapshotCount   readable snapshots
  * @param walLagSeconds   worst over PostgreSQL clusters of (read time − newest replayable transaction); null without WAL
  * @param keys            data key and key slot ages
+ * @param walGapsOpen     WAL gaps (--max-wal-backlog) no base backup after them closes yet, over all clusters
+ * @param walGapBytes     bytes of WAL those open gaps cover
  */
 public record RepositoryState(Instant readAt, Map<Source, Backup> lastBackups, List<Backup> backups, long storedBytes,
-                              int snapshotCount, Double walLagSeconds, Keys keys) {
+                              int snapshotCount, Double walLagSeconds, Keys keys, int walGapsOpen, long walGapBytes) {
     public RepositoryState {
         lastBackups = Map.copyOf(lastBackups);
         backups = List.copyOf(backups);
+    }
+
+    /** Without WAL gaps (a repository the valve never opened for). */
+    public RepositoryState(Instant readAt, Map<Source, Backup> lastBackups, List<Backup> backups, long storedBytes,
+                           int snapshotCount, Double walLagSeconds, Keys keys) {
+        this(readAt, lastBackups, backups, storedBytes, snapshotCount, walLagSeconds, keys, 0, 0);
     }
 
     /**

@@ -36,7 +36,18 @@ public final class RepositoryStateReader {
         Map<Source, RepositoryState.Backup> last = new EnumMap<>(Source.class);
         backups.forEach(b -> last.put(b.source(), b));
         RepositoryStats stats = RepositoryStats.of(repo);
-        return new RepositoryState(now, last, backups, stats.storedBytes(), stats.snapshots(), walLag(repo, snapshots, now), keys(repo));
+        int gapsOpen = 0;
+        long gapBytes = 0;
+        for (String cluster : clusters(snapshots)) {
+            for (PgCatalogue.Gap g : new PgCatalogue(repo, cluster).gaps(new dr.summit.postgres.restore.PgRestore(repo, cluster).backups())) {
+                if (g.open()) {
+                    gapsOpen++;
+                    gapBytes += g.gap().bytes();
+                }
+            }
+        }
+        return new RepositoryState(now, last, backups, stats.storedBytes(), stats.snapshots(), walLag(repo, snapshots, now), keys(repo),
+                gapsOpen, gapBytes);
     }
 
     private static RepositoryState.Backup backup(Source source, Snapshot s) {
@@ -61,11 +72,15 @@ public final class RepositoryStateReader {
      * database this grows although nothing is at risk; the bytes lag needs the primary and comes from
      * the server side ({@link DrMetrics#recordWalLag}).
      */
-    private static Double walLag(Repository repo, List<Snapshot> snapshots, Instant now) {
+    private static TreeSet<String> clusters(List<Snapshot> snapshots) {
         TreeSet<String> clusters = new TreeSet<>();
         snapshots.stream().map(s -> s.attribute(BaseBackup.CLUSTER)).filter(c -> c != null).forEach(clusters::add);
+        return clusters;
+    }
+
+    private static Double walLag(Repository repo, List<Snapshot> snapshots, Instant now) {
         Double worst = null;
-        for (String cluster : clusters) {
+        for (String cluster : clusters(snapshots)) {
             List<PgCatalogue.Window> windows = new PgCatalogue(repo, cluster).read().windows();
             if (windows.isEmpty()) {
                 continue;

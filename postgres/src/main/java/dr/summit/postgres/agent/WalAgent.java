@@ -70,7 +70,8 @@ public final class WalAgent implements AutoCloseable {
             long bytes = source.channel().size();
             WalArchive.Pushed result = push(source);
             LOG.info("wal-push {} {} bytes {} ms{}", source.name().name(), bytes, millisSince(start),
-                    result == WalArchive.Pushed.ALREADY_ARCHIVED ? " (already archived, identical)" : "");
+                    result == WalArchive.Pushed.ALREADY_ARCHIVED ? " (already archived, identical)"
+                            : result == WalArchive.Pushed.NOT_STORED_GAP_RECORDED ? " (NOT stored: answered as archived, gap recorded)" : "");
             return result;
         } catch (RequestRefused e) {
             LOG.warn("wal-push {} refused: {}", file, e.getMessage());
@@ -104,8 +105,58 @@ public final class WalAgent implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             failures.incrementAndGet();
             lastError.set(name + ": " + e.getMessage());
+            if (dropWhenOverLimit(source, e)) {
+                return WalArchive.Pushed.NOT_STORED_GAP_RECORDED;
+            }
             throw e;
         }
+    }
+
+    private volatile dr.summit.postgres.stream.BacklogValve valve;
+    private volatile dr.summit.repository.Repository valveRepo;
+    private volatile long nextProbe;
+
+    /**
+     * The backlog valve for archive_command ({@code --max-wal-backlog}): a segment the repository
+     * cannot store is answered as archived, once the segments waiting in pg_wal (.ready) pass the
+     * limit; the gap is recorded, and the repository is probed until it takes the gap records.
+     */
+    public void valve(dr.summit.postgres.stream.BacklogValve valve, dr.summit.repository.Repository repo) {
+        this.valveRepo = repo;
+        this.valve = valve;
+    }
+
+    /**
+     * Backlog = the segments PostgreSQL has marked ready (this one included) × the segment size: what
+     * pg_wal keeps because archiving fails. Only whole segments are dropped, never a history file.
+     */
+    private boolean dropWhenOverLimit(WalDirectory.Source source, Exception e) throws IOException {
+        dr.summit.postgres.stream.BacklogValve v = valve;
+        WalFileName name = source.name();
+        if (v == null || name.kind() != WalFileName.Kind.SEGMENT || !dr.summit.postgres.stream.BacklogValve.unreachable(e)) {
+            return false;
+        }
+        long segmentSize = source.channel().size();
+        long backlog = Math.max(1, readyCount()) * segmentSize;
+        if (!v.over(backlog)) {
+            return false;
+        }
+        long perFile = dr.summit.postgres.wal.WalSegments.segmentsPerLogicalFile(segmentSize);
+        long start = name.segmentNumber(perFile) * segmentSize;
+        v.dropped(name.timeline(), start, start + segmentSize, "archive", java.util.List.of(name.name()),
+                e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().replace('\n', ' '));
+        LOG.warn("wal-push {} NOT stored: answered as archived (backlog {} bytes over --max-wal-backlog), gap recorded", name.name(), backlog);
+        return true;
+    }
+
+    /** Writes the journal's gaps into the repository once it is back (every 2 s while any wait). */
+    private void probeRepository() {
+        dr.summit.postgres.stream.BacklogValve v = valve;
+        if (v == null || !v.hasPending() || System.nanoTime() < nextProbe) {
+            return;
+        }
+        nextProbe = System.nanoTime() + 2_000_000_000L;
+        v.repositoryBack(valveRepo, archive.cluster());
     }
 
     private void recordPush(String name) {
@@ -116,6 +167,7 @@ public final class WalAgent implements AutoCloseable {
 
     /** Starts uploads for segments PostgreSQL has marked ready but not yet handed to us. */
     private void lookAhead() {
+        probeRepository();
         Path status = pgWal.resolve("archive_status");
         if (!Files.isDirectory(status)) {
             return; // no cluster here (yet): a restore target
@@ -268,6 +320,10 @@ public final class WalAgent implements AutoCloseable {
         m.put("fetched", fetched.get());
         m.put("prefetchHits", prefetchHits.get());
         m.put("lastError", lastError.get());
+        dr.summit.postgres.stream.BacklogValve v = valve;
+        if (v != null) {
+            m.put("valve", v.status());
+        }
         java.util.function.Supplier<?> stream = streamStatus;
         if (stream != null) {
             m.put("stream", stream.get());

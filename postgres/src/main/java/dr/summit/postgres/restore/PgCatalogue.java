@@ -6,6 +6,8 @@ import dr.summit.postgres.wal.Lsn;
 import dr.summit.postgres.wal.TimelineHistory;
 import dr.summit.postgres.wal.WalArchive;
 import dr.summit.postgres.wal.WalFileName;
+import dr.summit.postgres.wal.WalGap;
+import dr.summit.postgres.wal.WalGaps;
 import dr.summit.postgres.wal.WalRecordScanner;
 import dr.summit.repository.Repository;
 import dr.summit.repository.snapshot.Snapshot;
@@ -52,8 +54,37 @@ public final class PgCatalogue {
     public record Window(Instant from, Instant to) {
     }
 
+    /**
+     * WAL acknowledged without being stored ({@code --max-wal-backlog}), and the first base backup
+     * that closes it (null while none does: no restore target at or after the gap can be reached).
+     */
+    public record Gap(WalGap gap, String closedBy, Instant closedByStopTime) {
+        public boolean open() {
+            return closedBy == null;
+        }
+    }
+
     public record Catalogue(List<Snapshot> backups, List<String> walFiles, List<ArchiveMap.Timeline> timelines,
-                            List<BackupWindow> backupWindows, List<Window> windows) {
+                            List<BackupWindow> backupWindows, List<Window> windows, List<Gap> gaps, long segmentSize) {
+        public List<Gap> openGaps() {
+            return gaps.stream().filter(Gap::open).toList();
+        }
+
+        /**
+         * The recorded gap a missing segment belongs to, or null: a hole the valve made is
+         * explained (named by its gap), not damage.
+         */
+        public Gap gapCovering(String segment) {
+            WalFileName name = WalFileName.parse(segment);
+            long number = name.segmentNumber(dr.summit.postgres.wal.WalSegments.segmentsPerLogicalFile(segmentSize));
+            for (Gap g : gaps) {
+                if (g.gap().timeline() == name.timeline() && number >= Long.divideUnsigned(g.gap().from(), segmentSize)
+                        && number <= Long.divideUnsigned(g.gap().to(), segmentSize)) {
+                    return g;
+                }
+            }
+            return null;
+        }
     }
 
     public Catalogue read() {
@@ -65,7 +96,30 @@ public final class PgCatalogue {
         for (Snapshot b : backups) {
             windows.add(window(map, b, segmentSize, null));
         }
-        return new Catalogue(backups, names, map.timelines(), windows, merge(windows));
+        return new Catalogue(backups, names, map.timelines(), windows, merge(windows), gaps(backups), segmentSize);
+    }
+
+    /** Every recorded gap with the oldest base backup that closes it. */
+    public List<Gap> gaps(List<Snapshot> backups) {
+        List<Gap> out = new ArrayList<>();
+        for (WalGap g : new WalGaps(repo, cluster).list()) {
+            Snapshot closing = backups.stream().filter(b -> closes(b, g))
+                    .min(java.util.Comparator.comparing(b -> Instant.parse(b.attribute(BaseBackup.STOP_TIME)))).orElse(null);
+            out.add(new Gap(g, closing == null ? null : closing.id(),
+                    closing == null ? null : Instant.parse(closing.attribute(BaseBackup.STOP_TIME))));
+        }
+        return out;
+    }
+
+    /** Whether recovery from {@code backup} starts after {@code gap} (so never has to replay across it). */
+    public static boolean closes(Snapshot backup, WalGap gap) {
+        return WalGaps.closedBy(gap, Integer.parseInt(backup.attribute(BaseBackup.TIMELINE)),
+                Lsn.parse(backup.attribute(BaseBackup.START_LSN)), backup.time());
+    }
+
+    /** The first gap that recovery from {@code backup} would have to replay across to go past it, or null. */
+    public WalGap gapAfter(Snapshot backup) {
+        return new WalGaps(repo, cluster).list().stream().filter(g -> !closes(backup, g)).findFirst().orElse(null);
     }
 
     /**

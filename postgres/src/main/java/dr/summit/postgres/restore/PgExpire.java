@@ -89,5 +89,14 @@ public final class PgExpire {
                 repo.store().delete(streamed.object());
             }
         }
+        // A WAL gap every kept backup starts after concerns no restore any more.
+        if (!plan.keep().isEmpty()) {
+            dr.summit.postgres.wal.WalGaps gaps = new dr.summit.postgres.wal.WalGaps(repo, cluster);
+            for (dr.summit.postgres.wal.WalGap gap : gaps.list()) {
+                if (plan.keep().stream().allMatch(b -> PgCatalogue.closes(b, gap))) {
+                    gaps.delete(gap);
+                }
+            }
+        }
     }
 }

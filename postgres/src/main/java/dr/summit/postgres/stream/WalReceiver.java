@@ -52,6 +52,7 @@ public final class WalReceiver {
     private final AtomicReference<Instant> lastFlush = new AtomicReference<>();
     private final AtomicReference<String> lastError = new AtomicReference<>();
     private final AtomicReference<Instant> lastErrorTime = new AtomicReference<>();
+    private volatile BacklogValve valve;
 
     /**
      * @param connector a replication connection's settings ({@code replication=true} and the
@@ -65,6 +66,16 @@ public final class WalReceiver {
         this.log = log;
         this.archive = new WalArchive(repo, cluster);
         this.pieces = new WalPieces(repo, cluster);
+    }
+
+    /**
+     * Opens the backlog valve ({@code --max-wal-backlog}): while the repository cannot store, WAL
+     * past the limit is acknowledged without being stored and recorded as a gap. Without it a
+     * repository that cannot store stops the receiver (and a synchronous primary's commits wait).
+     */
+    public WalReceiver valve(BacklogValve valve) {
+        this.valve = valve;
+        return this;
     }
 
     /** End of the WAL received in the current session (0 before the first byte). */
@@ -83,8 +94,10 @@ public final class WalReceiver {
         long flushed = flushedLsn.get();
         Instant flush = lastFlush.get();
         Instant error = lastErrorTime.get();
+        BacklogValve v = valve;
         return new ReceiverStatus(state.get(), Lsn.format(received), Lsn.format(flushed), Math.max(0, received - flushed),
-                flush == null ? null : flush.toString(), lastError.get(), error == null ? null : error.toString());
+                flush == null ? null : flush.toString(), lastError.get(), error == null ? null : error.toString(),
+                v == null ? null : v.status());
     }
 
     private void failed(String what, String newState) {
@@ -108,8 +121,22 @@ public final class WalReceiver {
     }
 
     private void runSessions(BooleanSupplier stop) throws InterruptedException {
+        String repositoryDown = null;
         while (!stop.getAsBoolean()) {
             try {
+                BacklogValve v = valve;
+                if (v != null && !v.repositoryBack(repo, cluster)) {
+                    repositoryDown = repositoryDown != null ? repositoryDown : "the repository is not reachable";
+                }
+                if (repositoryDown != null) {
+                    valveSession(v, stop, repositoryDown);
+                    repositoryDown = null;
+                    if (!stop.getAsBoolean()) {
+                        log.println("the repository is reachable again: storing WAL from the slot's position on");
+                        log.flush();
+                    }
+                    continue;
+                }
                 state.set("connecting");
                 session(stop);
             } catch (ConnectionFailedException | SQLException e) {
@@ -120,6 +147,68 @@ public final class WalReceiver {
                 long until = System.nanoTime() + settings.retryDelay().toNanos();
                 while (!stop.getAsBoolean() && System.nanoTime() < until) {
                     Thread.sleep(50);
+                }
+            } catch (RuntimeException e) {
+                if (valve == null || !BacklogValve.unreachable(e)) {
+                    throw e;
+                }
+                repositoryDown = oneLine(e);
+                failed("the repository cannot store: " + repositoryDown, "repository-unreachable");
+                log.println("warning: the repository cannot store WAL (" + repositoryDown + "); holding at most "
+                        + dr.summit.repository.format.HumanSizes.bytes(valve.limit()) + " of WAL on the primary (--max-wal-backlog)");
+                log.flush();
+            }
+        }
+    }
+
+    /** How often the valve session looks whether the repository is back. */
+    private static final long PROBE_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    /**
+     * While the repository cannot store: receives without storing, and acknowledges what was
+     * received only once the WAL kept on the primary for us (received minus acknowledged; the
+     * receiver reads without pause here, so received is the server's WAL end but for what is in
+     * flight) passes the limit — recording the gap durably first. Returns when the repository is
+     * reachable again (its gaps written into it), or on stop.
+     */
+    private void valveSession(BacklogValve v, BooleanSupplier stop, String why) throws SQLException, InterruptedException {
+        Properties extra = new Properties();
+        extra.setProperty("assumeMinServerVersion", "10");
+        extra.setProperty("preferQueryMode", "simple");
+        try (Connection conn = connector.open(extra)) {
+            Server server = identify(conn);
+            long acked = slotRestartLsn(conn);
+            PGReplicationStream stream = conn.unwrap(PGConnection.class).getReplicationAPI().replicationStream().physical()
+                    .withSlotName(settings.slot())
+                    .withStartPosition(LogSequenceNumber.valueOf(acked))
+                    .withStatusInterval((int) settings.statusInterval().toMillis(), TimeUnit.MILLISECONDS)
+                    .start();
+            state.set("repository-unreachable");
+            try {
+                long nextProbe = System.nanoTime() + PROBE_NANOS;
+                while (!stop.getAsBoolean()) {
+                    ByteBuffer data = stream.readPending();
+                    if (data != null) {
+                        long received = stream.getLastReceiveLSN().asLong();
+                        receivedLsn.set(received);
+                        if (v.over(received - acked)) {
+                            // Durable in the journal before PostgreSQL hears it may recycle the WAL.
+                            v.dropped(server.timeline(), acked, received, "stream", List.of(), why);
+                            acked = report(stream, received);
+                        }
+                        continue;
+                    }
+                    if (System.nanoTime() >= nextProbe) {
+                        if (v.repositoryBack(repo, cluster)) {
+                            return;
+                        }
+                        nextProbe = System.nanoTime() + PROBE_NANOS;
+                    }
+                    Thread.sleep(20);
+                }
+            } finally {
+                if (!conn.isClosed()) {
+                    stream.close();
                 }
             }
         }

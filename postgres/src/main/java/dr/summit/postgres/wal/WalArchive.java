@@ -77,8 +77,12 @@ public final class WalArchive {
         return prefix(cluster) + fileName;
     }
 
-    /** Result of a push: whether the file was new or already archived with the same content. */
-    public enum Pushed { STORED, ALREADY_ARCHIVED }
+    /**
+     * Result of a push: whether the file was new or already archived with the same content; the
+     * agent's backlog valve answers {@code NOT_STORED_GAP_RECORDED} for a segment it acknowledged
+     * without storing ({@code --max-wal-backlog}).
+     */
+    public enum Pushed { STORED, ALREADY_ARCHIVED, NOT_STORED_GAP_RECORDED }
 
     /** Archives {@code file}; a symbolic link at its name is refused, not followed. */
     public Pushed push(Path file) throws IOException {
