@@ -575,6 +575,9 @@ class PgStreamTest {
             CliTestSupport.Run open = ws.run("pg verify", "--cluster", ws.cluster);
             assertThat(open.exit()).as("verify with an open gap: %s", open).isNotZero();
             assertThat(open.out()).contains("WAL GAP timeline 1", "OPEN");
+            CliTestSupport.Run status = ws.run("pg status", "--cluster", ws.cluster, "--dsn", ws.dsn(primary));
+            assertThat(status.exit()).as("pg status with an open gap: %s", status).isEqualTo(3);
+            assertThat(status.err()).contains("warning: WAL gap timeline 1", "is open: no restore target at or after its start");
             CliTestSupport.Run refused = ws.run("pg restore", "--cluster", ws.cluster, "--pgdata", ws.work.resolve("refused").toString(),
                     "--latest", "--dry-run");
             assertThat(refused.exit()).isNotZero();
