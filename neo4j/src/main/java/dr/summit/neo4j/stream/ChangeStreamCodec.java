@@ -5,6 +5,7 @@ import org.neo4j.driver.types.IsoDuration;
 import org.neo4j.driver.types.Point;
 
 import java.io.DataInputStream;
+import java.io.DataOutput;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -73,6 +74,15 @@ public final class ChangeStreamCodec {
             records++;
         }
 
+        /**
+         * Appends records already in this format ({@code count} of them, as the plugin's export
+         * procedure encodes them), so the agent does not decode and re-encode every entity.
+         */
+        public void writeEncoded(byte[] records, long count) throws IOException {
+            out.write(records);
+            this.records += count;
+        }
+
         public long records() {
             return records;
         }
@@ -138,7 +148,7 @@ public final class ChangeStreamCodec {
         }
     }
 
-    private static void writeString(DataOutputStream out, String s) throws IOException {
+    private static void writeString(DataOutput out, String s) throws IOException {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
         out.writeInt(b.length);
         out.write(b);
@@ -150,7 +160,8 @@ public final class ChangeStreamCodec {
         return new String(b, StandardCharsets.UTF_8);
     }
 
-    static void writeValue(DataOutputStream out, Object v) throws IOException {
+    /** One value in the stream's encoding (also what the graph digest hashes, see GraphHash). */
+    public static void writeValue(DataOutput out, Object v) throws IOException {
         if (v == null) {
             out.writeByte(NULL);
         } else if (v instanceof String s) {
