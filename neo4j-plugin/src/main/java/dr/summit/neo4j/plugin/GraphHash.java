@@ -5,10 +5,11 @@ import java.io.DataOutput;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.HexFormat;
@@ -21,8 +22,8 @@ import java.util.Map;
  * relationship {@code 'R'}, its type, both end nodes' keys (64 bits of their hashes) and its sorted
  * properties; values in the agent's stream encoding, written by the caller's {@link ValueWriter}
  * (the plugin's ExportEncoder for embedded values, the agent's codec for driver values; a test
- * proves the two write the same bytes). The digest is the counts plus the sum of the SHA-256
- * prefixes mod 2^128, so the order of reading does not matter. Plain Java: the agent uses it
+ * proves the two write the same bytes). The digest is the counts plus the sum of the 128-bit
+ * hashes mod 2^128, so the order of reading does not matter. Plain Java: the agent uses it
  * without the Neo4j server API.
  */
 public final class GraphHash {
@@ -39,19 +40,10 @@ public final class GraphHash {
 
     private final Buffer buffer = new Buffer();
     private final DataOutputStream canonical = new DataOutputStream(buffer);
-    private final MessageDigest sha;
     private long high;
     private long low;
     private long nodes;
     private long relationships;
-
-    public GraphHash() {
-        try {
-            sha = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     /** Adds a node; returns its key (what its relationships hash for it). */
     public long node(Collection<String> labels, Map<String, ?> props, ValueWriter values) {
@@ -105,15 +97,72 @@ public final class GraphHash {
     }
 
     private long add() {
-        sha.update(buffer.bytes(), 0, buffer.size());
-        ByteBuffer d = ByteBuffer.wrap(sha.digest());
-        long h0 = d.getLong();
-        long h1 = d.getLong();
-        long sumLow = low + h1;
+        murmur3(buffer.bytes(), buffer.size());
+        long sumLow = low + h2;
         long carry = Long.compareUnsigned(sumLow, low) < 0 ? 1 : 0;
         low = sumLow;
-        high = high + h0 + carry;
-        return h0 ^ Long.rotateLeft(h1, 17);
+        high = high + h1 + carry;
+        return h1 ^ Long.rotateLeft(h2, 17);
+    }
+
+    private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long C1 = 0x87c37b91114253d5L, C2 = 0x4cf5ad432745937fL;
+    private long h1;
+    private long h2;
+
+    /**
+     * MurmurHash3 x64 128 (seed 0) of {@code data[0, length)} into h1, h2. Not SHA-256: the digest
+     * detects a restore that lost or changed something, no adversary forges entities, and a hash
+     * per entity over millions of entities is the digest's main cost.
+     */
+    private void murmur3(byte[] data, int length) {
+        long a = 0, b = 0;
+        int blocks = length >>> 4;
+        for (int i = 0; i < blocks; i++) {
+            long k1 = (long) LONG_LE.get(data, i << 4);
+            long k2 = (long) LONG_LE.get(data, (i << 4) + 8);
+            a ^= Long.rotateLeft(k1 * C1, 31) * C2;
+            a = Long.rotateLeft(a, 27) + b;
+            a = a * 5 + 0x52dce729;
+            b ^= Long.rotateLeft(k2 * C2, 33) * C1;
+            b = Long.rotateLeft(b, 31) + a;
+            b = b * 5 + 0x38495ab5;
+        }
+        int tail = blocks << 4, rest = length & 15;
+        long k1 = 0, k2 = 0;
+        for (int i = 0; i < rest; i++) {
+            long v = data[tail + i] & 0xffL;
+            if (i < 8) {
+                k1 ^= v << (8 * i);
+            } else {
+                k2 ^= v << (8 * (i - 8));
+            }
+        }
+        if (rest > 8) {
+            b ^= Long.rotateLeft(k2 * C2, 33) * C1;
+        }
+        if (rest > 0) {
+            a ^= Long.rotateLeft(k1 * C1, 31) * C2;
+        }
+        a ^= length;
+        b ^= length;
+        a += b;
+        b += a;
+        a = fmix(a);
+        b = fmix(b);
+        a += b;
+        b += a;
+        h1 = a;
+        h2 = b;
+    }
+
+    private static long fmix(long k) {
+        k ^= k >>> 33;
+        k *= 0xff51afd7ed558ccdL;
+        k ^= k >>> 33;
+        k *= 0xc4ceb9fe1a85ec53L;
+        k ^= k >>> 33;
+        return k;
     }
 
     /** The digest as the agent records it: {@code nodes=N,rels=R,sum=HEX} (the v2 canonical form). */
