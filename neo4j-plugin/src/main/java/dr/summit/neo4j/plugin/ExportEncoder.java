@@ -14,7 +14,6 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.temporal.ChronoUnit;
 import java.time.temporal.TemporalAmount;
-import java.util.Map;
 
 /**
  * Writes embedded-API entities in the agent's stored change-stream format (the agent's
@@ -36,22 +35,22 @@ public final class ExportEncoder {
     }
 
     /** One export record of a node: tx 0, time 0, its id, no ends, its labels and properties. */
-    public static void writeNode(DataOutput out, long id, String[] labels, Map<String, Object> props) throws IOException {
+    public static void writeNode(DataOutput out, long id, String[] labels, String[] keys, Object[] values) throws IOException {
         header(out, CREATE_NODE, id, -1, -1);
         out.writeInt(labels.length);
         for (String l : labels) {
             writeString(out, l);
         }
-        writeProps(out, props);
+        writeProps(out, keys, values);
     }
 
     /** One export record of a relationship. */
-    public static void writeRelationship(DataOutput out, long id, long start, long end, String type, Map<String, Object> props)
+    public static void writeRelationship(DataOutput out, long id, long start, long end, String type, String[] keys, Object[] values)
             throws IOException {
         header(out, CREATE_REL, id, start, end);
         out.writeInt(1);
         writeString(out, type);
-        writeProps(out, props);
+        writeProps(out, keys, values);
     }
 
     private static void header(DataOutput out, int op, long id, long start, long end) throws IOException {
@@ -64,11 +63,11 @@ public final class ExportEncoder {
         out.writeLong(end);
     }
 
-    private static void writeProps(DataOutput out, Map<String, Object> props) throws IOException {
-        out.writeInt(props.size());
-        for (Map.Entry<String, Object> e : props.entrySet()) {
-            writeString(out, e.getKey());
-            writeValue(out, e.getValue());
+    private static void writeProps(DataOutput out, String[] keys, Object[] values) throws IOException {
+        out.writeInt(keys.length);
+        for (int i = 0; i < keys.length; i++) {
+            writeString(out, keys[i]);
+            writeValue(out, values[i]);
         }
         out.writeInt(0);  // no removed keys in an export
     }

@@ -1,15 +1,12 @@
 package dr.summit.neo4j.plugin;
 
-import java.io.ByteArrayOutputStream;
 import java.io.DataOutput;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.HexFormat;
@@ -32,14 +29,7 @@ public final class GraphHash {
         void write(DataOutput out, Object value) throws IOException;
     }
 
-    private static final class Buffer extends ByteArrayOutputStream {
-        byte[] bytes() {
-            return buf;
-        }
-    }
-
-    private final Buffer buffer = new Buffer();
-    private final DataOutputStream canonical = new DataOutputStream(buffer);
+    private final ByteSink canonical = new ByteSink(256);
     private long high;
     private long low;
     private long nodes;
@@ -47,16 +37,26 @@ public final class GraphHash {
 
     /** Adds a node; returns its key (what its relationships hash for it). */
     public long node(Collection<String> labels, Map<String, ?> props, ValueWriter values) {
+        String[] keys = props.keySet().toArray(new String[0]);
+        Object[] vals = new Object[keys.length];
+        for (int i = 0; i < keys.length; i++) {
+            vals[i] = props.get(keys[i]);
+        }
+        return node(labels.toArray(new String[0]), keys, vals, values);
+    }
+
+    /** The same from arrays, which it sorts in place (labels; keys with their values). */
+    public long node(String[] labels, String[] keys, Object[] vals, ValueWriter values) {
+        Arrays.sort(labels);
+        sortByKey(keys, vals);
         try {
-            buffer.reset();
+            canonical.reset();
             canonical.writeByte('N');
-            String[] sorted = labels.toArray(new String[0]);
-            Arrays.sort(sorted);
-            canonical.writeInt(sorted.length);
-            for (String l : sorted) {
+            canonical.writeInt(labels.length);
+            for (String l : labels) {
                 writeString(l);
             }
-            writeSortedProps(props, values);
+            writeProps(keys, vals, values);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -66,13 +66,24 @@ public final class GraphHash {
 
     /** Adds a relationship between the nodes with keys {@code startKey} and {@code endKey}. */
     public void relationship(String type, long startKey, long endKey, Map<String, ?> props, ValueWriter values) {
+        String[] keys = props.keySet().toArray(new String[0]);
+        Object[] vals = new Object[keys.length];
+        for (int i = 0; i < keys.length; i++) {
+            vals[i] = props.get(keys[i]);
+        }
+        relationship(type, startKey, endKey, keys, vals, values);
+    }
+
+    /** The same from arrays, which it sorts in place. */
+    public void relationship(String type, long startKey, long endKey, String[] keys, Object[] vals, ValueWriter values) {
+        sortByKey(keys, vals);
         try {
-            buffer.reset();
+            canonical.reset();
             canonical.writeByte('R');
             writeString(type);
             canonical.writeLong(startKey);
             canonical.writeLong(endKey);
-            writeSortedProps(props, values);
+            writeProps(keys, vals, values);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -80,24 +91,36 @@ public final class GraphHash {
         add();
     }
 
-    private void writeSortedProps(Map<String, ?> props, ValueWriter values) throws IOException {
-        String[] keys = props.keySet().toArray(new String[0]);
-        Arrays.sort(keys);
+    private void writeProps(String[] keys, Object[] vals, ValueWriter values) throws IOException {
         canonical.writeInt(keys.length);
-        for (String k : keys) {
-            writeString(k);
-            values.write(canonical, props.get(k));
+        for (int i = 0; i < keys.length; i++) {
+            writeString(keys[i]);
+            values.write(canonical, vals[i]);
         }
     }
 
-    private void writeString(String s) throws IOException {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        canonical.writeInt(b.length);
-        canonical.write(b);
+    /** Insertion sort of keys, moving each value with its key (entities have few properties). */
+    static void sortByKey(String[] keys, Object[] vals) {
+        for (int i = 1; i < keys.length; i++) {
+            String k = keys[i];
+            Object v = vals[i];
+            int j = i - 1;
+            while (j >= 0 && keys[j].compareTo(k) > 0) {
+                keys[j + 1] = keys[j];
+                vals[j + 1] = vals[j];
+                j--;
+            }
+            keys[j + 1] = k;
+            vals[j + 1] = v;
+        }
+    }
+
+    private void writeString(String s) {
+        canonical.writeString(s);
     }
 
     private long add() {
-        murmur3(buffer.bytes(), buffer.size());
+        murmur3(canonical.array(), canonical.size());
         long sumLow = low + h2;
         long carry = Long.compareUnsigned(sumLow, low) < 0 ? 1 : 0;
         low = sumLow;
@@ -171,58 +194,41 @@ public final class GraphHash {
         return "nodes=" + nodes + ",rels=" + relationships + ",sum=" + HexFormat.of().formatHex(ByteBuffer.allocate(16).putLong(high).putLong(low).array());
     }
 
-    /** Open addressing long -> long map (node id -> node key): 17 bytes a slot, no boxing. */
+    /**
+     * Node id -> node key. Node ids are dense (the store's record ids), so a paged array indexed by
+     * id (8 bytes a node, one memory access) rather than a hash table (three arrays to probe: the
+     * profile's second item); ids past 2^36 (no store has them) go to a hash map.
+     */
     public static final class LongLongMap {
-        private long[] keys = new long[1 << 12];
-        private long[] values = new long[1 << 12];
-        private boolean[] used = new boolean[1 << 12];
-        private int size;
+        private static final int PAGE_BITS = 16;
+        private static final long DENSE_LIMIT = 1L << 36;
+        private long[][] pages = new long[16][];
+        private final java.util.HashMap<Long, Long> sparse = new java.util.HashMap<>();
 
         public void put(long key, long value) {
-            if (size * 2 >= keys.length) {
-                grow();
+            if (key < 0 || key >= DENSE_LIMIT) {
+                sparse.put(key, value);
+                return;
             }
-            int i = slot(key, keys.length);
-            while (used[i] && keys[i] != key) {
-                i = (i + 1) & (keys.length - 1);
+            int page = (int) (key >>> PAGE_BITS);
+            if (page >= pages.length) {
+                pages = java.util.Arrays.copyOf(pages, Math.max(pages.length * 2, page + 1));
             }
-            if (!used[i]) {
-                used[i] = true;
-                size++;
+            long[] p = pages[page];
+            if (p == null) {
+                p = pages[page] = new long[1 << PAGE_BITS];
             }
-            keys[i] = key;
-            values[i] = value;
+            p[(int) key & ((1 << PAGE_BITS) - 1)] = value;
         }
 
         /** The value, or 0 when absent. */
         public long get(long key) {
-            int i = slot(key, keys.length);
-            while (used[i]) {
-                if (keys[i] == key) {
-                    return values[i];
-                }
-                i = (i + 1) & (keys.length - 1);
+            if (key < 0 || key >= DENSE_LIMIT) {
+                return sparse.getOrDefault(key, 0L);
             }
-            return 0;
-        }
-
-        private static int slot(long key, int length) {
-            long h = key * 0x9E3779B97F4A7C15L;
-            return (int) (h >>> 32) & (length - 1);
-        }
-
-        private void grow() {
-            long[] k = keys, v = values;
-            boolean[] u = used;
-            keys = new long[k.length * 2];
-            values = new long[k.length * 2];
-            used = new boolean[k.length * 2];
-            size = 0;
-            for (int i = 0; i < k.length; i++) {
-                if (u[i]) {
-                    put(k[i], v[i]);
-                }
-            }
+            int page = (int) (key >>> PAGE_BITS);
+            long[] p = page < pages.length ? pages[page] : null;
+            return p == null ? 0 : p[(int) key & ((1 << PAGE_BITS) - 1)];
         }
     }
 }
