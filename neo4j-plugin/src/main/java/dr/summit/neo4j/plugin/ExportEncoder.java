@@ -17,59 +17,80 @@ import java.time.temporal.TemporalAmount;
 
 /**
  * Writes embedded-API entities in the agent's stored change-stream format (the agent's
- * ChangeStreamCodec, docs/repository-format.md "Neo4j"): one record per entity, values as the
- * agent's tags. The values are written as the Bolt driver would have delivered them (ints, shorts
+ * ChangeStreamCodec, docs/architecture.md "Storage"): one compact record per entity, values as
+ * the agent's tags. The values are written as the Bolt driver would have delivered them (ints, shorts
  * and bytes widen to a long, floats to a double, a char is a one-letter string, arrays other than
- * byte[] are lists), so a record is byte for byte what the agent's Cypher path wrote from the same
- * entity; the agent's test ExportCodecAgreementTest proves it for every property type. This module
- * cannot use the agent's codec (the plugin depends on nothing of the agent's).
+ * byte[] are lists), so a record decodes to what the agent's Cypher path read from the same entity
+ * and each value is byte for byte what the agent's codec writes for it (the agent's
+ * Neo4jBackupTest.thePluginsExportEncodesEveryPropertyTypeAsTheAgentsCodec proves it for every
+ * property type). This module cannot use the agent's codec (it depends on nothing of the agent's).
  */
 public final class ExportEncoder {
     // The agent's tags (ChangeStreamCodec): not the capture log's (ValueCodec), which keeps Java types.
     static final int NULL = 0, STRING = 1, BOOLEAN = 2, LONG = 3, DOUBLE = 4, BYTES = 5, LIST = 6, DATE = 7,
             LOCAL_TIME = 8, TIME = 9, LOCAL_DATETIME = 10, DATETIME = 11, DURATION = 12, POINT = 13;
+    /** The record mark of a compact export record (ChangeStreamCodec, stream version 2). */
+    static final int COMPACT = 2;
     /** Op ordinals of the agent's GraphChange.Op (the same order as {@link Change.Op}). */
     static final int CREATE_NODE = Change.Op.CREATE_NODE.ordinal(), CREATE_REL = Change.Op.CREATE_REL.ordinal();
 
     private ExportEncoder() {
     }
 
-    /** One export record of a node: tx 0, time 0, its id, no ends, its labels and properties. */
+    /**
+     * One export record of a node in the compact form (mark 2: no tx, commit time or removed keys,
+     * which an export record never has; varint id, counts and name lengths).
+     */
     public static void writeNode(DataOutput out, long id, String[] labels, String[] keys, Object[] values) throws IOException {
-        header(out, CREATE_NODE, id, -1, -1);
-        out.writeInt(labels.length);
-        for (String l : labels) {
-            writeString(out, l);
-        }
+        out.writeByte(COMPACT);
+        out.writeByte(CREATE_NODE);
+        writeVarLong(out, id);
+        writeNames(out, labels);
         writeProps(out, keys, values);
     }
 
-    /** One export record of a relationship. */
+    /** One export record of a relationship (compact: its id, then its ends' ids). */
     public static void writeRelationship(DataOutput out, long id, long start, long end, String type, String[] keys, Object[] values)
             throws IOException {
-        header(out, CREATE_REL, id, start, end);
-        out.writeInt(1);
-        writeString(out, type);
+        out.writeByte(COMPACT);
+        out.writeByte(CREATE_REL);
+        writeVarLong(out, id);
+        writeVarLong(out, start);
+        writeVarLong(out, end);
+        writeVarLong(out, 1);
+        writeShortString(out, type);
         writeProps(out, keys, values);
     }
 
-    private static void header(DataOutput out, int op, long id, long start, long end) throws IOException {
-        out.writeByte(1);
-        out.writeByte(op);
-        out.writeLong(0);
-        out.writeLong(0);
-        out.writeLong(id);
-        out.writeLong(start);
-        out.writeLong(end);
+    private static void writeNames(DataOutput out, String[] names) throws IOException {
+        writeVarLong(out, names.length);
+        for (String n : names) {
+            writeShortString(out, n);
+        }
     }
 
     private static void writeProps(DataOutput out, String[] keys, Object[] values) throws IOException {
-        out.writeInt(keys.length);
+        writeVarLong(out, keys.length);
         for (int i = 0; i < keys.length; i++) {
-            writeString(out, keys[i]);
+            writeShortString(out, keys[i]);
             writeValue(out, values[i]);
         }
-        out.writeInt(0);  // no removed keys in an export
+    }
+
+    /** Unsigned LEB128 (ids and counts are never negative). */
+    static void writeVarLong(DataOutput out, long v) throws IOException {
+        while ((v & ~0x7FL) != 0) {
+            out.writeByte((int) (v & 0x7F) | 0x80);
+            v >>>= 7;
+        }
+        out.writeByte((int) v);
+    }
+
+    /** A name (label, type, key) with a varint length. */
+    private static void writeShortString(DataOutput out, String s) throws IOException {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        writeVarLong(out, b.length);
+        out.write(b);
     }
 
     public static void writeString(DataOutput out, String s) throws IOException {
