@@ -30,7 +30,7 @@ import java.util.NoSuchElementException;
  * <p>Reads through the kernel's cursors (one node, relationship and property cursor for the whole
  * pass), not {@code getAllNodes()}/{@code getAllProperties()}, which allocate an entity, a property
  * cursor and a map per entity: on the benchmark's 300k-node graph an unchanged full went from 1.8 s
- * to 1.4 s, the digest-only pass from 2.4 s to 1.4 s (docs/benchmarks.md). Values are
+ * to 1.4 s, an incremental (mostly its digest-only pass) from 2.4 s to 1.4 s (docs/benchmarks.md). Values are
  * {@code asObjectCopy()}, what {@code getAllProperties()} returns.
  */
 final class ExportPass implements Iterator<ExportPass.Chunk>, AutoCloseable {
