@@ -21,7 +21,10 @@ CHANGES=${2:-10000}
 WORK=${BENCH_WORK:-/tmp/summit-bench/neo4j}
 mkdir -p "$WORK" bench/results
 [ -s bench/results/neo4j-backup.tsv ] || printf 'time\tstep\twhat\tmillis\tbytes_added\trepo_or_dump_bytes\n' > bench/results/neo4j-backup.tsv
-flock /tmp/summit-build.lock mvn -B -q -o -pl neo4j -am test-compile dependency:build-classpath \
+# Run under the build lock (SUMMIT_LOCK_HELD=1 flock /tmp/summit-build.lock bench/neo4j-backup.sh …), the
+# build step must not take the lock again (flock would wait for ever on the one our parent holds).
+lock() { if [ -n "${SUMMIT_LOCK_HELD:-}" ]; then "$@"; else flock /tmp/summit-build.lock "$@"; fi; }
+lock mvn -B -q -o -pl neo4j -am test-compile dependency:build-classpath \
   -Dmdep.outputFile="$WORK/cp" -Dmdep.includeScope=test >/dev/null
 echo "# $(nproc) cores, $(git rev-parse --short HEAD), nodes=$NODES changes=$CHANGES" >> bench/results/neo4j-backup.tsv
 java -Xmx"${BENCH_HEAP:-3g}" --add-opens java.base/sun.nio.fs=ALL-UNNAMED \

@@ -122,7 +122,7 @@ final class Neo4jCommand implements Runnable {
         @Option(names = "--interval", paramLabel = "DURATION", description = "Run continuously: one backup every DURATION (e.g. 60s) until stopped.")
         String interval;
         @Option(names = "--max-runs", paramLabel = "N", description = "With --interval: stop after N runs (drills and tests).") Integer maxRuns;
-        @Option(names = "--no-digest", description = "Do not record the graph digest (it reads the whole graph each run).") boolean noDigest;
+        @Option(names = "--no-digest", description = "Do not record the graph digest (a full computes it during its export; an incremental reads the whole store in the server for it).") boolean noDigest;
         @Option(names = "--tag", paramLabel = "TAG", description = "Tag the snapshot (repeatable).") List<String> tags = new ArrayList<>();
 
         @Override

@@ -145,6 +145,103 @@ class Neo4jBackupTest {
     }
 
     /**
+     * The plugin's in-process export (ExportEncoder, embedded-API values) writes what the agent's
+     * codec writes for the driver's view of the same entities, for every property type, including
+     * those only the embedded API can store (int, short, byte, float, char and their arrays): the
+     * digest computed in the export's pass hashes the plugin's encoding of each value, the one read
+     * over Bolt the agent's, so equal digests mean equal bytes; the records decode to the values the
+     * driver returns.
+     */
+    @Test
+    @Order(-1)
+    void thePluginsExportEncodesEveryPropertyTypeAsTheAgentsCodec() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            run("CREATE (n:Agree $p)-[:AGREES $p]->(:Agree:Other {i: $i})", Map.of("p", everyType(i), "i", i));
+        }
+        Map<String, Object> javaOnly = new HashMap<>();
+        javaOnly.put("int", 7);
+        javaOnly.put("short", (short) -3);
+        javaOnly.put("byte", (byte) 9);
+        javaOnly.put("float", 0.1f);
+        javaOnly.put("char", 'x');
+        javaOnly.put("ints", new int[] {1, -2});
+        javaOnly.put("shorts", new short[] {3});
+        javaOnly.put("floats", new float[] {1.5f, 0.1f});
+        javaOnly.put("chars", new char[] {'a', 'ü'});
+        javaOnly.put("longs", new long[] {Long.MIN_VALUE});
+        javaOnly.put("wholeDouble", 2.0);
+        javaOnly.put("times", new LocalTime[] {LocalTime.NOON});
+        javaOnly.put("zoned", new ZonedDateTime[] {ZonedDateTime.of(2020, 1, 1, 0, 0, 0, 1, ZoneOffset.UTC)});
+        try (var tx = source.neo4j.defaultDatabaseService().beginTx()) {
+            var a = tx.createNode(org.neo4j.graphdb.Label.label("Agree"));
+            var b = tx.createNode();
+            javaOnly.forEach(a::setProperty);
+            var r = a.createRelationshipTo(b, org.neo4j.graphdb.RelationshipType.withName("JAVA"));
+            javaOnly.forEach(r::setProperty);
+            tx.commit();
+        }
+        try (Neo4jConnection c = source.connect()) {
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            dr.summit.neo4j.source.GraphExport.Counts counts;
+            try (var w = new dr.summit.neo4j.stream.ChangeStreamCodec.Writer(bytes)) {
+                counts = dr.summit.neo4j.source.GraphExport.write(c, w, true);
+            }
+            assertThat(counts.nodes()).isEqualTo(8);
+            assertThat(counts.relationships()).isEqualTo(4);
+            assertThat(counts.digest()).isEqualTo(GraphDigest.of(c).toString());
+            Map<Long, dr.summit.neo4j.stream.GraphChange> exported = new HashMap<>();
+            try (var r = new dr.summit.neo4j.stream.ChangeStreamCodec.Reader(new java.io.ByteArrayInputStream(bytes.toByteArray()), "export")) {
+                for (var ch = r.next(); ch != null; ch = r.next()) {
+                    exported.put(ch.isRelationship() ? ~ch.id() : ch.id(), ch);
+                }
+            }
+            assertThat(exported).hasSize(12);
+            try (Session s = c.session()) {
+                for (var rec : s.run("MATCH (n) RETURN id(n) AS id, labels(n) AS labels, properties(n) AS props").list()) {
+                    var e = exported.get(rec.get("id").asLong());
+                    assertThat(e.op()).isEqualTo(dr.summit.neo4j.stream.GraphChange.Op.CREATE_NODE);
+                    assertThat(e.names()).containsExactlyInAnyOrderElementsOf(rec.get("labels").asList(org.neo4j.driver.Value::asString));
+                    assertSameValues(e.props(), rec.get("props").asMap(org.neo4j.driver.Value::asObject));
+                }
+                for (var rec : s.run("MATCH (a)-[r]->(b) RETURN id(r) AS id, type(r) AS type, id(a) AS s, id(b) AS e, properties(r) AS props").list()) {
+                    var e = exported.get(~rec.get("id").asLong());
+                    assertThat(e.op()).isEqualTo(dr.summit.neo4j.stream.GraphChange.Op.CREATE_REL);
+                    assertThat(e.names()).containsExactly(rec.get("type").asString());
+                    assertThat(e.start()).isEqualTo(rec.get("s").asLong());
+                    assertThat(e.end()).isEqualTo(rec.get("e").asLong());
+                    assertSameValues(e.props(), rec.get("props").asMap(org.neo4j.driver.Value::asObject));
+                }
+            }
+            // Widened as Bolt widens them, and an integer-valued double stays a double.
+            var java = exported.values().stream().filter(e -> e.props().containsKey("short") && !e.isRelationship()).findFirst().orElseThrow();
+            assertThat(java.props().get("int")).isEqualTo(7L);
+            assertThat(java.props().get("float")).isEqualTo((double) 0.1f);
+            assertThat(java.props().get("char")).isEqualTo("x");
+            assertThat(java.props().get("ints")).isEqualTo(List.of(1L, -2L));
+            assertThat(java.props().get("chars")).isEqualTo(List.of("a", "ü"));
+            assertThat(java.props().get("wholeDouble")).isEqualTo(2.0);
+            // The digest alone, as an incremental asks for it.
+            assertThat(dr.summit.neo4j.source.GraphExport.digest(c)).isEqualTo(counts.digest());
+        }
+        run("MATCH (n:Agree) DETACH DELETE n", Map.of());
+        run("MATCH (n) WHERE NOT (n)--() AND size(labels(n)) = 0 DELETE n", Map.of());
+    }
+
+    /** Same keys; each value encoded by the agent's codec to the same bytes. */
+    private static void assertSameValues(Map<String, Object> exported, Map<String, Object> driver) throws Exception {
+        assertThat(exported.keySet()).isEqualTo(driver.keySet());
+        for (String k : driver.keySet()) {
+            assertThat(encoded(exported.get(k))).as("property %s", k).isEqualTo(encoded(driver.get(k)));
+        }
+    }
+
+    private static String encoded(Object v) throws Exception {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        dr.summit.neo4j.stream.ChangeStreamCodec.writeValue(new java.io.DataOutputStream(b), v);
+        return java.util.HexFormat.of().formatHex(b.toByteArray());
+    }
+
+    /**
      * Runs first, against its own repository: a backup process killed with SIGKILL in the middle of
      * the export commits nothing, the repository verifies clean, and the next backup is complete.
      */

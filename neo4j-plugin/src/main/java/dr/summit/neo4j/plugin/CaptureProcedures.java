@@ -17,8 +17,11 @@ import java.util.stream.Stream;
 
 /** What the backup agent calls over Bolt. */
 public final class CaptureProcedures {
-    /** The version of the feed's row shape; the agent refuses a plugin it does not know. */
-    public static final long FEED_VERSION = 1;
+    /**
+     * The version of the procedures the agent relies on; the agent refuses a plugin it does not
+     * know. 2: summit.export (the in-process export with its digest) and the v2 digest.
+     */
+    public static final long FEED_VERSION = 2;
 
     @Context
     public GraphDatabaseService db;

@@ -2,7 +2,6 @@ package dr.summit.neo4j.backup;
 
 import dr.summit.neo4j.Neo4jFailure;
 import dr.summit.neo4j.source.CaptureClient;
-import dr.summit.neo4j.source.GraphDigest;
 import dr.summit.neo4j.source.GraphExport;
 import dr.summit.neo4j.source.Neo4jConnection;
 import dr.summit.neo4j.stream.ChangeStreamCodec;
@@ -99,7 +98,7 @@ public final class Neo4jBackup {
             GraphExport.Counts[] counts = new GraphExport.Counts[1];
             files.add(BackupFiles.EXPORT, out -> {
                 try (ChangeStreamCodec.Writer w = new ChangeStreamCodec.Writer(out)) {
-                    counts[0] = GraphExport.write(conn, w);
+                    counts[0] = GraphExport.write(conn, w, options.digest());
                 }
             });
             long h1 = capture.barrier();
@@ -110,7 +109,10 @@ public final class Neo4jBackup {
             Map<String, String> a = attributes(Neo4jCatalogue.FULL, status, h0, h1, started, end, changes);
             a.put(Neo4jCatalogue.NODES, Long.toString(counts[0].nodes()));
             a.put(Neo4jCatalogue.RELATIONSHIPS, Long.toString(counts[0].relationships()));
-            digest(conn, capture, h1, a);
+            // The export's digest is the graph's at H1 when nothing changed while it was read.
+            if (counts[0].digest() != null && changes.isEmpty()) {
+                a.put(Neo4jCatalogue.DIGEST, counts[0].digest());
+            }
             Snapshot s = files.commit(summary(started), template(null, a));
             return new Result(Neo4jCatalogue.Entry.of(s), previous, reason, files.newBytes());
         }
@@ -147,17 +149,19 @@ public final class Neo4jBackup {
     }
 
     /**
-     * Records the digest of the graph at {@code horizon} when it can be read consistently: the
-     * graph is read live, so the digest counts only if no data change committed while it was read.
+     * Records an incremental's digest of the graph at {@code horizon} when it can be read
+     * consistently: the plugin reads the store live (in process, one row over Bolt), so the digest
+     * counts only if no data change committed while it was read. A full takes its digest from its
+     * export's pass instead.
      */
     private void digest(Neo4jConnection conn, CaptureClient capture, long horizon, Map<String, String> a) {
         if (!options.digest()) {
             return;
         }
-        GraphDigest.Digest d = GraphDigest.of(conn);
+        String d = GraphExport.digest(conn);
         long after = capture.barrier();
         if (after == horizon || capture.changes(horizon, after).isEmpty()) {
-            a.put(Neo4jCatalogue.DIGEST, d.toString());
+            a.put(Neo4jCatalogue.DIGEST, d);
         }
     }
 

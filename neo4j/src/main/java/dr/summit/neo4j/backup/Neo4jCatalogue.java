@@ -28,7 +28,9 @@ public final class Neo4jCatalogue {
     public static final String RELATIONSHIPS = "neo4j.relationships";
     public static final String TRANSACTIONS = "neo4j.transactions";
     public static final String CHANGES = "neo4j.changes";
-    public static final String DIGEST = "neo4j.digest";
+    // ".v2": the digest's definition changed (GraphHash: stream-encoded values); a backup that
+    // recorded the first one has, to this agent, no digest rather than one that always differs.
+    public static final String DIGEST = "neo4j.digest.v2";
     public static final String SERVER = "neo4j.server";
     public static final String FULL = "full";
     public static final String INCREMENTAL = "incremental";

@@ -14,8 +14,8 @@ import java.util.Map;
 
 /** The plugin's procedures as the agent sees them. */
 public final class CaptureClient {
-    /** The feed row shape this agent understands (CaptureProcedures.FEED_VERSION). */
-    public static final long FEED_VERSION = 1;
+    /** The plugin procedures this agent needs (CaptureProcedures.FEED_VERSION; 2: summit.export). */
+    public static final long FEED_VERSION = 2;
 
     private final Neo4jConnection conn;
 

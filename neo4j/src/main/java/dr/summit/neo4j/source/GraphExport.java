@@ -1,69 +1,64 @@
 package dr.summit.neo4j.source;
 
 import dr.summit.neo4j.stream.ChangeStreamCodec;
-import dr.summit.neo4j.stream.GraphChange;
 import org.neo4j.driver.Record;
 import org.neo4j.driver.Result;
 import org.neo4j.driver.Session;
-import org.neo4j.driver.Value;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The online ("fuzzy") export: every node, then every relationship, streamed from one read per
- * kind while writers go on. What it misses or sees half-done is put right by replaying the changes
- * captured after the horizon taken before it started (DESIGN.md principle 4).
+ * The online ("fuzzy") export: every node, then every relationship, read while writers go on. What
+ * it misses or sees half-done is put right by replaying the changes captured after the horizon
+ * taken before it started (DESIGN.md principle 4). The plugin's {@code summit.export} reads the
+ * store in process and returns the records already in the stored format, in chunks of about 1 MiB;
+ * the agent appends them as they are (no per-entity decoding) and gets the counts and, when asked,
+ * the graph digest computed in the same pass.
  */
 public final class GraphExport {
-    public record Counts(long nodes, long relationships) {
+    /** {@code digest} null when not asked for. */
+    public record Counts(long nodes, long relationships, String digest) {
     }
+
+    static final long CHUNK_BYTES = 1 << 20;
+    // Rows are ~1 MiB: pull a few at a time, not the driver's default 1000.
+    private static final long FETCH_ROWS = 4;
 
     private GraphExport() {
     }
 
-    public static Counts write(Neo4jConnection conn, ChangeStreamCodec.Writer out) {
-        long[] counts = new long[2];
-        conn.read(session -> {
-            stream(session, "MATCH (n) RETURN id(n) AS id, labels(n) AS labels, properties(n) AS props", r -> {
-                out.write(new GraphChange(GraphChange.Op.CREATE_NODE, 0, 0, r.get("id").asLong(), -1, -1,
-                        r.get("labels").asList(Value::asString), props(r.get("props")), List.of()));
-                counts[0]++;
-            });
-            stream(session, "MATCH (a)-[r]->(b) RETURN id(r) AS id, type(r) AS type, id(a) AS s, id(b) AS e, properties(r) AS props", r -> {
-                out.write(new GraphChange(GraphChange.Op.CREATE_REL, 0, 0, r.get("id").asLong(), r.get("s").asLong(), r.get("e").asLong(),
-                        List.of(r.get("type").asString()), props(r.get("props")), List.of()));
-                counts[1]++;
-            });
-            return null;
-        });
-        return new Counts(counts[0], counts[1]);
-    }
-
-    interface RowSink {
-        void accept(Record r) throws IOException;
-    }
-
-    private static void stream(Session session, String query, RowSink sink) {
-        Result result = session.run(query);
-        try {
+    public static Counts write(Neo4jConnection conn, ChangeStreamCodec.Writer out, boolean digest) {
+        try (Session session = conn.session(FETCH_ROWS)) {
+            Result result = session.run("CALL summit.export($digest, $chunk, true)", Map.of("digest", digest, "chunk", CHUNK_BYTES));
+            long records = 0;
+            Record last = null;
             while (result.hasNext()) {
-                sink.accept(result.next());
+                last = result.next();
+                long total = last.get("nodes").asLong() + last.get("relationships").asLong();
+                out.writeEncoded(last.get("data").asByteArray(), total - records);
+                records = total;
             }
+            if (last == null) {
+                throw new IllegalStateException("summit.export returned no rows");
+            }
+            return new Counts(last.get("nodes").asLong(), last.get("relationships").asLong(),
+                    last.get("digest").isNull() ? null : last.get("digest").asString());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } catch (RuntimeException e) {
+            throw conn.failure("exporting", e);
         }
     }
 
-    static Map<String, Object> props(Value map) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        for (String k : map.keys()) {
-            out.put(k, map.get(k).asObject());
-        }
-        return out;
+    /**
+     * The graph digest computed by the plugin in process (the export's pass without the encoding):
+     * one row over Bolt instead of every entity, but still a read of the whole store.
+     */
+    public static String digest(Neo4jConnection conn) {
+        return conn.read(session -> session.run("CALL summit.export(true, 0, false)").single().get("digest").asString());
     }
 
     /** Index and constraint definitions (not the token-lookup indexes every database has). */

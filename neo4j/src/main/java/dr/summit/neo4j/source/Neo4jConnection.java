@@ -67,6 +67,11 @@ public final class Neo4jConnection implements AutoCloseable {
         return driver.session(SessionConfig.forDatabase(database));
     }
 
+    /** A session that pulls {@code fetchSize} records at a time (large rows: keep few in flight). */
+    public Session session(long fetchSize) {
+        return driver.session(SessionConfig.builder().withDatabase(database).withFetchSize(fetchSize).build());
+    }
+
     public <T> T read(Function<Session, T> work) {
         try (Session session = session()) {
             return work.apply(session);

@@ -5,6 +5,7 @@ import org.neo4j.driver.types.IsoDuration;
 import org.neo4j.driver.types.Point;
 
 import java.io.DataInputStream;
+import java.io.DataOutput;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -28,11 +29,18 @@ import java.util.Map;
 
 /**
  * The stored form of a {@link GraphChange} stream (docs/architecture.md, "Neo4j"): a magic line,
- * then per record a 1 byte, the record, and finally a 0 byte, so a truncated stream is detected.
+ * then per record a mark byte and the record, and finally a 0 byte, so a truncated stream is
+ * detected. Mark 1: every field at fixed width (what the agent writes); mark 2: an export record
+ * as the plugin writes it (a create with varint id, ends, counts and name lengths, no tx, time or
+ * removed keys), which makes an export stream much smaller.
  * Values carry a tag byte; strings are length-prefixed UTF-8 (no 64 KiB limit).
  */
 public final class ChangeStreamCodec {
-    private static final byte[] MAGIC = "SUMMIT-DR NEO4J CHANGES 1\n".getBytes(StandardCharsets.US_ASCII);
+    // Version 2 adds the compact export record (mark 2); a version 1 stream (mark 1 records only)
+    // is still read. An agent of version 1 refuses a version 2 stream by its header.
+    private static final byte[] MAGIC = "SUMMIT-DR NEO4J CHANGES 2\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] MAGIC_V1 = "SUMMIT-DR NEO4J CHANGES 1\n".getBytes(StandardCharsets.US_ASCII);
+    private static final int FULL_RECORD = 1, COMPACT_RECORD = 2;
     private static final int NULL = 0, STRING = 1, BOOLEAN = 2, LONG = 3, DOUBLE = 4, BYTES = 5, LIST = 6, DATE = 7,
             LOCAL_TIME = 8, TIME = 9, LOCAL_DATETIME = 10, DATETIME = 11, DURATION = 12, POINT = 13;
 
@@ -73,6 +81,15 @@ public final class ChangeStreamCodec {
             records++;
         }
 
+        /**
+         * Appends records already in this format ({@code count} of them, as the plugin's export
+         * procedure encodes them), so the agent does not decode and re-encode every entity.
+         */
+        public void writeEncoded(byte[] records, long count) throws IOException {
+            out.write(records);
+            this.records += count;
+        }
+
         public long records() {
             return records;
         }
@@ -98,7 +115,7 @@ public final class ChangeStreamCodec {
             } catch (EOFException e) {
                 throw new IOException(what + ": not a summit-dr Neo4j change stream (too short)");
             }
-            if (!Arrays.equals(magic, MAGIC)) {
+            if (!Arrays.equals(magic, MAGIC) && !Arrays.equals(magic, MAGIC_V1)) {
                 throw new IOException(what + ": not a summit-dr Neo4j change stream (bad header)");
             }
         }
@@ -108,6 +125,12 @@ public final class ChangeStreamCodec {
                 int mark = in.readUnsignedByte();
                 if (mark == 0) {
                     return null;
+                }
+                if (mark == COMPACT_RECORD) {
+                    return compact();
+                }
+                if (mark != FULL_RECORD) {
+                    throw new IOException(what + ": damaged change stream (record mark " + mark + ")");
                 }
                 GraphChange.Op op = GraphChange.Op.values()[in.readUnsignedByte()];
                 long tx = in.readLong(), time = in.readLong(), id = in.readLong(), start = in.readLong(), end = in.readLong();
@@ -132,16 +155,58 @@ public final class ChangeStreamCodec {
             }
         }
 
+        /** An export record as the plugin writes it (ExportEncoder): a create, no tx, no removed keys. */
+        private GraphChange compact() throws IOException {
+            GraphChange.Op op = GraphChange.Op.values()[in.readUnsignedByte()];
+            long id = readVarLong(in);
+            long start = -1, end = -1;
+            if (op == GraphChange.Op.CREATE_REL) {
+                start = readVarLong(in);
+                end = readVarLong(in);
+            } else if (op != GraphChange.Op.CREATE_NODE) {
+                throw new IOException(what + ": damaged change stream (compact record of " + op + ")");
+            }
+            int n = (int) readVarLong(in);
+            List<String> names = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                names.add(readShortString(in));
+            }
+            int p = (int) readVarLong(in);
+            Map<String, Object> props = new LinkedHashMap<>();
+            for (int i = 0; i < p; i++) {
+                props.put(readShortString(in), readValue(in));
+            }
+            return new GraphChange(op, 0, 0, id, start, end, names, props, List.of());
+        }
+
         @Override
         public void close() throws IOException {
             in.close();
         }
     }
 
-    private static void writeString(DataOutputStream out, String s) throws IOException {
+    private static void writeString(DataOutput out, String s) throws IOException {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
         out.writeInt(b.length);
         out.write(b);
+    }
+
+    private static long readVarLong(DataInputStream in) throws IOException {
+        long v = 0;
+        for (int shift = 0; shift < 64; shift += 7) {
+            int b = in.readUnsignedByte();
+            v |= (long) (b & 0x7F) << shift;
+            if ((b & 0x80) == 0) {
+                return v;
+            }
+        }
+        throw new IOException("damaged change stream (varint longer than 64 bits)");
+    }
+
+    private static String readShortString(DataInputStream in) throws IOException {
+        byte[] b = new byte[(int) readVarLong(in)];
+        in.readFully(b);
+        return new String(b, StandardCharsets.UTF_8);
     }
 
     private static String readString(DataInputStream in) throws IOException {
@@ -150,7 +215,8 @@ public final class ChangeStreamCodec {
         return new String(b, StandardCharsets.UTF_8);
     }
 
-    static void writeValue(DataOutputStream out, Object v) throws IOException {
+    /** One value in the stream's encoding (also what the graph digest hashes, see GraphHash). */
+    public static void writeValue(DataOutput out, Object v) throws IOException {
         if (v == null) {
             out.writeByte(NULL);
         } else if (v instanceof String s) {
