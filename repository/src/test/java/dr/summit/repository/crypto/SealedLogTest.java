@@ -103,4 +103,27 @@ class SealedLogTest {
         assertThatThrownBy(() -> SealedLog.read(sealed, NAME, e -> new byte[32]))
                 .isInstanceOf(CorruptObjectException.class).hasMessageContaining(NAME).hasMessageContaining("expected a LOG object, found WAL");
     }
+
+    /**
+     * The test vector in docs/repository-format.md ("Sealed logs"): a log under epoch 0x01020304 with
+     * the base key 00 01 … 1f and two records, "WAL" and the empty payload (raw payload framing
+     * as the receiver writes it is the caller's business: these are the sealed payload bytes).
+     */
+    @Test
+    void theDocumentedTestVector() {
+        byte[] key = new byte[32];
+        for (int i = 0; i < 32; i++) {
+            key[i] = (byte) i;
+        }
+        String name = "pg/main/wal-stream/000000010000000000000001.log-0011223344556677";
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(SealedLog.header(0x01020304));
+        out.writeBytes(SealedLog.record(key, 0x01020304, name, 0, "WAL".getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+        out.writeBytes(SealedLog.record(key, 0x01020304, name, 1, new byte[0]));
+        String hex = java.util.HexFormat.of().formatHex(out.toByteArray());
+        assertThat(hex).isEqualTo(VECTOR);
+        assertThat(SealedLog.read(out.toByteArray(), name, e -> key).payloads()).hasSize(2);
+    }
+
+    private static final String VECTOR = "5344524f0107010203040000001d00000000000000005344524f010701020304091e26bef666cbc91aa97d0112d5670ce67cc20000001a00000000000000015344524f0107010203048518ad6f05b3dcb53f89d71f94f5eb2c";
 }
