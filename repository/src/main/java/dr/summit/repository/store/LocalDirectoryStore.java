@@ -139,7 +139,7 @@ public final class LocalDirectoryStore implements ObjectStore {
         try {
             createDirectories(target.getParent());
             channel = FileChannel.open(target, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.APPEND), fileMode);
-            AppendableFile file = new AppendableFile(name, channel);
+            AppendableFile file = new AppendableFile(name, target, channel, fileKey(target));
             file.append(first);
             channel.force(true);
             fsyncDirectory(target.getParent());
@@ -161,12 +161,16 @@ public final class LocalDirectoryStore implements ObjectStore {
      */
     private final class AppendableFile implements AppendableObject {
         private final String name;
+        private final Path path;
         private final FileChannel channel;
+        private final Object fileKey;
         private long size;
 
-        AppendableFile(String name, FileChannel channel) {
+        AppendableFile(String name, Path path, FileChannel channel, Object fileKey) {
             this.name = name;
+            this.path = path;
             this.channel = channel;
+            this.fileKey = fileKey;
         }
 
         @Override
@@ -187,10 +191,21 @@ public final class LocalDirectoryStore implements ObjectStore {
             stats.put(data.length);
         }
 
+        /**
+         * Makes the appends durable, then checks that the file is still this object in the
+         * repository: bytes appended to a file that was moved or deleted meanwhile (a repository
+         * directory moved away, a mount replaced) are durable somewhere, but not in the repository,
+         * and must not be reported as stored. One stat per sync.
+         */
         @Override
         public void sync() {
             try {
                 channel.force(false);
+                if (!fileKey.equals(fileKey(path))) {
+                    throw new StoreException(name + " in " + location() + " was replaced while being appended to");
+                }
+            } catch (NoSuchFileException e) {
+                throw new StoreException(name + " in " + location() + " was removed while being appended to", e);
             } catch (IOException e) {
                 throw new StoreException("cannot sync " + name + " in " + location() + ": " + describe(e), e);
             }
@@ -205,6 +220,12 @@ public final class LocalDirectoryStore implements ObjectStore {
         public void close() {
             closeQuietly(channel);
         }
+    }
+
+    /** The file system's identity of a file (device and inode), not following links. */
+    private static Object fileKey(Path path) throws IOException {
+        Object key = Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
+        return key == null ? path : key;
     }
 
     private static void closeQuietly(java.io.Closeable c) {

@@ -299,4 +299,31 @@ class LocalDirectoryStoreTest {
         assertThat(seen).hasSize(appends);
         log.close();
     }
+
+    /**
+     * Bytes appended to a file that is no longer the repository's object (its directory moved
+     * away, the file removed) are not in the repository: the sync says so instead of succeeding.
+     */
+    @Test
+    void aSyncFailsOnceTheAppendedFileIsNoLongerInTheRepository() throws Exception {
+        LocalDirectoryStore store = new LocalDirectoryStore(dir.resolve("repo"));
+        AppendableObject log = store.createAppendable("pg/main/wal-stream/seg.log-1", new byte[]{'H'}).orElseThrow();
+        log.append(new byte[]{1});
+        log.sync();
+        Files.move(dir.resolve("repo"), dir.resolve("repo.away"));
+        Files.writeString(dir.resolve("repo"), "not a repository");
+        log.append(new byte[]{2});
+        assertThatThrownBy(log::sync).isInstanceOf(StoreException.class).hasMessageContaining("pg/main/wal-stream/seg.log-1");
+        log.close();
+
+        assertThatThrownBy(() -> store.createAppendable("pg/main/wal-stream/seg.log-2", new byte[]{'H'}))
+                .isInstanceOf(StoreException.class).hasMessageContaining("pg/main/wal-stream/seg.log-2");
+
+        LocalDirectoryStore second = new LocalDirectoryStore(dir.resolve("second"));
+        AppendableObject removed = second.createAppendable("pg/main/wal-stream/seg.log-3", new byte[]{'H'}).orElseThrow();
+        second.delete("pg/main/wal-stream/seg.log-3");
+        removed.append(new byte[]{3});
+        assertThatThrownBy(removed::sync).isInstanceOf(StoreException.class).hasMessageContaining("was removed while being appended to");
+        removed.close();
+    }
 }
