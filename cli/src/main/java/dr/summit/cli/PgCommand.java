@@ -208,8 +208,15 @@ final class PgCommand implements Runnable {
                 plan.put("backupStopLsn", backup.attribute(BaseBackup.STOP_LSN));
                 plan.put("bytes", backup.summary() == null ? 0 : backup.summary().totalBytes());
                 plan.put("tablespaces", BaseBackup.tablespacesOf(backup));
-                PgCatalogue.BackupWindow window = new PgCatalogue(repo, cluster.cluster).window(backup, target);
-                ArchiveMap.Reach wal = window.reach();
+                PgCatalogue catalogue = new PgCatalogue(repo, cluster.cluster);
+                // The last transaction in the WAL (a decode of the newest segment) matters only to a
+                // time target and to the message about missing WAL: a --latest restore skips it.
+                boolean needsWindow = target.time() != null;
+                ArchiveMap.Reach wal = catalogue.reach(backup, target);
+                if (!wal.consistent() || wal.firstMissing() != null) {
+                    needsWindow = true;
+                }
+                PgCatalogue.BackupWindow window = needsWindow ? catalogue.window(backup, target) : null;
                 plan.put("walFrom", wal.firstSegment());
                 plan.put("walTo", wal.lastSegment());
                 plan.put("walTimelines", wal.path());
@@ -223,7 +230,7 @@ final class PgCommand implements Runnable {
                             + " of cluster '" + cluster.cluster + "' (timeline " + backup.attribute(BaseBackup.TIMELINE)
                             + "): no archived history leads there" + (wal.lastSegment() == null ? "" : ", or its WAL stops at " + wal.lastSegment()));
                 }
-                refuseAcrossGap(new PgCatalogue(repo, cluster.cluster).gapAfter(backup), backup, target);
+                refuseAcrossGap(catalogue.gapAfter(backup), backup, target);
                 if (!wal.consistent() || wal.firstMissing() != null) {
                     String message = "WAL segment " + wal.firstMissing() + " is missing from the archive of cluster '"
                             + cluster.cluster + "': recovery from backup " + backup.shortId() + " cannot replay past it"

@@ -449,10 +449,22 @@ public final class Repository implements AutoCloseable {
 
     /** Decrypts, decodes and checks one blob whose ciphertext is at {@code offset} in {@code buf}. */
     public byte[] decodeBlob(BlobType type, BlobId id, BlobLocation location, byte[] buf, int offset) {
+        return decodeBlob(type, id, location, buf, offset, packKey(location));
+    }
+
+    /** The key of the pack that holds {@code location}: derive it once for many blobs of one pack. */
+    public byte[] packKey(BlobLocation location) {
+        return PackFormat.packKey(dataKey(location.epoch()), location.packId());
+    }
+
+    /**
+     * Like {@link #decodeBlob(BlobType, BlobId, BlobLocation, byte[], int)} with the pack's key from
+     * {@link #packKey(BlobLocation)}: a restore derives it once per range instead of once per blob.
+     */
+    public byte[] decodeBlob(BlobType type, BlobId id, BlobLocation location, byte[] buf, int offset, byte[] packKey) {
         if (location.type() != type) {
             throw new CorruptObjectException("blob " + id.shortHex() + " is a " + location.type() + " blob, expected " + type);
         }
-        byte[] packKey = PackFormat.packKey(dataKey(location.epoch()), location.packId());
         String where = "blob " + id.shortHex() + " in pack " + location.packHex();
         byte[] payload = PackReader.openBlob(packKey, location.packId(),
                 new dr.summit.repository.pack.PackEntry(type, id, location.offset(), location.length()), buf, offset);

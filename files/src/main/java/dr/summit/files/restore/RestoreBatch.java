@@ -23,7 +23,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.Future;
 import java.util.function.Consumer;
 
@@ -36,8 +39,11 @@ import java.util.function.Consumer;
 final class RestoreBatch {
     /** Blobs closer than this are fetched in one ranged read rather than two. */
     private static final int COALESCE_GAP = 1024 * 1024;
-    /** One read per restore thread is held at a time: 16 MiB (a default pack) bounds the heap it needs. */
-    private static final long MAX_RANGE = 16L << 20;
+    /**
+     * The largest ranged read, and so the unit of work: small enough that a handful of packs still
+     * spread over every core, large enough that a local read or an S3 GET is not per blob.
+     */
+    private static final long MAX_RANGE = 4L << 20;
 
     private final Repository repo;
     private final Map<String, PackPlan> packs = new HashMap<>();
@@ -95,28 +101,74 @@ final class RestoreBatch {
         return packs.isEmpty();
     }
 
-    /** Runs the plan on {@code pool}; calls {@code done} for each file once its last chunk is written or it failed. */
-    void run(ExecutorService pool, Consumer<FileJob> done) throws InterruptedException {
-        List<PackPlan> ordered = new ArrayList<>(packs.values());
-        ordered.sort(Comparator.comparing(p -> PackFormat.objectName(p.packId)));
-        List<Future<?>> futures = new ArrayList<>();
-        for (PackPlan plan : ordered) {
-            futures.add(pool.submit(() -> restorePack(plan, done)));
-        }
-        for (Future<?> f : futures) {
-            try {
-                f.get();
-            } catch (java.util.concurrent.ExecutionException e) {
-                throw new RepositoryException("restore worker failed: " + e.getCause().getMessage(), e.getCause());
-            }
-        }
-        packs.clear();
+    /** One ranged read of a pack and the blobs in it, in offset order. */
+    private record Range(String packName, List<Need> needs, int start, int length) {
     }
 
-    private void restorePack(PackPlan plan, Consumer<FileJob> done) {
+    /**
+     * Runs the plan on {@code pool}; calls {@code done} for each file once its last chunk is written or it failed.
+     *
+     * <p>Each pack is read once, as the ranges that hold its needed blobs (adjacent blobs in one
+     * read). The reads run on their own threads, up to {@code 2 × workers} ranges ahead of the
+     * writers, so a worker finds its next range already in memory instead of waiting on the store
+     * (a cold page cache, or S3) with its core idle. Ranges of at most {@value #MAX_RANGE} bytes,
+     * not whole packs, are the unit of work: a few packs then still keep every core busy until
+     * the end, and what is held in flight stays bounded.
+     */
+    void run(ExecutorService pool, int workers, Consumer<FileJob> done) throws InterruptedException {
+        List<PackPlan> ordered = new ArrayList<>(packs.values());
+        ordered.sort(Comparator.comparing(p -> PackFormat.objectName(p.packId)));
+        List<Range> ranges = new ArrayList<>();
+        for (PackPlan plan : ordered) {
+            ranges.addAll(ranges(plan));
+        }
+        packs.clear();
+        int ahead = Math.max(2, 2 * workers);
+        Semaphore inFlight = new Semaphore(ahead);
+        ExecutorService readers = Executors.newFixedThreadPool(Math.max(1, Math.min(workers, ranges.size())), r -> {
+            Thread t = new Thread(r, "summit-restore-read");
+            t.setDaemon(true);
+            return t;
+        });
+        List<Future<?>> futures = new ArrayList<>();
+        try {
+            for (Range range : ranges) {
+                inFlight.acquire();   // released once the range is written: bounds the bytes held
+                CompletableFuture<byte[]> read = new CompletableFuture<>();
+                readers.execute(() -> {
+                    try {
+                        read.complete(repo.store().getRange(range.packName, range.start, range.length));
+                    } catch (Throwable e) {
+                        read.completeExceptionally(e);
+                    }
+                });
+                futures.add(pool.submit(() -> {
+                    try {
+                        restoreRange(range, read, done);
+                    } finally {
+                        inFlight.release();
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : futures) {
+                try {
+                    f.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw new RepositoryException("restore worker failed: " + e.getCause().getMessage(), e.getCause());
+                }
+            }
+        } finally {
+            readers.shutdownNow();
+        }
+    }
+
+    /** Groups a pack's needed blobs into ranged reads: gaps under {@value #COALESCE_GAP} bytes are read through. */
+    private static List<Range> ranges(PackPlan plan) {
         List<Need> needs = new ArrayList<>(plan.needs.values());
         needs.sort(Comparator.comparingInt(n -> n.location.offset()));
         String packName = PackFormat.objectName(plan.packId);
+        List<Range> out = new ArrayList<>();
         int i = 0;
         while (i < needs.size()) {
             int j = i + 1;
@@ -127,46 +179,92 @@ final class RestoreBatch {
                 j++;
             }
             int start = needs.get(i).location.offset();
-            byte[] range;
-            try {
-                range = repo.store().getRange(packName, start, (int) (end - start));
-            } catch (RuntimeException e) {
-                for (int k = i; k < j; k++) {
-                    fail(needs.get(k), e.getMessage(), done);
-                }
-                i = j;
-                continue;
+            out.add(new Range(packName, List.copyOf(needs.subList(i, j)), start, (int) (end - start)));
+            i = j;
+        }
+        return out;
+    }
+
+    private void restoreRange(Range range, CompletableFuture<byte[]> read, Consumer<FileJob> done) throws InterruptedException {
+        byte[] bytes;
+        try {
+            bytes = read.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            for (Need need : range.needs) {
+                fail(need, e.getCause().getMessage(), done);
             }
-            for (int k = i; k < j; k++) {
-                Need need = needs.get(k);
+            return;
+        }
+        // One key derivation per range (every blob of a pack shares it), not one per blob.
+        byte[] packKey = repo.packKey(range.needs.get(0).location);
+        // Consecutive chunks of one file (a large relation file: 256 KiB chunks in order) are
+        // written through one open channel instead of an open and close per chunk.
+        OpenFile open = new OpenFile();
+        try {
+            for (Need need : range.needs) {
                 byte[] plain;
                 try {
-                    plain = repo.decodeBlob(BlobType.DATA, need.id, need.location, range, need.location.offset() - start);
+                    plain = repo.decodeBlob(BlobType.DATA, need.id, need.location, bytes, need.location.offset() - range.start, packKey);
                 } catch (CorruptObjectException e) {
                     try {
                         plain = repo.loadBlob(BlobType.DATA, need.id);   // read again: damaged in transit, or in the store?
                     } catch (RuntimeException again) {
+                        open.close();
                         fail(need, again.getMessage(), done);
                         continue;
                     }
                 }
                 boolean zeros = allZero(plain);
                 for (Target t : need.targets) {
-                    if (t.job.failure == null) {
+                    if (t.job.failure == null && !zeros) {
                         try {
-                            if (!zeros) {
-                                write(t.job, t.offset, plain);
-                            }
+                            write(t.job, open.channel(t.job), t.offset, plain);
                         } catch (IOException e) {
+                            open.close();
                             t.job.failure = "cannot write its temporary file " + t.job.temp + ": " + e.getMessage();
                         }
                     }
                     if (t.job.remainingChunks.decrementAndGet() == 0) {
+                        open.closeIf(t.job);   // the file is finished (renamed) next: nothing may still write to it
                         done.accept(t.job);
                     }
                 }
             }
-            i = j;
+        } finally {
+            open.close();
+        }
+    }
+
+    /** The temporary file a worker last wrote to, kept open while the next chunks go to the same file. */
+    private static final class OpenFile {
+        private FileJob job;
+        private SeekableByteChannel channel;
+
+        SeekableByteChannel channel(FileJob next) throws IOException {
+            if (job != next) {
+                close();
+                channel = next.open();
+                job = next;
+            }
+            return channel;
+        }
+
+        void closeIf(FileJob finished) {
+            if (job == finished) {
+                close();
+            }
+        }
+
+        void close() {
+            if (channel != null) {
+                try {
+                    channel.close();
+                } catch (IOException ignored) {
+                    // A write error was reported by the write itself; closing a written file does not lose data.
+                }
+            }
+            channel = null;
+            job = null;
         }
     }
 
@@ -186,34 +284,31 @@ final class RestoreBatch {
 
     /**
      * Writes a chunk, skipping every block-aligned run of zeros so that holes inside a chunk stay
-     * holes (a sparse region rarely starts on a chunk boundary).
+     * holes (a sparse region rarely starts on a chunk boundary). {@code out} is the job's temporary
+     * file, opened relative to its open directory without following a link (see TargetDirectories).
      */
-    private static void write(FileJob job, long offset, byte[] data) throws IOException {
-        // Opened per write: batches hold thousands of files, far more than we may keep open. Relative
-        // to the file's open directory and without following a link (see TargetDirectories).
-        try (SeekableByteChannel out = job.open()) {
-            int pos = 0;
-            while (pos < data.length) {
-                int segmentEnd = nextBoundary(offset, pos, data.length);
-                boolean zero = isZero(data, pos, segmentEnd);
-                int runEnd = segmentEnd;
-                while (runEnd < data.length) {
-                    int next = nextBoundary(offset, runEnd, data.length);
-                    if (isZero(data, runEnd, next) != zero) {
-                        break;
-                    }
-                    runEnd = next;
+    private static void write(FileJob job, SeekableByteChannel out, long offset, byte[] data) throws IOException {
+        int pos = 0;
+        while (pos < data.length) {
+            int segmentEnd = nextBoundary(offset, pos, data.length);
+            boolean zero = isZero(data, pos, segmentEnd);
+            int runEnd = segmentEnd;
+            while (runEnd < data.length) {
+                int next = nextBoundary(offset, runEnd, data.length);
+                if (isZero(data, runEnd, next) != zero) {
+                    break;
                 }
-                if (!zero) {
-                    ByteBuffer buf = ByteBuffer.wrap(data, pos, runEnd - pos);
-                    long position = offset + pos;
-                    writeAt(out, buf, position);
-                    if (offset + runEnd == job.node.size()) {
-                        job.lengthReached = true;
-                    }
-                }
-                pos = runEnd;
+                runEnd = next;
             }
+            if (!zero) {
+                ByteBuffer buf = ByteBuffer.wrap(data, pos, runEnd - pos);
+                long position = offset + pos;
+                writeAt(out, buf, position);
+                if (offset + runEnd == job.node.size()) {
+                    job.lengthReached = true;
+                }
+            }
+            pos = runEnd;
         }
     }
 

@@ -336,7 +336,7 @@ public final class Restorer {
         }
 
         void run(ExecutorService pool) throws InterruptedException {
-            plan.run(pool, job -> finish(job, dirs));
+            plan.run(pool, options.workers(), job -> finish(job, dirs));
         }
     }
 

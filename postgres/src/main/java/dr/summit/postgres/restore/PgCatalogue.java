@@ -126,6 +126,19 @@ public final class PgCatalogue {
      * The window of one backup when recovery follows {@code target}'s timeline (reads and scans
      * WAL as needed).
      */
+    /**
+     * The WAL a recovery from {@code backup} toward {@code target} can replay, without looking for
+     * the last transaction in it (which reads and decodes the newest segment: a restore to the
+     * latest point, or to an LSN, does not need it).
+     */
+    public ArchiveMap.Reach reach(Snapshot backup, RecoveryTarget target) {
+        List<String> names = archive.listWithStreamed();
+        long segmentSize = PgRestore.segmentSize(backup);
+        Integer timeline = target.timelineFrom(Integer.parseInt(backup.attribute(BaseBackup.TIMELINE)));
+        return new ArchiveMap(names, histories(names), segmentSize).reach(Integer.parseInt(backup.attribute(BaseBackup.TIMELINE)),
+                Lsn.parse(backup.attribute(BaseBackup.START_LSN)), Lsn.parse(backup.attribute(BaseBackup.STOP_LSN)), timeline);
+    }
+
     public BackupWindow window(Snapshot backup, RecoveryTarget target) {
         List<String> names = archive.listWithStreamed();
         long segmentSize = PgRestore.segmentSize(backup);
