@@ -370,13 +370,16 @@ public final class Repository implements AutoCloseable {
 
     /**
      * Creates a sealed log (docs/repository-format.md, "Sealed logs") under {@code name}, durable
-     * and empty, whose records are compressed unless {@code raw}; empty when the store cannot append (S3), where callers store write-once objects.
+     * and empty, whose records are compressed unless {@code raw}. Only where
+     * {@code store().canAppend()} (a local directory); on S3 callers store write-once objects.
      */
-    public java.util.Optional<SealedLogWriter> createSealedLog(String name, boolean raw) {
+    public SealedLogWriter createSealedLog(String name, boolean raw) {
         checkKeysBeforeWrite();
         int epoch = keyring().currentEpoch();
         return store.createAppendable(name, dr.summit.repository.crypto.SealedLog.header(epoch))
-                .map(object -> new SealedLogWriter(this, object, name, raw ? RAW : payloads));
+                .map(object -> new SealedLogWriter(this, object, name, raw ? RAW : payloads))
+                .orElseThrow(() -> new RepositoryException("the store at " + store.location()
+                        + " cannot append; sealed logs need a local directory (" + name + ")"));
     }
 
     /** The records of a sealed log up to a torn tail, decoded, in the order they were appended. */

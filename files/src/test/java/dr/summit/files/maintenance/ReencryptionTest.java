@@ -61,7 +61,7 @@ class ReencryptionTest {
         String log = "pg/main/wal-stream/000000010000000000000001.log-00112233aabbccdd";
         try (Repository writer = FilesTestSupport.open(repoDir)) {
             writer.takeLease("summit-dr pg stream");
-            try (var appender = writer.createSealedLog(log, true).orElseThrow()) {
+            try (var appender = writer.createSealedLog(log, true)) {
                 appender.append(new byte[]{1, 2, 3});
                 appender.sync();
                 Reencryptor.Result blocked;

@@ -52,7 +52,6 @@ public final class WalPieces {
     private final boolean appendWhenPossible;
     /** This writer's open log per segment; a failed append drops it and the next piece starts a new one. */
     private final Map<String, SealedLogWriter> logs = new ConcurrentHashMap<>();
-    private volatile boolean storeCannotAppend;
 
     public WalPieces(Repository repo, String cluster) {
         this(repo, cluster, true);
@@ -98,9 +97,8 @@ public final class WalPieces {
      * when the bytes are the same (as an object: compared now; in a log: when read).
      */
     public void put(String segment, byte[] segmentBytes, int start, int end) {
-        SealedLogWriter log = appendWhenPossible && !storeCannotAppend ? logFor(segment) : null;
-        if (log != null) {
-            append(segment, log, segmentBytes, start, end);
+        if (appendsLocally()) {
+            append(segment, logs.computeIfAbsent(segment, s -> repo.createSealedLog(logName(s), true)), segmentBytes, start, end);
             return;
         }
         String object = prefix(cluster) + pieceName(segment, start, end);
@@ -123,15 +121,6 @@ public final class WalPieces {
     /** Whether pieces go to sealed logs, each one an append and an fdatasync on a local disk. */
     public boolean appendsLocally() {
         return appendWhenPossible && repo.store().canAppend();
-    }
-
-    /** This writer's log for {@code segment}, created on first use; null when the store cannot append. */
-    private SealedLogWriter logFor(String segment) {
-        SealedLogWriter log = logs.computeIfAbsent(segment, s -> repo.createSealedLog(logName(s), true).orElse(null));
-        if (log == null) {
-            storeCannotAppend = true;
-        }
-        return log;
     }
 
     private String logName(String segment) {

@@ -64,7 +64,8 @@ public final class Reencryptor {
         // process's feet would lose its next records. Only once no process from before the
         // rotation is alive are the logs of retired epochs closed for good (later processes
         // create logs of their own under the current key).
-        boolean oldWritersAlive = !leaseBlockers(keyring.current().created()).isEmpty();
+        List<String> oldWriters = leaseBlockers(keyring.current().created());
+        boolean oldWritersAlive = !oldWriters.isEmpty();
         for (String name : EpochUsage.sealedObjectNames(repo)) {
             try {
                 SealedObject.Header header = SealedObject.header(repo.store().getRange(name, 0, SealedObject.HEADER_BYTES), name);
@@ -81,7 +82,7 @@ public final class Reencryptor {
                 // deleted meanwhile (forget, prune, a WAL segment archived whole)
             }
         }
-        List<String> blockers = new ArrayList<>(blockers(retiredSet, keyring.current().created()));
+        List<String> blockers = blockers(retiredSet, oldWriters);
         List<Integer> destroyed = List.of();
         if (blockers.isEmpty()) {
             repo.keys().destroyEpochs(retired);
@@ -107,8 +108,8 @@ public final class Reencryptor {
     }
 
     /** Why the retired keys cannot be destroyed yet; empty when nothing needs them any more. */
-    private List<String> blockers(Set<Integer> retired, Instant rotatedAt) {
-        List<String> why = new ArrayList<>(leaseBlockers(rotatedAt));
+    private List<String> blockers(Set<Integer> retired, List<String> oldWriters) {
+        List<String> why = new ArrayList<>(oldWriters);
         if (!PruneMark.list(repo.store()).isEmpty()) {
             why.add("old packs wait for deletion (a prune mark is pending behind a lease)");
         }
@@ -139,7 +140,9 @@ public final class Reencryptor {
         EpochUsage usage = EpochUsage.of(repo, true);
         int sealed = retired.stream().mapToInt(usage::sealedObjects).sum();
         if (sealed > 0) {
-            why.add(sealed + " sealed objects were written under a retired key meanwhile");
+            why.add(sealed + " sealed objects are still under a retired key: "
+                    + (oldWriters.isEmpty() ? "written meanwhile (run key rotate --reencrypt --no-new-epoch again)"
+                            : "the logs of a process named above that still appends to them, or objects written meanwhile"));
         }
         return why;
     }
