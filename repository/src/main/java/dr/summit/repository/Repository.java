@@ -357,6 +357,19 @@ public final class Repository implements AutoCloseable {
     }
 
     /**
+     * As {@link #putSealed}, reading the {@code length} bytes of plaintext from {@code source} in
+     * slices instead of holding them whole: the resident agent pushes several 16 MiB WAL segments at
+     * once, and each then costs its compressed size in memory, not three times its size.
+     */
+    public void putSealedFrom(String name, SealedObject.Kind kind, int length, PayloadCodec.SliceSource source) throws java.io.IOException {
+        checkKeysBeforeWrite();
+        int epoch = keyring().currentEpoch();
+        PayloadCodec.Placed payload = payloads.encodeFrom(source, length, SealedObject.HEADER_BYTES, dr.summit.repository.crypto.AesGcm.TAG_BYTES);
+        int sealed = SealedObject.sealInPlace(dataKey(epoch), epoch, kind, name, payload.buffer(), payload.length());
+        store.put(name, payload.buffer(), 0, sealed);
+    }
+
+    /**
      * As {@link #putSealed}, without compression: for small objects on a latency-critical path
      * (streamed WAL pieces, each a synchronous primary's commits wait for), where compressing saves
      * little. Readers need not know: the payload says it is raw.

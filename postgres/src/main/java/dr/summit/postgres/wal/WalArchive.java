@@ -132,6 +132,9 @@ public final class WalArchive {
 
         byte[] read(long position, int length) throws IOException;
 
+        /** Fills {@code into[offset, offset+length)} with the bytes at {@code position}. */
+        void read(long position, byte[] into, int offset, int length) throws IOException;
+
         static Source of(FileChannel channel) {
             return new Source() {
                 @Override
@@ -142,6 +145,11 @@ public final class WalArchive {
                 @Override
                 public byte[] read(long position, int length) throws IOException {
                     return readAt(channel, position, length);
+                }
+
+                @Override
+                public void read(long position, byte[] into, int offset, int length) throws IOException {
+                    readAt(channel, position, ByteBuffer.wrap(into, offset, length));
                 }
             };
         }
@@ -159,6 +167,14 @@ public final class WalArchive {
                         throw new IOException("read of " + length + " bytes at " + position + " past the end (" + bytes.length + " bytes)");
                     }
                     return position == 0 && length == bytes.length ? bytes : Arrays.copyOfRange(bytes, (int) position, (int) position + length);
+                }
+
+                @Override
+                public void read(long position, byte[] into, int offset, int length) throws IOException {
+                    if (position < 0 || position + length > bytes.length) {
+                        throw new IOException("read of " + length + " bytes at " + position + " past the end (" + bytes.length + " bytes)");
+                    }
+                    System.arraycopy(bytes, (int) position, into, offset, length);
                 }
             };
         }
@@ -180,7 +196,8 @@ public final class WalArchive {
         }
         try {
             if (size <= wholeMax) {
-                repo.putSealed(object, SealedObject.Kind.WAL, source.read(0, (int) size));
+                // In slices: a 16 MiB segment then costs its compressed size in memory, not 3×16 MiB.
+                repo.putSealedFrom(object, SealedObject.Kind.WAL, (int) size, source::read);
             } else {
                 pushParts(name, object, source, size);
             }
@@ -264,12 +281,18 @@ public final class WalArchive {
 
     private static byte[] readAt(FileChannel source, long position, int length) throws IOException {
         ByteBuffer buf = ByteBuffer.allocate(length);
+        readAt(source, position, buf);
+        return buf.array();
+    }
+
+    private static void readAt(FileChannel source, long position, ByteBuffer buf) throws IOException {
+        int start = buf.position();
         while (buf.hasRemaining()) {
-            if (source.read(buf, position + buf.position()) < 0) {
-                throw new IOException("WAL file shrank while it was archived (" + buf.position() + " of " + length + " bytes at " + position + ")");
+            if (source.read(buf, position + buf.position() - start) < 0) {
+                throw new IOException("WAL file shrank while it was archived (" + (buf.position() - start) + " of "
+                        + (buf.limit() - start) + " bytes at " + position + ")");
             }
         }
-        return buf.array();
     }
 
     /** Checks {@code systemId} (from a segment or the replication connection) against the cluster's recorded one. */

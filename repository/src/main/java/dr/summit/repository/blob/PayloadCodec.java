@@ -2,7 +2,12 @@ package dr.summit.repository.blob;
 
 import com.github.luben.zstd.Zstd;
 import com.github.luben.zstd.ZstdCompressCtx;
+import com.github.luben.zstd.ZstdOutputStreamNoFinalizer;
 import dr.summit.repository.CorruptObjectException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
 import net.jpountz.lz4.LZ4Compressor;
 import net.jpountz.lz4.LZ4Factory;
 import net.jpountz.lz4.LZ4FastDecompressor;
@@ -75,6 +80,103 @@ public final class PayloadCodec {
         out[3] = (byte) (length >>> 8);
         out[4] = (byte) length;
         return java.util.Arrays.copyOf(out, 5 + written);
+    }
+
+    /** Plaintext read on demand: fills {@code into[offset, offset+length)} with the bytes at {@code position}. */
+    @FunctionalInterface
+    public interface SliceSource {
+        void read(long position, byte[] into, int offset, int length) throws IOException;
+    }
+
+    /** An encoded payload at {@code buffer[offset, offset+length)}, with free room before and after it. */
+    public record Placed(byte[] buffer, int offset, int length) {
+    }
+
+    /** Plaintext is read in slices of this size by {@link #encodeFrom}. */
+    static final int SLICE = 256 * 1024;
+
+    /**
+     * Encodes {@code length} bytes read from {@code source} in slices, never holding the plaintext
+     * whole (a WAL segment the resident agent pushes, several at once, in a small heap). The payload
+     * is the one {@link #encode} gives, except that a zstd frame written as a stream does not state
+     * its content size (the decoder does not need it: the payload header does). It is placed at
+     * {@code headroom} in a new array with {@code tailroom} free bytes after it, so that it can be
+     * sealed in place. LZ4 (a block format) reads the plaintext whole.
+     */
+    public Placed encodeFrom(SliceSource source, int length, int headroom, int tailroom) throws IOException {
+        if (compression == Compression.ZSTD && length >= 64) {
+            Blocks compressed = new Blocks();
+            try (ZstdOutputStreamNoFinalizer z = new ZstdOutputStreamNoFinalizer(compressed, zstdLevel)) {
+                byte[] slice = new byte[Math.min(SLICE, length)];
+                for (long at = 0; at < length; ) {
+                    int n = (int) Math.min(slice.length, length - at);
+                    source.read(at, slice, 0, n);
+                    z.write(slice, 0, n);
+                    at += n;
+                }
+            }
+            if (compressed.size < length - (length >>> 5)) {
+                byte[] out = new byte[headroom + 5 + compressed.size + tailroom];
+                out[headroom] = (byte) compression.code();
+                out[headroom + 1] = (byte) (length >>> 24);
+                out[headroom + 2] = (byte) (length >>> 16);
+                out[headroom + 3] = (byte) (length >>> 8);
+                out[headroom + 4] = (byte) length;
+                compressed.copyTo(out, headroom + 5);
+                return new Placed(out, headroom, 5 + compressed.size);
+            }
+        } else if (compression != Compression.NONE && length >= 64) {
+            byte[] plain = new byte[length];
+            source.read(0, plain, 0, length);
+            byte[] payload = encode(plain, 0, length);
+            byte[] out = new byte[headroom + payload.length + tailroom];
+            System.arraycopy(payload, 0, out, headroom, payload.length);
+            return new Placed(out, headroom, payload.length);
+        }
+        byte[] out = new byte[headroom + 1 + length + tailroom];
+        out[headroom] = (byte) Compression.NONE.code();
+        for (long at = 0; at < length; ) {
+            int n = (int) Math.min(SLICE, length - at);
+            source.read(at, out, headroom + 1 + (int) at, n);
+            at += n;
+        }
+        return new Placed(out, headroom, 1 + length);
+    }
+
+    /** Output collected in 1 MiB blocks: growing it never copies what it holds. */
+    private static final class Blocks extends OutputStream {
+        private static final int BLOCK = 1 << 20;
+        private final List<byte[]> blocks = new ArrayList<>();
+        private int size;
+
+        @Override
+        public void write(int b) {
+            write(new byte[]{(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            while (len > 0) {
+                int inLast = size % BLOCK;
+                if (inLast == 0) {
+                    blocks.add(new byte[BLOCK]);
+                }
+                int n = Math.min(len, BLOCK - inLast);
+                System.arraycopy(b, off, blocks.get(blocks.size() - 1), inLast, n);
+                off += n;
+                len -= n;
+                size += n;
+            }
+        }
+
+        void copyTo(byte[] out, int at) {
+            for (int i = 0, left = size; left > 0; i++) {
+                int n = Math.min(left, BLOCK);
+                System.arraycopy(blocks.get(i), 0, out, at, n);
+                at += n;
+                left -= n;
+            }
+        }
     }
 
     /** Decodes a payload; {@code where} names the blob in errors. */

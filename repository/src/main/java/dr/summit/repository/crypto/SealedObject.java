@@ -57,6 +57,20 @@ public final class SealedObject {
         return out;
     }
 
+    /**
+     * Seals in place: the payload at {@code buffer[HEADER_BYTES, HEADER_BYTES + payloadLength)},
+     * with {@link AesGcm#TAG_BYTES} free after it, becomes the sealed object at {@code buffer[0, n)};
+     * returns n. The same bytes as {@link #seal}, without a second buffer of the object's size.
+     */
+    public static int sealInPlace(byte[] baseKey, int epoch, Kind kind, String name, byte[] buffer, int payloadLength) {
+        byte[] header = headerBytes(kind, epoch);
+        System.arraycopy(header, 0, buffer, 0, HEADER_BYTES);
+        byte[] key = objectKey(baseKey, name);
+        int sealed = AesGcm.seal(key, AesGcm.nonce(0), aad(header, name), buffer, HEADER_BYTES, payloadLength, buffer, HEADER_BYTES);
+        Arrays.fill(key, (byte) 0);
+        return HEADER_BYTES + sealed;
+    }
+
     /** The plaintext header of an object of {@code kind} sealed under {@code epoch}. */
     static byte[] headerBytes(Kind kind, int epoch) {
         return new ByteWriter(HEADER_BYTES).bytes(MAGIC).u8(VERSION).u8(kind.code).u32(epoch & 0xffffffffL).toByteArray();

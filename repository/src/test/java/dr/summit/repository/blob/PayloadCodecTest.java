@@ -182,4 +182,33 @@ class PayloadCodecTest {
         }
         assertThat(rejected).isPositive();
     }
+
+    @ParameterizedTest
+    @EnumSource(Compression.class)
+    void encodingFromSlicesDecodesToTheSameBytesAndStoresTheIncompressibleRaw(Compression compression) throws Exception {
+        PayloadCodec codec = codec(compression);
+        Random random = new Random(50 + compression.ordinal());
+        for (int i = 0; i < 60; i++) {
+            // Sizes around the slice and block boundaries, and random ones up to 3 MiB.
+            int length = switch (i % 6) {
+                case 0 -> random.nextInt(64);
+                case 1 -> PayloadCodec.SLICE + random.nextInt(3) - 1;
+                case 2 -> (1 << 20) + random.nextInt(3) - 1;
+                default -> random.nextInt(3 << 20);
+            };
+            byte[] data = random.nextBoolean() ? TestBytes.random(random, length) : TestBytes.compressible(random, length);
+            int headroom = random.nextInt(16);
+            int tailroom = random.nextInt(32);
+            PayloadCodec.Placed placed = codec.encodeFrom((position, into, offset, n) -> {
+                assertThat(n).isLessThanOrEqualTo(Math.max(PayloadCodec.SLICE, compression == Compression.LZ4 ? length : 0));
+                System.arraycopy(data, (int) position, into, offset, n);
+            }, length, headroom, tailroom);
+            assertThat(placed.offset()).isEqualTo(headroom);
+            assertThat(placed.buffer().length).isEqualTo(headroom + placed.length() + tailroom);
+            byte[] payload = Arrays.copyOfRange(placed.buffer(), headroom, headroom + placed.length());
+            assertThat(codec.decode(payload, "blob")).as("case %d, %d bytes", i, length).isEqualTo(data);
+            // Same choice as the whole-array encoder: raw exactly when that one stores raw.
+            assertThat(payload[0]).as("case %d", i).isEqualTo(codec.encode(data, 0, length)[0]);
+        }
+    }
 }

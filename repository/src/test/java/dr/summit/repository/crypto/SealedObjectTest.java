@@ -34,6 +34,23 @@ class SealedObjectTest {
     }
 
     @Test
+    void sealingInPlaceGivesTheSameBytesAsSealingIntoANewArray() {
+        Random random = new Random(21);
+        for (int i = 0; i < 200; i++) {
+            SealedObject.Kind kind = SealedObject.Kind.values()[random.nextInt(SealedObject.Kind.values().length)];
+            byte[] key = TestBytes.random(random, 32);
+            String name = randomName(random, "pg/main/wal/");
+            byte[] payload = TestBytes.random(random, i % 10 == 0 ? 0 : random.nextInt(300_000));
+            byte[] buffer = new byte[SealedObject.HEADER_BYTES + payload.length + AesGcm.TAG_BYTES + random.nextInt(8)];
+            System.arraycopy(payload, 0, buffer, SealedObject.HEADER_BYTES, payload.length);
+
+            int n = SealedObject.sealInPlace(key, i, kind, name, buffer, payload.length);
+
+            assertThat(java.util.Arrays.copyOf(buffer, n)).isEqualTo(SealedObject.seal(key, i, kind, name, payload));
+        }
+    }
+
+    @Test
     void headerIsPlaintextMagicVersionKindEpoch() {
         byte[] sealed = SealedObject.seal(new byte[32], 0x01020304, SealedObject.Kind.SNAPSHOT, "snapshots/x", new byte[3]);
         assertThat(java.util.Arrays.copyOf(sealed, SealedObject.HEADER_BYTES))
