@@ -87,8 +87,13 @@ final class AgentCommand implements Callable<Integer> {
             spec.commandLine().getOut().println("summit-dr agent for cluster " + cluster.cluster + " listening on " + server.socket());
             spec.commandLine().getOut().flush();
             Thread receiver = streaming ? startReceiver(repo, agent, valve, err, () -> stopped.getCount() == 0 || server.failure() != null) : null;
+            // The agent idles for hours between bursts: hand back what start-up used (the key
+            // derivation's 64 MiB direct buffer is freed only by a collection, which an idle JVM
+            // may never run) before the first wait (docs/architecture.md, "Memory").
+            System.gc();
+            IdleHeapTrim trim = IdleHeapTrim.systemGc(TimeUnit.SECONDS.toNanos(10));
             while (!stopped.await(200, TimeUnit.MILLISECONDS) && server.failure() == null) {
-                // serving until stopped or failed
+                trim.poll(agent.activity());   // serving until stopped or failed
             }
             if (receiver != null) {
                 receiver.join();

@@ -295,6 +295,16 @@ public final class WalAgent implements AutoCloseable {
         }
     }
 
+    /**
+     * A count that moves whenever the agent did work (a push, a pre-upload, a fetch) and stands
+     * still while it idles, with nothing in flight: its process may then hand memory back.
+     */
+    public long activity() {
+        return inFlight.isEmpty() && prefetched.isEmpty()
+                ? pushed.get() + preUploaded.get() + fetched.get() + failures.get()
+                : -1 - System.nanoTime();   // busy: never equal twice
+    }
+
     /** The cluster name this agent archives under. */
     public String cluster() {
         return archive.cluster();

@@ -105,25 +105,9 @@ public final class PayloadCodec {
      */
     public Placed encodeFrom(SliceSource source, int length, int headroom, int tailroom) throws IOException {
         if (compression == Compression.ZSTD && length >= 64) {
-            Blocks compressed = new Blocks();
-            try (ZstdOutputStreamNoFinalizer z = new ZstdOutputStreamNoFinalizer(compressed, zstdLevel)) {
-                byte[] slice = new byte[Math.min(SLICE, length)];
-                for (long at = 0; at < length; ) {
-                    int n = (int) Math.min(slice.length, length - at);
-                    source.read(at, slice, 0, n);
-                    z.write(slice, 0, n);
-                    at += n;
-                }
-            }
-            if (compressed.size < length - (length >>> 5)) {
-                byte[] out = new byte[headroom + 5 + compressed.size + tailroom];
-                out[headroom] = (byte) compression.code();
-                out[headroom + 1] = (byte) (length >>> 24);
-                out[headroom + 2] = (byte) (length >>> 16);
-                out[headroom + 3] = (byte) (length >>> 8);
-                out[headroom + 4] = (byte) length;
-                compressed.copyTo(out, headroom + 5);
-                return new Placed(out, headroom, 5 + compressed.size);
+            Placed compressed = zstdFrom(source, length, headroom, tailroom);
+            if (compressed != null) {
+                return compressed;
             }
         } else if (compression != Compression.NONE && length >= 64) {
             byte[] plain = new byte[length];
@@ -133,6 +117,7 @@ public final class PayloadCodec {
             System.arraycopy(payload, 0, out, headroom, payload.length);
             return new Placed(out, headroom, payload.length);
         }
+        // Raw; allocated only once the compressed blocks are unreachable.
         byte[] out = new byte[headroom + 1 + length + tailroom];
         out[headroom] = (byte) Compression.NONE.code();
         for (long at = 0; at < length; ) {
@@ -141,6 +126,33 @@ public final class PayloadCodec {
             at += n;
         }
         return new Placed(out, headroom, 1 + length);
+    }
+
+    /** The zstd payload of the source, or null when it does not shrink by 1/32 (then it is stored raw). */
+    private Placed zstdFrom(SliceSource source, int length, int headroom, int tailroom) throws IOException {
+        int limit = length - (length >>> 5);
+        Blocks compressed = new Blocks();
+        try (ZstdOutputStreamNoFinalizer z = new ZstdOutputStreamNoFinalizer(compressed, zstdLevel)) {
+            byte[] slice = new byte[Math.min(SLICE, length)];
+            // Stop once the output is past the limit: the payload will be raw anyway.
+            for (long at = 0; at < length && compressed.size < limit; ) {
+                int n = (int) Math.min(slice.length, length - at);
+                source.read(at, slice, 0, n);
+                z.write(slice, 0, n);
+                at += n;
+            }
+        }
+        if (compressed.size >= limit) {
+            return null;
+        }
+        byte[] out = new byte[headroom + 5 + compressed.size + tailroom];
+        out[headroom] = (byte) compression.code();
+        out[headroom + 1] = (byte) (length >>> 24);
+        out[headroom + 2] = (byte) (length >>> 16);
+        out[headroom + 3] = (byte) (length >>> 8);
+        out[headroom + 4] = (byte) length;
+        compressed.copyTo(out, headroom + 5);
+        return new Placed(out, headroom, 5 + compressed.size);
     }
 
     /** Output collected in 1 MiB blocks: growing it never copies what it holds. */
