@@ -26,7 +26,7 @@ chown -R postgres:postgres "$W/summit"; chmod -R a+rX "$W/summit"
 S=$W/summit/summit-dr
 printf 'bench-password\n' > "$W/password"; chmod 600 "$W/password"; chown postgres:postgres "$W/password"
 as_summit() { as_pg env SUMMIT_PASSWORD_FILE="$W/password" SUMMIT_CLUSTER=main SUMMIT_LAUNCHER="$S" \
-  ${AGENT_JAVA_OPTS:+SUMMIT_JAVA_OPTS="$AGENT_JAVA_OPTS"} "$S" "$@"; }
+  ${AGENT_JAVA_OPTS:+SUMMIT_JAVA_OPTS="$AGENT_JAVA_OPTS"} ${MALLOC_ARENA_MAX:+MALLOC_ARENA_MAX=$MALLOC_ARENA_MAX} "$S" "$@"; }
 
 data=$W/data repo=$W/repo
 mkdir -p "$repo"; chown postgres:postgres "$repo"
@@ -43,6 +43,8 @@ for _ in $(seq 600); do
 done
 jvm=$(pgrep -u postgres -f "summit-dr.jar agent" | head -n 1)
 [ -n "$jvm" ] || { cat "$W/agent.log" >&2; exit 1; }
+# An agent that dies on the way (out of memory: it exits) fails the run with its log.
+trap '[ -d "/proc/$jvm" ] || { echo "the agent exited; its log:" >&2; tail -n 20 "$W/agent.log" >&2; }; pg_cleanup' EXIT
 pg_start "$data"
 [ -n "${STREAM:-}" ] && sync_standby summit_dr
 
@@ -65,6 +67,8 @@ lsn0=$(psql_ "SELECT pg_current_wal_lsn()")
 bench=$!
 read -r load_max _ < <(sample 0 "$bench")
 wait "$bench" || true
+# NMT=1 (with -XX:NativeMemoryTracking=summary in AGENT_JAVA_OPTS): the JVM's own account, to stderr.
+[ -n "${NMT:-}" ] && as_pg jcmd "$jvm" VM.native_memory summary >&2
 wal_mib=$(psql_ "SELECT round(pg_wal_lsn_diff(pg_current_wal_lsn(), '$lsn0') / 1048576)")
 psql_ "SELECT pg_switch_wal()" >/dev/null
 read -r _ idle_after < <(sample "$IDLE")

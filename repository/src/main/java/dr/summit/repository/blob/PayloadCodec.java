@@ -2,9 +2,10 @@ package dr.summit.repository.blob;
 
 import com.github.luben.zstd.Zstd;
 import com.github.luben.zstd.ZstdCompressCtx;
-import com.github.luben.zstd.ZstdOutputStreamNoFinalizer;
+import com.github.luben.zstd.EndDirective;
 import dr.summit.repository.CorruptObjectException;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -98,8 +99,8 @@ public final class PayloadCodec {
     /**
      * Encodes {@code length} bytes read from {@code source} in slices, never holding the plaintext
      * whole (a WAL segment the resident agent pushes, several at once, in a small heap). The payload
-     * is the one {@link #encode} gives, except that a zstd frame written as a stream does not state
-     * its content size (the decoder does not need it: the payload header does). It is placed at
+     * is the one {@link #encode} gives (a zstd frame written as a stream, with its content size
+     * pledged up front, is a frame like the one-shot one). It is placed at
      * {@code headroom} in a new array with {@code tailroom} free bytes after it, so that it can be
      * sealed in place. LZ4 (a block format) reads the plaintext whole.
      */
@@ -131,29 +132,53 @@ public final class PayloadCodec {
     /** The zstd payload of the source, or null when it does not shrink by 1/32 (then it is stored raw). */
     private Placed zstdFrom(SliceSource source, int length, int headroom, int tailroom) throws IOException {
         int limit = length - (length >>> 5);
+        // This thread's context, reused: a new native context per segment (~5 MiB of malloc each)
+        // left the resident agent's heap of native memory fragmented at twice its Java heap.
+        ZstdCompressCtx ctx = zstd.get();
+        ctx.reset();
+        ctx.setLevel(zstdLevel);
+        ctx.setPledgedSrcSize(length);
         Blocks compressed = new Blocks();
-        try (ZstdOutputStreamNoFinalizer z = new ZstdOutputStreamNoFinalizer(compressed, zstdLevel)) {
-            byte[] slice = new byte[Math.min(SLICE, length)];
+        byte[] slice = new byte[Math.min(SLICE, length)];
+        ByteBuffer out = ByteBuffer.allocate(STREAM_OUT);
+        long at = 0;
+        try {
             // Stop once the output is past the limit: the payload will be raw anyway.
-            for (long at = 0; at < length && compressed.size < limit; ) {
+            while (at < length && compressed.size < limit) {
                 int n = (int) Math.min(slice.length, length - at);
                 source.read(at, slice, 0, n);
-                z.write(slice, 0, n);
                 at += n;
+                ByteBuffer in = ByteBuffer.wrap(slice, 0, n);
+                EndDirective directive = at == length ? EndDirective.END : EndDirective.CONTINUE;
+                boolean flushed;
+                do {
+                    flushed = ctx.compressByteBufferStream(out, in, directive);
+                    out.flip();
+                    compressed.write(out.array(), 0, out.limit());
+                    out.clear();
+                } while (in.hasRemaining() || (directive == EndDirective.END && !flushed));
+            }
+        } finally {
+            if (at < length) {
+                ctx.reset();   // a frame left unfinished (given up, or the source failed)
+                ctx.setLevel(zstdLevel);
             }
         }
-        if (compressed.size >= limit) {
+        if (at < length || compressed.size >= limit) {
             return null;
         }
-        byte[] out = new byte[headroom + 5 + compressed.size + tailroom];
-        out[headroom] = (byte) compression.code();
-        out[headroom + 1] = (byte) (length >>> 24);
-        out[headroom + 2] = (byte) (length >>> 16);
-        out[headroom + 3] = (byte) (length >>> 8);
-        out[headroom + 4] = (byte) length;
-        compressed.copyTo(out, headroom + 5);
-        return new Placed(out, headroom, 5 + compressed.size);
+        byte[] payload = new byte[headroom + 5 + compressed.size + tailroom];
+        payload[headroom] = (byte) compression.code();
+        payload[headroom + 1] = (byte) (length >>> 24);
+        payload[headroom + 2] = (byte) (length >>> 16);
+        payload[headroom + 3] = (byte) (length >>> 8);
+        payload[headroom + 4] = (byte) length;
+        compressed.copyTo(payload, headroom + 5);
+        return new Placed(payload, headroom, 5 + compressed.size);
     }
+
+    /** Compressed output is taken from the context in pieces of this size. */
+    private static final int STREAM_OUT = 128 * 1024;
 
     /** Output collected in 1 MiB blocks: growing it never copies what it holds. */
     private static final class Blocks extends OutputStream {

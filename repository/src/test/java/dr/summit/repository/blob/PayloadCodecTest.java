@@ -211,4 +211,21 @@ class PayloadCodecTest {
             assertThat(payload[0]).as("case %d", i).isEqualTo(codec.encode(data, 0, length)[0]);
         }
     }
+
+    @Test
+    void aSourceThatFailsHalfwayLeavesTheThreadsCompressorReadyForTheNextPayload() throws Exception {
+        PayloadCodec codec = codec(Compression.ZSTD);
+        byte[] data = TestBytes.compressible(new Random(51), 2 << 20);
+        assertThatThrownBy(() -> codec.encodeFrom((position, into, offset, n) -> {
+            if (position >= (1 << 20)) {
+                throw new java.io.IOException("WAL file shrank");
+            }
+            System.arraycopy(data, (int) position, into, offset, n);
+        }, data.length, 0, 0)).hasMessage("WAL file shrank");
+        PayloadCodec.Placed placed = codec.encodeFrom((position, into, offset, n) -> System.arraycopy(data, (int) position, into, offset, n),
+                data.length, 0, 0);
+        assertThat(placed.buffer()[0]).isEqualTo((byte) Compression.ZSTD.code());
+        assertThat(codec.decode(placed.buffer(), "blob")).isEqualTo(data);
+        assertThat(codec.decode(codec.encode(data, 0, data.length), "blob")).as("one-shot on the same context").isEqualTo(data);
+    }
 }
