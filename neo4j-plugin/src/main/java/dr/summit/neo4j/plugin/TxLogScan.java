@@ -1,6 +1,7 @@
 package dr.summit.neo4j.plugin;
 
 import org.neo4j.common.DependencyResolver;
+import org.neo4j.internal.recordstorage.Command;
 import org.neo4j.kernel.impl.transaction.CommittedCommandBatchRepresentation;
 import org.neo4j.kernel.impl.transaction.log.CommandBatchCursor;
 import org.neo4j.kernel.impl.transaction.log.LogPosition;
@@ -88,13 +89,19 @@ final class TxLogScan {
 
     /**
      * Whether a batch changes nodes, relationships, properties or labels: anything but token,
-     * schema, metadata, version-upgrade and enrichment commands. Named by class so the same rule
-     * holds for the record format and Enterprise's block format (whose classes are not on the
-     * Community class path).
+     * schema (with the schema rules' own property records), metadata, version-upgrade and
+     * enrichment commands. Named by class beyond the record format's property command, so the rule
+     * also applies to Enterprise's block format (whose classes are not on the Community class
+     * path; checked on the record format only, which Community uses).
      */
     static boolean carriesData(CommandBatch batch) {
         for (StorageCommand c : batch) {
             if (c instanceof StorageCommand.TokenCommand || c instanceof StorageCommand.VersionUpgradeCommand) {
+                continue;
+            }
+            // The record format keeps an index's or constraint's settings in the property store:
+            // CREATE/DROP INDEX writes property records owned by the schema rule, not by an entity.
+            if (c instanceof Command.PropertyCommand p && (p.getBefore().isSchemaSet() || p.getAfter().isSchemaSet())) {
                 continue;
             }
             String name = c.getClass().getSimpleName();
