@@ -186,27 +186,10 @@ final class ChangeLog implements AutoCloseable {
         return end;
     }
 
-    /** Every logged transaction with {@code after < id <= upTo}, in log order (not id order). */
-    void read(long after, long upTo, Consumer<TxChanges> sink) throws IOException {
-        for (Path session : sessions()) {
-            try (InputStream raw = Files.newInputStream(session); DataInputStream in = LogFrames.open(raw)) {
-                for (byte[] p = LogFrames.next(in); p != null; p = LogFrames.next(in)) {
-                    if (p[0] != LogFrames.TX) {
-                        continue;
-                    }
-                    // tx id sits right after the kind byte: skip decoding what is out of range
-                    long id = ByteBuffer.wrap(p, 1, 8).getLong();
-                    if (id > after && id <= upTo) {
-                        sink.accept(LogFrames.decodeTx(p));
-                    }
-                }
-            }
-        }
-    }
-
     /**
-     * The same as {@link #read} as a lazy stream: one session file open and one transaction
-     * decoded at a time, so a feed of days costs the server no memory (close the stream).
+     * Every logged transaction with {@code after < id <= upTo}, in log order (not id order), as a
+     * lazy stream: one session file open and one transaction decoded at a time, so a feed of days
+     * costs the server no memory (close the stream).
      */
     java.util.stream.Stream<TxChanges> stream(long after, long upTo) throws IOException {
         Frames frames = new Frames(sessions().iterator(), after, upTo);
