@@ -24,7 +24,9 @@ import java.util.Map;
  * fuzzy export consistent at H1. An incremental: the changes since the previous backup's end.
  * A full is taken when asked, when there is none, when the last full is older than
  * {@code fullEvery}, and whenever the feed cannot continue the chain (another log, or a gap: the
- * server was killed and the log lost its tail) — the reason is part of the result.
+ * server was killed and the log lost its tail, or Neo4j's own transaction log holds a data
+ * transaction of the range that the feed lacks) — the reason is part of the result. The feed
+ * goes through {@link FeedSorter}: bounded memory whatever its length.
  */
 public final class Neo4jBackup {
     /**
