@@ -1,6 +1,7 @@
 package dr.summit.neo4j.plugin;
 
 import org.neo4j.graphdb.GraphDatabaseService;
+import org.neo4j.kernel.internal.GraphDatabaseAPI;
 import org.neo4j.procedure.Context;
 import org.neo4j.procedure.Description;
 import org.neo4j.procedure.Mode;
@@ -19,9 +20,11 @@ import java.util.stream.Stream;
 public final class CaptureProcedures {
     /**
      * The version of the procedures the agent relies on; the agent refuses a plugin it does not
-     * know. 2: summit.export (the in-process export with its digest) and the v2 digest.
+     * know. 2: summit.export (the in-process export with its digest) and the v2 digest. 3:
+     * summit.txlog.dataTransactions (the agent checks its feed against Neo4j's own log at every
+     * incremental: a version 2 plugin would fail that backup with "no such procedure").
      */
-    public static final long FEED_VERSION = 2;
+    public static final long FEED_VERSION = 3;
 
     @Context
     public GraphDatabaseService db;
@@ -78,30 +81,60 @@ public final class CaptureProcedures {
     @Procedure(name = "summit.capture.changes", mode = Mode.READ)
     @Description("summit-dr: the captured changes of transactions after 'afterTx' up to 'upToTx', one row per change, in log order.")
     public Stream<Row> changes(@Name("afterTx") long afterTx, @Name("upToTx") long upToTx) throws IOException {
-        List<Row> rows = new ArrayList<>();
-        CaptureRegistry.get(db.databaseName()).log().read(afterTx, upToTx, tx -> {
-            for (Change c : tx.changes()) {
-                Row r = new Row();
-                r.txId = tx.txId();
-                r.commitTime = tx.commitTime();
-                r.op = c.op().name();
-                r.id = c.id();
-                r.start = c.start();
-                r.end = c.end();
-                r.names = Arrays.asList(c.names());
-                r.props = new HashMap<>();
-                r.removed = new ArrayList<>();
-                for (int i = 0; i < c.keys().length; i++) {
-                    if (c.values()[i] == null) {
-                        r.removed.add(c.keys()[i]);
-                    } else {
-                        r.props.put(c.keys()[i], c.values()[i]);
-                    }
-                }
-                rows.add(r);
+        // Lazy: Bolt pulls rows as the agent reads them, so a long feed is never held in the server.
+        return CaptureRegistry.get(db.databaseName()).log().stream(afterTx, upToTx)
+                .flatMap(tx -> tx.changes().stream().map(c -> row(tx, c)));
+    }
+
+    private static Row row(TxChanges tx, Change c) {
+        Row r = new Row();
+        r.txId = tx.txId();
+        r.commitTime = tx.commitTime();
+        r.op = c.op().name();
+        r.id = c.id();
+        r.start = c.start();
+        r.end = c.end();
+        r.names = Arrays.asList(c.names());
+        r.props = new HashMap<>();
+        r.removed = new ArrayList<>();
+        for (int i = 0; i < c.keys().length; i++) {
+            if (c.values()[i] == null) {
+                r.removed.add(c.keys()[i]);
+            } else {
+                r.props.put(c.keys()[i], c.values()[i]);
             }
+        }
+        return r;
+    }
+
+    public static final class TxLogRow {
+        public long oldestTx;
+        public List<Long> txIds;
+    }
+
+    /** Rows of at most this many ids: Bolt carries a few lists, not a row per transaction. */
+    static final int TX_IDS_PER_ROW = 8192;
+
+    @Procedure(name = "summit.txlog.dataTransactions", mode = Mode.READ)
+    @Description("summit-dr: from Neo4j's own transaction log, the ids of transactions after 'afterTx' up to 'upToTx' that changed data "
+            + "(not token or schema only), in rows of up to 8192 ids; every row carries the oldest transaction the log still holds.")
+    public Stream<TxLogRow> dataTransactions(@Name("afterTx") long afterTx, @Name("upToTx") long upToTx) throws IOException {
+        List<List<Long>> rows = new ArrayList<>();
+        rows.add(new ArrayList<>());
+        long oldest = TxLogScan.dataTransactions(((GraphDatabaseAPI) db).getDependencyResolver(), afterTx, upToTx, tx -> {
+            List<Long> last = rows.get(rows.size() - 1);
+            if (last.size() == TX_IDS_PER_ROW) {
+                last = new ArrayList<>();
+                rows.add(last);
+            }
+            last.add(tx);
         });
-        return rows.stream();
+        return rows.stream().map(ids -> {
+            TxLogRow r = new TxLogRow();
+            r.oldestTx = oldest;
+            r.txIds = ids;
+            return r;
+        });
     }
 
     @Procedure(name = "summit.capture.truncate", mode = Mode.READ)

@@ -186,20 +186,68 @@ final class ChangeLog implements AutoCloseable {
         return end;
     }
 
-    /** Every logged transaction with {@code after < id <= upTo}, in log order (not id order). */
-    void read(long after, long upTo, Consumer<TxChanges> sink) throws IOException {
-        for (Path session : sessions()) {
-            try (InputStream raw = Files.newInputStream(session); DataInputStream in = LogFrames.open(raw)) {
-                for (byte[] p = LogFrames.next(in); p != null; p = LogFrames.next(in)) {
+    /**
+     * Every logged transaction with {@code after < id <= upTo}, in log order (not id order), as a
+     * lazy stream: one session file open and one transaction decoded at a time, so a feed of days
+     * costs the server no memory (close the stream).
+     */
+    java.util.stream.Stream<TxChanges> stream(long after, long upTo) throws IOException {
+        Frames frames = new Frames(sessions().iterator(), after, upTo);
+        return java.util.stream.StreamSupport.stream(frames, false).onClose(frames::close);
+    }
+
+    /** The transactions of the session files in (after, upTo], read one frame at a time. */
+    private static final class Frames extends java.util.Spliterators.AbstractSpliterator<TxChanges> {
+        private final java.util.Iterator<Path> files;
+        private final long after;
+        private final long upTo;
+        private DataInputStream in;
+
+        Frames(java.util.Iterator<Path> files, long after, long upTo) {
+            super(Long.MAX_VALUE, ORDERED | NONNULL);
+            this.files = files;
+            this.after = after;
+            this.upTo = upTo;
+        }
+
+        @Override
+        public boolean tryAdvance(Consumer<? super TxChanges> action) {
+            try {
+                while (true) {
+                    if (in == null) {
+                        if (!files.hasNext()) {
+                            return false;
+                        }
+                        in = LogFrames.open(Files.newInputStream(files.next()));
+                    }
+                    byte[] p = LogFrames.next(in);
+                    if (p == null) {
+                        in.close();
+                        in = null;
+                        continue;
+                    }
                     if (p[0] != LogFrames.TX) {
                         continue;
                     }
-                    // tx id sits right after the kind byte: skip decoding what is out of range
                     long id = ByteBuffer.wrap(p, 1, 8).getLong();
                     if (id > after && id <= upTo) {
-                        sink.accept(LogFrames.decodeTx(p));
+                        action.accept(LogFrames.decodeTx(p));
+                        return true;
                     }
                 }
+            } catch (IOException e) {
+                throw unchecked(e);
+            }
+        }
+
+        void close() {
+            if (in != null) {
+                try {
+                    in.close();
+                } catch (IOException ignored) {
+                    // a file only read: nothing is lost
+                }
+                in = null;
             }
         }
     }

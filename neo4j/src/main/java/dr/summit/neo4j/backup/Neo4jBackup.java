@@ -5,7 +5,7 @@ import dr.summit.neo4j.source.CaptureClient;
 import dr.summit.neo4j.source.GraphExport;
 import dr.summit.neo4j.source.Neo4jConnection;
 import dr.summit.neo4j.stream.ChangeStreamCodec;
-import dr.summit.neo4j.stream.GraphChange;
+import dr.summit.neo4j.stream.FeedSorter;
 import dr.summit.repository.Repository;
 import dr.summit.repository.snapshot.Snapshot;
 
@@ -24,11 +24,21 @@ import java.util.Map;
  * fuzzy export consistent at H1. An incremental: the changes since the previous backup's end.
  * A full is taken when asked, when there is none, when the last full is older than
  * {@code fullEvery}, and whenever the feed cannot continue the chain (another log, or a gap: the
- * server was killed and the log lost its tail) — the reason is part of the result.
+ * server was killed and the log lost its tail, or Neo4j's own transaction log holds a data
+ * transaction of the range that the feed lacks) — the reason is part of the result. The feed
+ * goes through {@link FeedSorter}: bounded memory whatever its length.
  */
 public final class Neo4jBackup {
+    /**
+     * {@code txLogCheck}: compare each range's captured transactions with Neo4j's own transaction
+     * log (on by default; off only reproduces, in tests, a backup taken before the check existed).
+     */
     public record Options(String database, boolean forceFull, Duration fullEvery, boolean digest, String host, String username,
-                          String program, List<String> tags) {
+                          String program, List<String> tags, boolean txLogCheck) {
+        public Options(String database, boolean forceFull, Duration fullEvery, boolean digest, String host, String username,
+                       String program, List<String> tags) {
+            this(database, forceFull, fullEvery, digest, host, username, program, tags, true);
+        }
     }
 
     /** {@code entry} null when nothing changed since the previous backup (no snapshot written). */
@@ -103,18 +113,25 @@ public final class Neo4jBackup {
             });
             long h1 = capture.barrier();
             Instant end = Instant.now();
-            List<GraphChange> changes = capture.changes(h0, h1);
-            writeChanges(files, changes);
-            files.add(BackupFiles.SCHEMA, String.join("\n", schema).getBytes(StandardCharsets.UTF_8));
-            Map<String, String> a = attributes(Neo4jCatalogue.FULL, status, h0, h1, started, end, changes);
-            a.put(Neo4jCatalogue.NODES, Long.toString(counts[0].nodes()));
-            a.put(Neo4jCatalogue.RELATIONSHIPS, Long.toString(counts[0].relationships()));
-            // The export's digest is the graph's at H1 when nothing changed while it was read.
-            if (counts[0].digest() != null && changes.isEmpty()) {
-                a.put(Neo4jCatalogue.DIGEST, counts[0].digest());
+            try (Feed feed = fetch(capture, h0, h1)) {
+                if (feed.check() != null && feed.check().gap()) {
+                    // A full cannot end a chain to recover from this: its own replay would miss them.
+                    throw failure("the change capture of database '" + options.database() + "' lacks " + feed.check().describeMissing()
+                            + " of tx " + h0 + ".." + h1 + " that Neo4j's transaction log holds: the capture log in " + status.directory()
+                            + " is damaged; restart Neo4j (a new capture session starts) and back up again");
+                }
+                writeChanges(files, feed.sorter());
+                files.add(BackupFiles.SCHEMA, String.join("\n", schema).getBytes(StandardCharsets.UTF_8));
+                Map<String, String> a = attributes(Neo4jCatalogue.FULL, status, h0, h1, started, end, feed.sorter());
+                a.put(Neo4jCatalogue.NODES, Long.toString(counts[0].nodes()));
+                a.put(Neo4jCatalogue.RELATIONSHIPS, Long.toString(counts[0].relationships()));
+                // The export's digest is the graph's at H1 when nothing changed while it was read.
+                if (counts[0].digest() != null && feed.sorter().changes() == 0) {
+                    a.put(Neo4jCatalogue.DIGEST, counts[0].digest());
+                }
+                Snapshot s = files.commit(summary(started), template(null, a));
+                return new Result(Neo4jCatalogue.Entry.of(s), previous, reason, files.newBytes());
             }
-            Snapshot s = files.commit(summary(started), template(null, a));
-            return new Result(Neo4jCatalogue.Entry.of(s), previous, reason, files.newBytes());
         }
     }
 
@@ -122,28 +139,62 @@ public final class Neo4jBackup {
                                Instant started) throws IOException, InterruptedException {
         long h = capture.barrier();
         Instant end = Instant.now();
-        List<GraphChange> changes = capture.changes(previous.toTx(), h);
-        if (changes.isEmpty()) {
-            return new Result(null, previous, null, 0);
-        }
-        List<String> schema = GraphExport.schema(conn);
-        try (BackupFiles files = new BackupFiles(repo)) {
-            writeChanges(files, changes);
-            files.add(BackupFiles.SCHEMA, String.join("\n", schema).getBytes(StandardCharsets.UTF_8));
-            Map<String, String> a = attributes(Neo4jCatalogue.INCREMENTAL, status, previous.toTx(), h, started, end, changes);
-            a.put(Neo4jCatalogue.CHAIN, previous.full() ? previous.id() : previous.chain());
-            digest(conn, capture, h, a);
-            Snapshot s = files.commit(summary(started), template(previous.id(), a));
-            return new Result(Neo4jCatalogue.Entry.of(s), previous, null, files.newBytes());
+        try (Feed feed = fetch(capture, previous.toTx(), h)) {
+            if (feed.check() != null && feed.check().gap()) {
+                // Item 7 of the design: a gap ends the chain at the previous backup; a full starts the next.
+                feed.close();
+                return full(conn, capture, status, "gap in the change feed: Neo4j's transaction log holds " + feed.check().describeMissing()
+                        + " that the capture log lacks (a lost or damaged capture session); the chain ends at tx " + previous.toTx(),
+                        started, previous);
+            }
+            if (feed.sorter().changes() == 0) {
+                return new Result(null, previous, null, 0);
+            }
+            List<String> schema = GraphExport.schema(conn);
+            try (BackupFiles files = new BackupFiles(repo)) {
+                writeChanges(files, feed.sorter());
+                files.add(BackupFiles.SCHEMA, String.join("\n", schema).getBytes(StandardCharsets.UTF_8));
+                Map<String, String> a = attributes(Neo4jCatalogue.INCREMENTAL, status, previous.toTx(), h, started, end, feed.sorter());
+                a.put(Neo4jCatalogue.CHAIN, previous.full() ? previous.id() : previous.chain());
+                digest(conn, capture, h, a);
+                Snapshot s = files.commit(summary(started), template(previous.id(), a));
+                return new Result(Neo4jCatalogue.Entry.of(s), previous, null, files.newBytes());
+            }
         }
     }
 
-    private static void writeChanges(BackupFiles files, List<GraphChange> changes) throws IOException, InterruptedException {
+    /** A range's feed, sorted on the agent's disk, and what Neo4j's own log says of the range. */
+    private record Feed(FeedSorter sorter, TxLogCheck.Result check) implements AutoCloseable {
+        @Override
+        public void close() throws IOException {
+            sorter.close();
+        }
+    }
+
+    /**
+     * Pulls the changes of (after, upTo] through the bounded sorter (the feed of a day is never
+     * held in memory) and, unless disabled, checks the range against Neo4j's transaction log.
+     */
+    private Feed fetch(CaptureClient capture, long after, long upTo) throws IOException {
+        FeedSorter sorter = FeedSorter.inTempDir();
+        try {
+            TxLogCheck.Captured captured = new TxLogCheck.Captured(after, upTo);
+            capture.changes(after, upTo, c -> {
+                captured.add(c.txId());
+                sorter.add(c);
+            });
+            TxLogCheck.Result check = options.txLogCheck() ? TxLogCheck.check(capture, after, upTo, captured) : null;
+            return new Feed(sorter, check);
+        } catch (IOException | RuntimeException e) {
+            sorter.close();
+            throw e;
+        }
+    }
+
+    private static void writeChanges(BackupFiles files, FeedSorter feed) throws IOException, InterruptedException {
         files.add(BackupFiles.CHANGES, out -> {
             try (ChangeStreamCodec.Writer w = new ChangeStreamCodec.Writer(out)) {
-                for (GraphChange c : changes) {
-                    w.write(c);
-                }
+                feed.writeTo(w);
             }
         });
     }
@@ -160,13 +211,13 @@ public final class Neo4jBackup {
         }
         String d = GraphExport.digest(conn);
         long after = capture.barrier();
-        if (after == horizon || capture.changes(horizon, after).isEmpty()) {
+        if (after == horizon || !capture.anyChanges(horizon, after)) {
             a.put(Neo4jCatalogue.DIGEST, d);
         }
     }
 
     private Map<String, String> attributes(String type, CaptureClient.Status status, long fromTx, long toTx, Instant started, Instant end,
-                                           List<GraphChange> changes) {
+                                           FeedSorter changes) {
         Map<String, String> a = new HashMap<>();
         a.put(Neo4jCatalogue.DATABASE, options.database());
         a.put(Neo4jCatalogue.TYPE, type);
@@ -175,8 +226,8 @@ public final class Neo4jBackup {
         a.put(Neo4jCatalogue.TO_TX, Long.toString(toTx));
         a.put(Neo4jCatalogue.FROM_TIME, started.toString());
         a.put(Neo4jCatalogue.TO_TIME, end.toString());
-        a.put(Neo4jCatalogue.CHANGES, Long.toString(changes.size()));
-        a.put(Neo4jCatalogue.TRANSACTIONS, Long.toString(changes.stream().mapToLong(GraphChange::txId).distinct().count()));
+        a.put(Neo4jCatalogue.CHANGES, Long.toString(changes.changes()));
+        a.put(Neo4jCatalogue.TRANSACTIONS, Long.toString(changes.transactions()));
         return a;
     }
 

@@ -6,16 +6,16 @@ import org.neo4j.driver.Record;
 import org.neo4j.driver.Result;
 import org.neo4j.driver.Value;
 
-import java.util.ArrayList;
-import java.util.Comparator;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /** The plugin's procedures as the agent sees them. */
 public final class CaptureClient {
-    /** The plugin procedures this agent needs (CaptureProcedures.FEED_VERSION; 2: summit.export). */
-    public static final long FEED_VERSION = 2;
+    /** The plugin procedures this agent needs (CaptureProcedures.FEED_VERSION; 2: summit.export; 3: summit.txlog). */
+    public static final long FEED_VERSION = 3;
 
     private final Neo4jConnection conn;
 
@@ -45,19 +45,58 @@ public final class CaptureClient {
         return conn.read(session -> session.run("CALL summit.capture.barrier($t)", Map.of("t", 120_000L)).single().get("horizon").asLong());
     }
 
-    /** The changes of transactions in (after, upTo], in transaction order (the log is not). */
-    public List<GraphChange> changes(long after, long upTo) {
-        List<GraphChange> out = conn.read(session -> {
-            List<GraphChange> list = new ArrayList<>();
-            Result result = session.run("CALL summit.capture.changes($after, $upTo)", Map.of("after", after, "upTo", upTo));
+    /** Receives the feed one change at a time. */
+    public interface ChangeSink {
+        void accept(GraphChange change) throws IOException;
+    }
+
+    /**
+     * The changes of transactions in (after, upTo] in the log's order (not id order: see
+     * FeedSorter), handed over one by one as the driver pulls them in batches of its fetch size
+     * (1000 records): neither side holds the feed.
+     */
+    public void changes(long after, long upTo, ChangeSink sink) throws IOException {
+        try {
+            conn.read(session -> {
+                Result result = session.run("CALL summit.capture.changes($after, $upTo)", Map.of("after", after, "upTo", upTo));
+                while (result.hasNext()) {
+                    try {
+                        sink.accept(toChange(result.next()));
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }
+                return null;
+            });
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    /** Whether any data change was captured in (after, upTo] (reads one row). */
+    public boolean anyChanges(long after, long upTo) {
+        return conn.read(session -> session.run("CALL summit.capture.changes($after, $upTo) YIELD txId RETURN txId LIMIT 1",
+                Map.of("after", after, "upTo", upTo)).hasNext());
+    }
+
+    /**
+     * Hands {@code each} the data transactions (not token or schema only) in (after, upTo] by
+     * Neo4j's own transaction log, in log order; returns the oldest transaction the log still holds
+     * (0: none).
+     */
+    public long dataTransactions(long after, long upTo, java.util.function.LongConsumer each) {
+        return conn.read(session -> {
+            Result result = session.run("CALL summit.txlog.dataTransactions($after, $upTo)", Map.of("after", after, "upTo", upTo));
+            long oldest = 0;
             while (result.hasNext()) {
-                list.add(toChange(result.next()));
+                Record r = result.next();
+                oldest = r.get("oldestTx").asLong();
+                for (Value id : r.get("txIds").values()) {
+                    each.accept(id.asLong());
+                }
             }
-            return list;
+            return oldest;
         });
-        // Stable: a transaction's changes keep the plugin's order (deletes before creates, …).
-        out.sort(Comparator.comparingLong(GraphChange::txId));
-        return out;
     }
 
     public void truncate(long upTo) {
