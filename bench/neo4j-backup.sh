@@ -13,6 +13,9 @@
 # bytes after the step (incremental: growth; dump: dump size). Rows are appended to
 # bench/results/neo4j-backup.tsv. Builds under the shared build lock, measures outside it.
 # BENCH_HEAP (default 3g) is the JVM heap (server + agent share it); BENCH_KEEP=1 keeps the work directory.
+# For profiling: BENCH_JAVA_OPTS (e.g. -XX:StartFlightRecording=filename=/tmp/x.jfr,settings=profile) is
+# added to the JVM's options; BENCH_SKIP_RESTORE=1 leaves out the restore step (2 minutes at 1M nodes); BENCH_JFR=FILE
+# records a JFR profile of the first full backup alone into FILE.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -26,9 +29,11 @@ mkdir -p "$WORK" bench/results
 lock() { if [ -n "${SUMMIT_LOCK_HELD:-}" ]; then "$@"; else flock /tmp/summit-build.lock "$@"; fi; }
 lock mvn -B -q -o -pl neo4j -am test-compile dependency:build-classpath \
   -Dmdep.outputFile="$WORK/cp" -Dmdep.includeScope=test >/dev/null
-echo "# $(nproc) cores, $(git rev-parse --short HEAD), nodes=$NODES changes=$CHANGES" >> bench/results/neo4j-backup.tsv
-java -Xmx"${BENCH_HEAP:-3g}" --add-opens java.base/sun.nio.fs=ALL-UNNAMED \
+echo "# $(nproc) cores, $(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo +changes), nodes=$NODES changes=$CHANGES${BENCH_JFR:+, JFR profile}${BENCH_JAVA_OPTS:+, $BENCH_JAVA_OPTS}" >> bench/results/neo4j-backup.tsv
+# shellcheck disable=SC2086  # BENCH_JAVA_OPTS is a list of options
+java -Xmx"${BENCH_HEAP:-3g}" ${BENCH_JAVA_OPTS:-} --add-opens java.base/sun.nio.fs=ALL-UNNAMED \
   -cp "$root/neo4j/target/test-classes:$root/neo4j/target/classes:$(cat "$WORK/cp")" \
-  -Dsummit.bench.neo4j.nodes="$NODES" -Dsummit.bench.neo4j.changes="$CHANGES" -Dsummit.bench.neo4j.work="$WORK" \
+  -Dsummit.bench.neo4j.nodes="$NODES" -Dsummit.bench.neo4j.changes="$CHANGES" -Dsummit.bench.neo4j.work="$WORK" -Dsummit.bench.neo4j.skipRestore="${BENCH_SKIP_RESTORE:-0}" \
+  -Dsummit.bench.neo4j.jfr="${BENCH_JFR:-}" \
   -Dsummit.bench.neo4j.results="$root/bench/results/neo4j-backup.tsv" dr.summit.neo4j.Neo4jBenchMain
 echo "rows appended to bench/results/neo4j-backup.tsv"

@@ -49,6 +49,19 @@ public final class ExportEncoder {
         writeProps(out, keys, values);
     }
 
+    /**
+     * The same into a {@link ByteSink}, noting where each value's bytes are: value i is
+     * {@code [bounds[2i], bounds[2i + 1])} of the sink's array, which the digest then copies
+     * instead of encoding the value a second time.
+     */
+    static void writeNode(ByteSink out, long id, String[] labels, String[] keys, Object[] values, int[] bounds) throws IOException {
+        out.writeByte(COMPACT);
+        out.writeByte(CREATE_NODE);
+        writeVarLong(out, id);
+        writeNames(out, labels);
+        writeProps(out, keys, values, bounds);
+    }
+
     /** One export record of a relationship (compact: its id, then its ends' ids). */
     public static void writeRelationship(DataOutput out, long id, long start, long end, String type, String[] keys, Object[] values)
             throws IOException {
@@ -60,6 +73,19 @@ public final class ExportEncoder {
         writeVarLong(out, 1);
         writeShortString(out, type);
         writeProps(out, keys, values);
+    }
+
+    /** The same into a {@link ByteSink}, noting where each value's bytes are (as writeNode). */
+    static void writeRelationship(ByteSink out, long id, long start, long end, String type, String[] keys, Object[] values, int[] bounds)
+            throws IOException {
+        out.writeByte(COMPACT);
+        out.writeByte(CREATE_REL);
+        writeVarLong(out, id);
+        writeVarLong(out, start);
+        writeVarLong(out, end);
+        writeVarLong(out, 1);
+        writeShortString(out, type);
+        writeProps(out, keys, values, bounds);
     }
 
     private static void writeNames(DataOutput out, String[] names) throws IOException {
@@ -74,6 +100,16 @@ public final class ExportEncoder {
         for (int i = 0; i < keys.length; i++) {
             writeShortString(out, keys[i]);
             writeValue(out, values[i]);
+        }
+    }
+
+    private static void writeProps(ByteSink out, String[] keys, Object[] values, int[] bounds) throws IOException {
+        writeVarLong(out, keys.length);
+        for (int i = 0; i < keys.length; i++) {
+            writeShortString(out, keys[i]);
+            bounds[2 * i] = out.size();
+            writeValue(out, values[i]);
+            bounds[2 * i + 1] = out.size();
         }
     }
 
@@ -122,6 +158,28 @@ public final class ExportEncoder {
             out.writeByte(BYTES);
             out.writeInt(b.length);
             out.write(b);
+        } else if (v instanceof Object[] a) {
+            // String[], temporal and point arrays: no reflective Array.get (a native call and a
+            // box per element; the benchmark's nodes each hold a list)
+            out.writeByte(LIST);
+            out.writeInt(a.length);
+            for (Object e : a) {
+                writeValue(out, e);
+            }
+        } else if (v instanceof long[] a) {
+            out.writeByte(LIST);
+            out.writeInt(a.length);
+            for (long e : a) {
+                out.writeByte(LONG);
+                out.writeLong(e);
+            }
+        } else if (v instanceof double[] a) {
+            out.writeByte(LIST);
+            out.writeInt(a.length);
+            for (double e : a) {
+                out.writeByte(DOUBLE);
+                out.writeDouble(e);
+            }
         } else if (v.getClass().isArray()) {
             int n = Array.getLength(v);
             out.writeByte(LIST);

@@ -188,6 +188,19 @@ public final class GraphHash {
         return k;
     }
 
+    /**
+     * Adds another digest's entities (a partial digest of another export thread): the sum is mod
+     * 2^128 and the counts add, so it is the digest of both sets together.
+     */
+    public void add(GraphHash other) {
+        long sumLow = low + other.low;
+        long carry = Long.compareUnsigned(sumLow, low) < 0 ? 1 : 0;
+        low = sumLow;
+        high = high + other.high + carry;
+        nodes += other.nodes;
+        relationships += other.relationships;
+    }
+
     /** The digest as the agent records it: {@code nodes=N,rels=R,sum=HEX} (the v2 canonical form). */
     @Override
     public String toString() {
@@ -198,12 +211,17 @@ public final class GraphHash {
      * Node id -> node key. Node ids are dense (the store's record ids), so a paged array indexed by
      * id (8 bytes a node, one memory access) rather than a hash table (three arrays to probe: the
      * profile's second item); ids past 2^36 (no store has them) go to a hash map.
+     *
+     * <p>Puts may come from several threads (the export's, each its own ids): a page is made under
+     * a lock and published in a new page directory (volatile), so a thread that finds its page
+     * writes without a lock. Gets after the puts, once the writing threads are known to be done
+     * (the export waits for every node before the first relationship).
      */
     public static final class LongLongMap {
         private static final int PAGE_BITS = 16;
         private static final long DENSE_LIMIT = 1L << 36;
-        private long[][] pages = new long[16][];
-        private final java.util.HashMap<Long, Long> sparse = new java.util.HashMap<>();
+        private volatile long[][] pages = new long[16][];
+        private final java.util.Map<Long, Long> sparse = java.util.Collections.synchronizedMap(new java.util.HashMap<>());
 
         public void put(long key, long value) {
             if (key < 0 || key >= DENSE_LIMIT) {
@@ -211,14 +229,23 @@ public final class GraphHash {
                 return;
             }
             int page = (int) (key >>> PAGE_BITS);
-            if (page >= pages.length) {
-                pages = java.util.Arrays.copyOf(pages, Math.max(pages.length * 2, page + 1));
-            }
-            long[] p = pages[page];
+            long[][] dir = pages;
+            long[] p = page < dir.length ? dir[page] : null;
             if (p == null) {
-                p = pages[page] = new long[1 << PAGE_BITS];
+                p = page(page);
             }
             p[(int) key & ((1 << PAGE_BITS) - 1)] = value;
+        }
+
+        private synchronized long[] page(int page) {
+            long[][] dir = pages;
+            if (page < dir.length && dir[page] != null) {
+                return dir[page];
+            }
+            long[][] next = java.util.Arrays.copyOf(dir, page < dir.length ? dir.length : Math.max(dir.length * 2, page + 1));
+            long[] p = next[page] = new long[1 << PAGE_BITS];
+            pages = next;
+            return p;
         }
 
         /** The value, or 0 when absent. */
@@ -227,7 +254,8 @@ public final class GraphHash {
                 return sparse.getOrDefault(key, 0L);
             }
             int page = (int) (key >>> PAGE_BITS);
-            long[] p = page < pages.length ? pages[page] : null;
+            long[][] dir = pages;
+            long[] p = page < dir.length ? dir[page] : null;
             return p == null ? 0 : p[(int) key & ((1 << PAGE_BITS) - 1)];
         }
     }

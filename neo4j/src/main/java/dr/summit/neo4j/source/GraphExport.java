@@ -14,7 +14,7 @@ import java.util.Map;
  * The online ("fuzzy") export: every node, then every relationship, read while writers go on. What
  * it misses or sees half-done is put right by replaying the changes captured after the horizon
  * taken before it started (DESIGN.md principle 4). The plugin's {@code summit.export} reads the
- * store in process and returns the records already in the stored format, in chunks of about 1 MiB;
+ * store in process and returns the records already in the stored format, in chunks of about 256 KiB;
  * the agent appends them as they are (no per-entity decoding) and gets the counts and, when asked,
  * the graph digest computed in the same pass.
  */
@@ -23,9 +23,12 @@ public final class GraphExport {
     public record Counts(long nodes, long relationships, String digest) {
     }
 
-    static final long CHUNK_BYTES = 1 << 20;
-    // Rows are ~1 MiB: pull a few at a time, not the driver's default 1000.
-    private static final long FETCH_ROWS = 4;
+    // Rows of ~256 KiB, not 1 MiB: with the bench's 3 GiB heap G1's regions are 1 MiB, so every
+    // array over 512 KiB is a humongous allocation, and the 1 MiB rows (the server's copy, the
+    // driver's) started a concurrent GC cycle every ~0.5 s of the export (JFR, docs/benchmarks.md).
+    static final long CHUNK_BYTES = 256 << 10;
+    // Pull 16 rows (~4 MiB) at a time, not the driver's default 1000: as much in flight as before.
+    private static final long FETCH_ROWS = 16;
 
     private GraphExport() {
     }
