@@ -2,6 +2,8 @@ package dr.summit.neo4j;
 
 import dr.summit.neo4j.backup.Neo4jBackup;
 import dr.summit.neo4j.backup.Neo4jCatalogue;
+import dr.summit.neo4j.offline.AdminImport;
+import dr.summit.neo4j.offline.OfflineImport;
 import dr.summit.neo4j.restore.Neo4jRestore;
 import dr.summit.neo4j.restore.RestorePlan;
 import dr.summit.neo4j.source.GraphDigest;
@@ -100,6 +102,24 @@ public class Neo4jBench {
                         new DumpZstdFormatV1(), p -> false);
             }
             row(tsv, "offline-dump", "Dumper (neo4j-admin database dump), database stopped", ms(t), Files.size(dump), Files.size(dump));
+
+            // The offline restore of the same plan: neo4j-admin import into a stopped home, a server
+            // started on it (not counted: the operator's start), the changes over Bolt, the digest.
+            Path home = AdminToolHome.create(dir.resolve("offline-home"), "-Xmx1g", "");
+            t = System.nanoTime();
+            OfflineImport.Result imported = new OfflineImport(repo).run(plan, new AdminImport(home, "neo4j"), null, false);
+            row(tsv, "offline-import", "CSV " + imported.csvMillis() + " ms, neo4j-admin database import " + imported.importMillis() + " ms",
+                    ms(t), -1, -1);
+            t = System.nanoTime();
+            try (Neo4jHarness offline = Neo4jHarness.start(dir.resolve("offline-server"), null, false, home);
+                 Neo4jConnection c = offline.connect()) {
+                long start = ms(t);
+                t = System.nanoTime();
+                Neo4jRestore.Result o = new Neo4jRestore(repo).resumeImported(c, plan, imported.tag());
+                row(tsv, "offline-replay", "changes over Bolt, clean-up, schema, digest " + (o.digest().equals(r.digest()) ? "equal to the online restore's"
+                        : "DIFFERS") + " (server start before it: " + start + " ms)", ms(t), -1, -1);
+                assertThat(o.digest()).isEqualTo(r.digest());
+            }
         } finally {
             try {
                 source.close();

@@ -24,7 +24,6 @@ import org.neo4j.driver.Values;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.HashMap;
@@ -149,22 +148,13 @@ class OfflineRestoreTest {
         return RestorePlan.of(new Neo4jCatalogue(repo, "neo4j").chains(), t);
     }
 
-    /** A Neo4j home (bin/, conf/) whose neo4j-admin is {@code body} (a shell fragment). */
     private static Path home(String name, String body) throws Exception {
-        Path home = dir.resolve(name);
-        Files.createDirectories(home.resolve("bin"));
-        Files.createDirectories(home.resolve("conf"));
-        Path script = home.resolve("bin").resolve("neo4j-admin");
-        Files.writeString(script, "#!/bin/sh\n" + body + "\n");
-        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
-        return home;
+        return AdminToolHome.withScript(dir.resolve(name), body);
     }
 
-    /** neo4j-admin's real entry point on the test class path (the harness brings neo4j-import-tool and neo4j-command-line). */
+    /** neo4j-admin's real entry point on the test class path; a small off-heap budget (a shared test machine). */
     private static Path realHome(String name) throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return home(name, "exec '" + java + "' -Xmx512m -cp '" + System.getProperty("java.class.path") + "' org.neo4j.cli.AdminTool \"$@\""
-                + " --max-off-heap-memory=256m");
+        return AdminToolHome.create(dir.resolve(name), "-Xmx512m", "--max-off-heap-memory=256m");
     }
 
     /** Imports offline into a fresh home, starts Neo4j on it, replays: the restored server's result. */

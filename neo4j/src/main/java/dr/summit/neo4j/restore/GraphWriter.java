@@ -86,6 +86,11 @@ public final class GraphWriter {
         return key;
     }
 
+    /** The lookup index on the source ids, made by {@link #prepare()}, dropped by {@link #finish()}. */
+    public String index() {
+        return index;
+    }
+
     /** Creates the lookup index for source ids and waits for it. */
     public void prepare() {
         conn.read(s -> {

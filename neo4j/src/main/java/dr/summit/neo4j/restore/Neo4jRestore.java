@@ -68,7 +68,9 @@ public final class Neo4jRestore {
         GraphWriter writer = new GraphWriter(target, tag);
         long[] counts = target.read(s -> {
             var r = s.run("MATCH (n) RETURN count(n) AS total, count(CASE WHEN n:" + writer.label() + " THEN 1 END) AS imported").single();
-            long indexes = s.run("SHOW INDEXES YIELD type WHERE type <> 'LOOKUP' RETURN count(*) AS c").single().get("c").asLong();
+            // Its own lookup index may exist already: a resume that stopped half-way can run again.
+            long indexes = s.run("SHOW INDEXES YIELD type, name WHERE type <> 'LOOKUP' AND name <> $own RETURN count(*) AS c",
+                    java.util.Map.of("own", writer.index())).single().get("c").asLong();
             return new long[] {r.get("total").asLong(), r.get("imported").asLong(), indexes};
         });
         if (counts[0] != counts[1] || counts[2] > 0) {
