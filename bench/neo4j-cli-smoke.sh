@@ -34,4 +34,19 @@ s neo4j restore latest --uri "$uri" --until-tx "$fulltx" || echo "(exit $?: refu
 s neo4j restore latest --uri "$uri" --until-tx "$fulltx" --force
 s neo4j restore latest --uri "$uri" --until-tx 1 || echo "(exit $? expected: outside the window)"
 s neo4j restore latest --uri "$uri" --force
+# Offline: neo4j-admin import into a stopped home (its neo4j-admin: the real entry point on the test
+# class path), a server started on it, then the printed command replays the changes over Bolt.
+home="$WORK/offline-home"; mkdir -p "$home/bin" "$home/conf" "$WORK/offline"
+printf '#!/bin/sh\nexec java -Xmx512m -cp "%s" org.neo4j.cli.AdminTool "$@"\n' \
+  "$root/neo4j/target/test-classes:$root/neo4j/target/classes:$(cat "$WORK/cp")" > "$home/bin/neo4j-admin"
+chmod +x "$home/bin/neo4j-admin"
+s neo4j restore latest --neo4j-home "$home" --until-tx "$fulltx" | tee "$WORK/offline.out"
+java -cp "$root/neo4j/target/test-classes:$root/neo4j/target/classes:$(cat "$WORK/cp")" dr.summit.neo4j.HarnessServer "$WORK/offline" "$home" \
+  >"$WORK/offline-server.log" 2>&1 &
+offline=$!
+trap 'kill $server $offline 2>/dev/null || true' EXIT
+for _ in $(seq 1 120); do [ -f "$WORK/offline/uri" ] && break; sleep 1; done
+next=$(grep '^  summit-dr neo4j restore ' "$WORK/offline.out" | sed "s#bolt://HOST:7687#$(cat "$WORK/offline/uri")#; s#^  summit-dr ##")
+# shellcheck disable=SC2086
+s $next
 echo "smoke: OK"

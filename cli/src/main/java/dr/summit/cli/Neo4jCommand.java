@@ -298,6 +298,8 @@ final class Neo4jCommand implements Runnable {
 
     @Command(name = "restore", description = {"Restore a Neo4j backup into an empty database over Bolt, replaying incrementals up to the latest point, "
             + "--until-tx or --until-time; prints the restored graph's digest and whether it equals the one recorded.",
+            "With --neo4j-home DIR: offline, for large graphs: neo4j-admin database import of the full into the stopped Neo4j, then the "
+                    + "changes over Bolt (--uri, or later with --resume-import).",
             "With --artifacts-to DIR: give back the Enterprise backup artifacts stored by import-artifacts instead."})
     static final class Restore implements Callable<Integer> {
         @Mixin RepositoryOptions repository;
@@ -313,6 +315,15 @@ final class Neo4jCommand implements Runnable {
         @Option(names = "--full-only", description = "Restore the full alone, as it ended (no incrementals).") boolean fullOnly;
         @Option(names = "--force", description = "Delete the target database's content and schema first.") boolean force;
         @Option(names = "--artifacts-to", paramLabel = "DIR", description = "Restore stored Enterprise backup artifacts into DIR (empty or new).") Path artifactsTo;
+        @Option(names = "--neo4j-home", paramLabel = "DIR", description = "Restore offline, for large graphs: write the full's export as CSV files and "
+                + "run DIR/bin/neo4j-admin database import into the stopped Neo4j installation DIR (a new database; --force overwrites one); "
+                + "then, with --uri, wait for Neo4j to be started and replay the changes over Bolt, else print the command that does.") Path neo4jHome;
+        @Option(names = "--work-dir", paramLabel = "DIR", description = "With --neo4j-home: where the temporary CSV files go (default: inside the "
+                + "Neo4j home); removed afterwards.") Path workDir;
+        @Option(names = "--wait", paramLabel = "DURATION", defaultValue = "30m", description = "With --neo4j-home and --uri: how long to wait for "
+                + "Neo4j to start on the imported database (default ${DEFAULT-VALUE}).") String waitFor;
+        @Option(names = "--resume-import", paramLabel = "TAG", description = "Finish an offline restore: replay the changes over Bolt into the "
+                + "database imported with TAG, then check the digest (the import prints this command).") String resumeImport;
 
         @Override
         public Integer call() throws Exception {
@@ -321,12 +332,61 @@ final class Neo4jCommand implements Runnable {
                 return restoreArtifacts(out);
             }
             Instant until = untilTime == null ? null : parseTime(untilTime);
+            if (neo4jHome != null && resumeImport != null) {
+                throw new CommandFailure("give --neo4j-home (import, then replay) or --resume-import (replay after an import), not both", ExitCodes.USAGE);
+            }
+            if (neo4jHome == null && (workDir != null)) {
+                throw new CommandFailure("--work-dir goes with --neo4j-home", ExitCodes.USAGE);
+            }
+            dr.summit.neo4j.offline.AdminImport admin = null;
+            Duration wait = parseDuration(waitFor, "--wait");
+            if (neo4jHome != null) {
+                // Before the repository is read: a missing neo4j-admin or an existing database fails at once.
+                admin = new dr.summit.neo4j.offline.AdminImport(neo4jHome, db.database);
+                admin.check(force);
+            }
             try (Repository repo = repository.open()) {
                 RestorePlan plan = RestorePlan.of(new Neo4jCatalogue(repo, db.database).chains(),
                         new RestorePlan.Target(ref, untilTx, until, fullOnly));
                 Neo4jRestore.Result r;
-                try (Neo4jConnection conn = Neo4jConnection.open(server.settings(db.database))) {
-                    r = new Neo4jRestore(repo).run(conn, plan, force);
+                if (admin != null) {
+                    dr.summit.neo4j.offline.OfflineImport.Result imported = new dr.summit.neo4j.offline.OfflineImport(repo).run(plan, admin, workDir, force);
+                    var w = imported.written();
+                    String next = "summit-dr neo4j restore " + plan.last().id() + (untilTx == null ? "" : " --until-tx " + untilTx)
+                            + (untilTime == null ? "" : " --until-time " + untilTime) + " --database " + db.database + " --resume-import "
+                            + imported.tag() + " --uri " + (server.uri == null ? "bolt://HOST:7687" : server.uri);
+                    PrintWriter err = output.json ? spec.commandLine().getErr() : out;
+                    err.println("imported " + w.nodes() + " nodes, " + w.relationships() + " relationships of full backup "
+                            + plan.chain().full().snapshot().shortId() + " into database " + db.database + " of " + admin.home() + " ("
+                            + (w.nodeFiles().size() + w.relationshipFiles().size()) + " CSV files in " + imported.csvMillis() + " ms, neo4j-admin "
+                            + imported.importMillis() + " ms; " + w.fixed() + " entities with values set over Bolt later, " + w.skippedRelationships()
+                            + " relationships left to the replay; neo4j-admin's output: " + imported.log() + ")");
+                    if (server.uri == null && output.json) {
+                        OutputOptions.printJson(out, Map.of("imported", Map.of("nodes", w.nodes(), "relationships", w.relationships(), "fixedUp", w.fixed(),
+                                "relationshipsLeftToReplay", w.skippedRelationships()), "tag", imported.tag(), "next", next));
+                        return ExitCodes.OK;
+                    }
+                    if (server.uri == null) {
+                        err.println("next: start Neo4j on it (" + admin.home().resolve("bin").resolve("neo4j") + " start), then replay the changes "
+                                + "and check the digest with (same repository options):");
+                        err.println("  " + next);
+                        err.flush();
+                        return ExitCodes.OK;
+                    }
+                    err.println("start Neo4j on it now (" + admin.home().resolve("bin").resolve("neo4j") + " start); waiting up to " + waitFor + " for "
+                            + server.uri + " (if stopped, finish later with: " + next + ")");
+                    err.flush();
+                    try (Neo4jConnection conn = awaitServer(server.settings(db.database), wait, next)) {
+                        r = new Neo4jRestore(repo).resumeImported(conn, plan, imported.tag());
+                    }
+                } else if (resumeImport != null) {
+                    try (Neo4jConnection conn = Neo4jConnection.open(server.settings(db.database))) {
+                        r = new Neo4jRestore(repo).resumeImported(conn, plan, resumeImport);
+                    }
+                } else {
+                    try (Neo4jConnection conn = Neo4jConnection.open(server.settings(db.database))) {
+                        r = new Neo4jRestore(repo).run(conn, plan, force);
+                    }
                 }
                 Boolean matches = r.digestMatches();
                 if (output.json) {
@@ -354,6 +414,21 @@ final class Neo4jCommand implements Runnable {
                             : " DIFFERS from the digest recorded by backup " + plan.last().snapshot().shortId() + ": " + r.recordedDigest()));
                 }
                 return matches == null || matches ? ExitCodes.OK : ExitCodes.ERROR;
+            }
+        }
+
+        /** Connects once Neo4j has started on the imported database; a refused password ends the wait at once. */
+        private static Neo4jConnection awaitServer(Neo4jConnection.Settings settings, Duration wait, String next) throws InterruptedException {
+            long deadline = System.nanoTime() + wait.toNanos();
+            while (true) {
+                try {
+                    return Neo4jConnection.open(settings);
+                } catch (dr.summit.neo4j.Neo4jFailure e) {
+                    if (e.getMessage().contains("refused") || System.nanoTime() > deadline) {
+                        throw new dr.summit.neo4j.Neo4jFailure(e.getMessage() + "; the import is done: finish with " + next, e);
+                    }
+                }
+                Thread.sleep(2000);
             }
         }
 

@@ -94,4 +94,27 @@ class Neo4jCliTest {
         assertThat(ok(repo, pw, "neo4j list", "--json").json().get("chains").size()).isZero();
         assertThat(ok(repo, pw, "neo4j verify").out()).startsWith("ok: 0 backups");
     }
+
+    /** The offline restore's checks come before the repository is read (the round trip is the neo4j module's OfflineRestoreTest). */
+    @Test
+    void offlineRestoreBadInputIsOneLine() throws Exception {
+        Path repo = init();
+        Path pw = dir.resolve("pw");
+        Path home = dir.resolve("neo4j-home");
+        Files.createDirectories(home);
+        assertOneLineError(run(repo, pw, "neo4j restore", "--neo4j-home", home.toString()), ExitCodes.ERROR,
+                "no executable neo4j-admin at " + home.resolve("bin/neo4j-admin"));
+        Path admin = home.resolve("bin/neo4j-admin");
+        Files.createDirectories(admin.getParent());
+        Files.writeString(admin, "#!/bin/sh\nexit 1\n");
+        admin.toFile().setExecutable(true);
+        Files.createDirectories(home.resolve("data/databases/neo4j"));
+        Files.writeString(home.resolve("data/databases/neo4j/neostore"), "x");
+        assertOneLineError(run(repo, pw, "neo4j restore", "--neo4j-home", home.toString()), ExitCodes.ERROR,
+                "database 'neo4j' already exists in " + home.resolve("data/databases/neo4j"), "--force");
+        assertOneLineError(run(repo, pw, "neo4j restore", "--neo4j-home", home.toString(), "--force"), ExitCodes.ERROR,
+                "no complete Neo4j backup chain");
+        assertOneLineError(run(repo, pw, "neo4j restore", "--neo4j-home", home.toString(), "--resume-import", "abc"), ExitCodes.USAGE,
+                "not both");
+    }
 }

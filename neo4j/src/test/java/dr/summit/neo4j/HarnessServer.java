@@ -6,6 +6,7 @@ import java.nio.file.Path;
 /**
  * A scratch Neo4j with the plugin for trying the CLI by hand (bench/neo4j-cli-smoke.sh): args
  * WORK_DIR; seeds 1000 items in boxes, writes the Bolt URI to WORK_DIR/uri and runs until killed. No authentication.
+ * With a second argument NEO4J_HOME: the server of an offline restore, started on that home's data/.
  */
 public final class HarnessServer {
     private HarnessServer() {
@@ -13,6 +14,14 @@ public final class HarnessServer {
 
     public static void main(String[] args) throws Exception {
         Path work = Path.of(args[0]);
+        if (args.length > 1) {
+            // WORK_DIR NEO4J_HOME: a server on (a copy of) the database an offline restore imported, no plugin, no seed.
+            Neo4jHarness h = Neo4jHarness.start(work.resolve("server"), null, false, Path.of(args[1]));
+            Runtime.getRuntime().addShutdownHook(new Thread(h::close));
+            Files.writeString(work.resolve("uri.tmp"), h.uri());
+            Files.move(work.resolve("uri.tmp"), work.resolve("uri"));
+            Thread.currentThread().join();
+        }
         Path plugins = work.resolve("plugins");
         PluginJar.writeTo(plugins);
         System.setProperty("summit.dr.capture.dir", work.resolve("capture").toString());

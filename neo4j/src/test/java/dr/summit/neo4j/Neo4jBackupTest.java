@@ -125,7 +125,7 @@ class Neo4jBackupTest {
     }
 
     /** One node of every property type Neo4j stores. */
-    private static Map<String, Object> everyType(int i) {
+    static Map<String, Object> everyType(int i) {
         Map<String, Object> p = new HashMap<>();
         p.put("s", "name-" + i + " ünïcødé");
         p.put("b", i % 2 == 0);

@@ -2,6 +2,8 @@ package dr.summit.neo4j;
 
 import dr.summit.neo4j.backup.Neo4jBackup;
 import dr.summit.neo4j.backup.Neo4jCatalogue;
+import dr.summit.neo4j.offline.AdminImport;
+import dr.summit.neo4j.offline.OfflineImport;
 import dr.summit.neo4j.restore.Neo4jRestore;
 import dr.summit.neo4j.restore.RestorePlan;
 import dr.summit.neo4j.source.GraphDigest;
@@ -87,18 +89,20 @@ public class Neo4jBench {
             row(tsv, "incremental", inc.entry().changes() + " changed nodes; change stream " + inc.entry().snapshot().summary().totalBytes() + " B",
                     ms(t), inc.bytesAdded(), growth);
 
+            RestorePlan plan = RestorePlan.of(new Neo4jCatalogue(repo, "neo4j").chains(), new RestorePlan.Target("latest", null, null, false));
+            GraphDigest.Digest sourceDigest;
+            try (Neo4jConnection c = source.connect()) {
+                sourceDigest = GraphDigest.of(c);
+            }
             if (!"1".equals(System.getProperty("summit.bench.neo4j.skipRestore"))) {
                 t = System.nanoTime();
-                RestorePlan plan = RestorePlan.of(new Neo4jCatalogue(repo, "neo4j").chains(), new RestorePlan.Target("latest", null, null, false));
                 Neo4jRestore.Result r;
                 try (Neo4jConnection c = target.connect()) {
                     r = new Neo4jRestore(repo).run(c, plan, false);
                 }
                 row(tsv, "restore", "full + incremental over Bolt; digest " + (Boolean.TRUE.equals(r.digestMatches()) ? "matches" : "UNCHECKED"),
                         ms(t), -1, -1);
-                try (Neo4jConnection c = source.connect()) {
-                    assertThat(r.digest()).isEqualTo(GraphDigest.of(c));
-                }
+                assertThat(r.digest()).isEqualTo(sourceDigest);
             }
 
             // neo4j-admin database dump needs the database stopped (Community cannot stop one database:
@@ -113,6 +117,24 @@ public class Neo4jBench {
                         new DumpZstdFormatV1(), p -> false);
             }
             row(tsv, "offline-dump", "Dumper (neo4j-admin database dump), database stopped", ms(t), Files.size(dump), Files.size(dump));
+
+            // The offline restore of the same plan: neo4j-admin import into a stopped home, a server
+            // started on it (not counted: the operator's start), the changes over Bolt, the digest.
+            Path home = AdminToolHome.create(dir.resolve("offline-home"), "-Xmx1g", "");
+            t = System.nanoTime();
+            OfflineImport.Result imported = new OfflineImport(repo).run(plan, new AdminImport(home, "neo4j"), null, false);
+            row(tsv, "offline-import", "CSV " + imported.csvMillis() + " ms, neo4j-admin database import " + imported.importMillis() + " ms",
+                    ms(t), -1, -1);
+            t = System.nanoTime();
+            try (Neo4jHarness offline = Neo4jHarness.start(dir.resolve("offline-server"), null, false, home);
+                 Neo4jConnection c = offline.connect()) {
+                long start = ms(t);
+                t = System.nanoTime();
+                Neo4jRestore.Result o = new Neo4jRestore(repo).resumeImported(c, plan, imported.tag());
+                row(tsv, "offline-replay", "changes over Bolt, clean-up, schema, digest " + (o.digest().equals(sourceDigest) ? "equal to the source's"
+                        : "DIFFERS") + " (server start before it: " + start + " ms)", ms(t), -1, -1);
+                assertThat(o.digest()).isEqualTo(sourceDigest);
+            }
         } finally {
             try {
                 source.close();

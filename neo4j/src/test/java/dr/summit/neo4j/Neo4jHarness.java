@@ -23,9 +23,17 @@ final class Neo4jHarness implements AutoCloseable {
 
     /** {@code plugins} null: a server without the summit-dr plugin. {@code auth}: password PASSWORD. */
     static Neo4jHarness start(Path dir, Path plugins, boolean auth) {
+        return start(dir, plugins, auth, null);
+    }
+
+    /** {@code home}: a Neo4j home whose data/ (a database neo4j-admin imported) the server starts on, copied. */
+    static Neo4jHarness start(Path dir, Path plugins, boolean auth, Path home) {
         var builder = Neo4jBuilders.newInProcessBuilder(dir).withDisabledServer()
                 .withConfig(GraphDatabaseSettings.udc_enabled, false)
                 .withConfig(GraphDatabaseSettings.auth_enabled, auth);
+        if (home != null) {
+            builder = builder.copyFrom(home);
+        }
         if (plugins != null) {
             builder = builder.withConfig(GraphDatabaseSettings.plugin_dir, plugins);
         }

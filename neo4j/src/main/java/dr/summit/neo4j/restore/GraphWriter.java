@@ -24,10 +24,10 @@ import java.util.Map;
 public final class GraphWriter {
     // Unique per restore: a source that was itself restored by summit-dr while its changes were
     // captured carries the earlier restore's label and key in its feed; a fixed name would collide.
-    private final String tag = Long.toHexString(new java.security.SecureRandom().nextLong() & Long.MAX_VALUE);
-    private final String label = "__SummitRestore_" + tag;
-    private final String key = "__summit_id_" + tag;
-    private final String index = "summit_dr_restore_" + tag;
+    private final String tag;
+    private final String label;
+    private final String key;
+    private final String index;
     private static final int BATCH = 5_000;
 
     private final Neo4jConnection conn;
@@ -40,7 +40,55 @@ public final class GraphWriter {
     private long applied;
 
     public GraphWriter(Neo4jConnection conn) {
+        this(conn, newTag());
+    }
+
+    /** A writer over entities that already carry {@code tag}'s label and key (the offline import wrote them). */
+    public GraphWriter(Neo4jConnection conn, String tag) {
+        if (!tag.matches("[0-9a-f]{1,40}")) {
+            throw new IllegalArgumentException("restore tag '" + tag + "' is not 1 to 40 lowercase hex digits");
+        }
         this.conn = conn;
+        this.tag = tag;
+        this.label = labelOf(tag);
+        this.key = keyOf(tag);
+        this.index = "summit_dr_restore_" + tag;
+    }
+
+    public static String newTag() {
+        return Long.toHexString(new java.security.SecureRandom().nextLong() & Long.MAX_VALUE);
+    }
+
+    /** The temporary label every restored node carries while the restore runs. */
+    public static String labelOf(String tag) {
+        return "__SummitRestore_" + tag;
+    }
+
+    /** The temporary property holding an entity's source id while the restore runs. */
+    public static String keyOf(String tag) {
+        return "__summit_id_" + tag;
+    }
+
+    /** The temporary property holding what neo4j-admin import could not carry (the offline import's fix-ups). */
+    public static String fixKeyOf(String tag) {
+        return "__summit_fix_" + tag;
+    }
+
+    public String tag() {
+        return tag;
+    }
+
+    public String label() {
+        return label;
+    }
+
+    public String key() {
+        return key;
+    }
+
+    /** The lookup index on the source ids, made by {@link #prepare()}, dropped by {@link #finish()}. */
+    public String index() {
+        return index;
     }
 
     /** Creates the lookup index for source ids and waits for it. */

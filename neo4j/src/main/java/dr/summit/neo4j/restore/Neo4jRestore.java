@@ -14,6 +14,8 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Restores a plan into a database over Bolt: the full's export, then its changes (always all of
@@ -40,18 +42,74 @@ public final class Neo4jRestore {
         prepareTarget(target, force);
         GraphWriter writer = new GraphWriter(target);
         writer.prepare();
-        long exportRecords;
+        try (ChangeStreamCodec.Reader r = reader(plan.chain().full(), BackupFiles.EXPORT)) {
+            for (GraphChange c = r.next(); c != null; c = r.next()) {
+                writer.exportRecord(c);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        writer.flushExport();
+        return replayAndFinish(target, plan, writer, writer.applied(), started);
+    }
+
+    /**
+     * The rest of an offline restore, once Neo4j runs on the database neo4j-admin imported
+     * ({@link dr.summit.neo4j.offline.OfflineImport}): the import's fix-ups, then the same replay,
+     * clean-up, schema and digest as {@link #run}. {@code tag} is the one the import printed; the
+     * database must hold nothing but what it imported.
+     */
+    public Result resumeImported(Neo4jConnection target, RestorePlan plan, String tag) {
+        long started = System.nanoTime();
+        if (!dr.summit.neo4j.offline.OfflineImport.tagMatches(tag, plan)) {
+            throw new Neo4jFailure("import " + tag + " was not made from full backup " + plan.chain().full().snapshot().shortId()
+                    + ": resume with the backup id and --until-… the import printed");
+        }
+        GraphWriter writer = new GraphWriter(target, tag);
+        long[] counts = target.read(s -> {
+            var r = s.run("MATCH (n) RETURN count(n) AS total, count(CASE WHEN n:" + writer.label() + " THEN 1 END) AS imported").single();
+            // Its own lookup index may exist already: a resume that stopped half-way can run again.
+            long indexes = s.run("SHOW INDEXES YIELD type, name WHERE type <> 'LOOKUP' AND name <> $own RETURN count(*) AS c",
+                    java.util.Map.of("own", writer.index())).single().get("c").asLong();
+            return new long[] {r.get("total").asLong(), r.get("imported").asLong(), indexes};
+        });
+        if (counts[0] != counts[1] || counts[2] > 0) {
+            throw new Neo4jFailure("database '" + target.database() + "' at " + target.uri() + " is not the offline import " + tag + " ("
+                    + (counts[0] - counts[1]) + " of " + counts[0] + " nodes without its label, " + counts[2] + " indexes): was it imported "
+                    + "with --neo4j-home, and is it already resumed?");
+        }
+        writer.prepare();
+        applyFixes(target, writer, GraphWriter.fixKeyOf(tag));
+        return replayAndFinish(target, plan, writer, counts[1], started);
+    }
+
+    /** Values neo4j-admin could not carry, kept encoded in a temporary property: set over Bolt, property removed. */
+    private static void applyFixes(Neo4jConnection target, GraphWriter writer, String fixKey) {
+        String key = writer.key();
+        List<String> fixes = target.read(s -> {
+            List<String> all = new ArrayList<>(s.run("MATCH (n:" + writer.label() + ") WHERE n." + fixKey + " IS NOT NULL RETURN n." + fixKey + " AS f")
+                    .list(r -> r.get("f").asString()));
+            all.addAll(s.run("MATCH ()-[x]->() WHERE x." + fixKey + " IS NOT NULL AND x." + key + " IS NOT NULL RETURN x." + fixKey + " AS f")
+                    .list(r -> r.get("f").asString()));
+            return all;
+        });
+        try {
+            for (String f : fixes) {
+                GraphChange c = dr.summit.neo4j.offline.ImportCsv.decodeFix(f);
+                writer.replay(new GraphChange(c.op(), 0, 0, c.id(), c.start(), c.end(), List.of(), c.props(), List.of(fixKey)));
+            }
+        } catch (IOException e) {
+            throw new Neo4jFailure("damaged fix-up property " + fixKey + ": " + e.getMessage(), e);
+        }
+        writer.flushReplay();
+    }
+
+    /** The changes of every entry (the full's always: they make its export consistent) up to the target, then clean-up, schema, digest. */
+    private Result replayAndFinish(Neo4jConnection target, RestorePlan plan, GraphWriter writer, long exportRecords, long started) {
         long changeRecords = 0;
         long lastTx = plan.chain().full().fromTx();
         Instant lastCommit = null;
         try {
-            try (ChangeStreamCodec.Reader r = reader(plan.chain().full(), BackupFiles.EXPORT)) {
-                for (GraphChange c = r.next(); c != null; c = r.next()) {
-                    writer.exportRecord(c);
-                }
-            }
-            writer.flushExport();
-            exportRecords = writer.applied();
             boolean stopped = false;
             for (Neo4jCatalogue.Entry e : plan.entries()) {
                 try (ChangeStreamCodec.Reader r = reader(e, BackupFiles.CHANGES)) {
