@@ -74,7 +74,9 @@ final class AgentCommand implements Callable<Integer> {
         dr.summit.postgres.stream.BacklogValve valve = valveOptions.valve(repository, cluster.cluster, stream.dsn, pgdata,
                 socket.resolveSibling(socket.getFileName() + ".wal-gaps.json"), err);
         try (Repository repo = repository.openWithWriterLease("summit-dr agent");
-             WalAgent agent = new WalAgent(new WalArchive(repo, cluster.cluster), pgdata, parallel);
+             // Pushes in flight hold at most half the heap (the launcher gives the agent a small one).
+             WalAgent agent = new WalAgent(new WalArchive(repo, cluster.cluster)
+                     .memory(dr.summit.postgres.wal.PushMemory.forHeap(Runtime.getRuntime().maxMemory())), pgdata, parallel);
              AgentServer server = new AgentServer(agent, socket, allowed, line -> {
                  synchronized (err) {
                      err.println(line);

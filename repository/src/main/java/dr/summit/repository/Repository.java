@@ -356,17 +356,27 @@ public final class Repository implements AutoCloseable {
         return payloads.decode(SealedObject.open(dataKey(header.epoch(), name), kind, name, sealed), name);
     }
 
+    /** A sealed object made but not stored yet: {@code bytes[0, length)} go under {@code name}. */
+    public record Sealed(String name, byte[] bytes, int length) {
+    }
+
     /**
-     * As {@link #putSealed}, reading the {@code length} bytes of plaintext from {@code source} in
-     * slices instead of holding them whole: the resident agent pushes several 16 MiB WAL segments at
-     * once, and each then costs its compressed size in memory, not three times its size.
+     * Seals what {@link #putSealed} would store, reading the {@code length} bytes of plaintext from
+     * {@code source} in slices instead of holding them whole: the resident agent pushes several
+     * 16 MiB WAL segments at once, and each then costs its compressed size in memory, not three
+     * times its size. Store it with {@link #putSealed(Sealed)}.
      */
-    public void putSealedFrom(String name, SealedObject.Kind kind, int length, PayloadCodec.SliceSource source) throws java.io.IOException {
+    public Sealed sealFrom(String name, SealedObject.Kind kind, int length, PayloadCodec.SliceSource source) throws java.io.IOException {
         checkKeysBeforeWrite();
         int epoch = keyring().currentEpoch();
         PayloadCodec.Placed payload = payloads.encodeFrom(source, length, SealedObject.HEADER_BYTES, dr.summit.repository.crypto.AesGcm.TAG_BYTES);
         int sealed = SealedObject.sealInPlace(dataKey(epoch), epoch, kind, name, payload.buffer(), payload.length());
-        store.put(name, payload.buffer(), 0, sealed);
+        return new Sealed(name, payload.buffer(), sealed);
+    }
+
+    /** Stores an object made by {@link #sealFrom} (write-once). */
+    public void putSealed(Sealed sealed) {
+        store.put(sealed.name(), sealed.bytes(), 0, sealed.length());
     }
 
     /**

@@ -48,9 +48,16 @@ public final class WalArchive {
     private final int wholeMax;
     private final int partBytes;
     private final WalPieces pieces;
+    private volatile PushMemory memory = PushMemory.UNBOUNDED;
 
     public WalArchive(Repository repo, String cluster) {
         this(repo, cluster, WHOLE_MAX, PART_BYTES);
+    }
+
+    /** Bounds what concurrent pushes hold in memory (the resident agent's small heap). */
+    public WalArchive memory(PushMemory memory) {
+        this.memory = memory;
+        return this;
     }
 
     /** With other thresholds, so that tests exercise parts with small files. */
@@ -197,9 +204,21 @@ public final class WalArchive {
         try {
             if (size <= wholeMax) {
                 // In slices: a 16 MiB segment then costs its compressed size in memory, not 3×16 MiB.
-                repo.putSealedFrom(object, SealedObject.Kind.WAL, (int) size, source::read);
+                try (PushMemory.Reservation held = memory.reserve(size)) {
+                    Repository.Sealed sealed = repo.sealFrom(object, SealedObject.Kind.WAL, (int) size, source::read);
+                    held.shrinkTo(sealed.length());
+                    repo.putSealed(sealed);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted while waiting for memory to push " + name.name());
+                }
             } else {
-                pushParts(name, object, source, size);
+                try (PushMemory.Reservation held = memory.reserve(3L * partBytes)) {   // a part, its payload, its sealed copy
+                    pushParts(name, object, source, size);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted while waiting for memory to push " + name.name());
+                }
             }
             return Pushed.STORED;
         } catch (ObjectExistsException e) {

@@ -90,6 +90,34 @@ class WalArchivePartsTest {
     }
 
     @Test
+    void pushesFromManyThreadsUnderABudgetSmallerThanTwoFilesAllLandWholeAndGiveTheBudgetBack() throws Exception {
+        try (Repository repo = init()) {
+            PushMemory memory = new PushMemory(100 * 1024);
+            WalArchive archive = new WalArchive(repo, "main", 64 * 1024, 10_000).memory(memory);
+            java.util.List<Path> files = new java.util.ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                files.add(segment(String.format("0000000100000000000000%02X", i + 16), 64 * 1024, 100 + i));
+            }
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+            try {
+                java.util.List<java.util.concurrent.Future<WalArchive.Pushed>> pushes = new java.util.ArrayList<>();
+                for (Path f : files) {
+                    pushes.add(pool.submit(() -> archive.push(f)));
+                }
+                for (var p : pushes) {
+                    assertThat(p.get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(WalArchive.Pushed.STORED);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            for (Path f : files) {
+                assertThat(repo.getSealed(WalArchive.prefix("main") + f.getFileName(), SealedObject.Kind.WAL)).isEqualTo(Files.readAllBytes(f));
+            }
+            assertThat(memory.availableBytes()).isEqualTo(100 * 1024);
+        }
+    }
+
+    @Test
     void deletingAnArchivedFileDeletesItsPartsToo() throws Exception {
         try (Repository repo = init()) {
             WalArchive archive = new WalArchive(repo, "main", 64 * 1024, 10_000);
