@@ -4,8 +4,9 @@ import java.util.concurrent.Semaphore;
 
 /**
  * Bounds the bytes that concurrent WAL pushes hold in memory, so a resident agent with a small
- * heap never runs out of it however compressible the WAL is. A push reserves its file's size
- * while it reads and compresses (its worst case: incompressible WAL is sealed raw), gives back all
+ * heap never runs out of it however compressible the WAL is. A push reserves twice its file's size
+ * while it reads and compresses (its worst case: the compressed blocks and the payload they are
+ * joined into, or incompressible WAL sealed raw), gives back all
  * but the sealed object's size once that exists, and the rest when the object is stored. So with
  * compressible WAL many uploads overlap (what a slow store needs), and with incompressible WAL
  * only as many as fit.

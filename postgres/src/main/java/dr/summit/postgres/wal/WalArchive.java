@@ -204,7 +204,8 @@ public final class WalArchive {
         try {
             if (size <= wholeMax) {
                 // In slices: a 16 MiB segment then costs its compressed size in memory, not 3×16 MiB.
-                try (PushMemory.Reservation held = memory.reserve(size)) {
+                // Sealing holds up to twice the size: the compressed blocks and the payload they are joined into.
+                try (PushMemory.Reservation held = memory.reserve(2 * size)) {
                     Repository.Sealed sealed = repo.sealFrom(object, SealedObject.Kind.WAL, (int) size, source::read);
                     held.shrinkTo(sealed.length());
                     repo.putSealed(sealed);
