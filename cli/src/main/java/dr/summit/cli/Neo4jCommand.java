@@ -417,18 +417,12 @@ final class Neo4jCommand implements Runnable {
             }
         }
 
-        /** Connects once Neo4j has started on the imported database; a refused password ends the wait at once. */
+        /** Connects once Neo4j has started on the imported database (Neo4jConnection.await); a failure says how to finish later. */
         private static Neo4jConnection awaitServer(Neo4jConnection.Settings settings, Duration wait, String next) throws InterruptedException {
-            long deadline = System.nanoTime() + wait.toNanos();
-            while (true) {
-                try {
-                    return Neo4jConnection.open(settings);
-                } catch (dr.summit.neo4j.Neo4jFailure e) {
-                    if (e.getMessage().contains("refused") || System.nanoTime() > deadline) {
-                        throw new dr.summit.neo4j.Neo4jFailure(e.getMessage() + "; the import is done: finish with " + next, e);
-                    }
-                }
-                Thread.sleep(2000);
+            try {
+                return Neo4jConnection.await(settings, wait, Duration.ofSeconds(2));
+            } catch (dr.summit.neo4j.Neo4jFailure e) {
+                throw new dr.summit.neo4j.Neo4jFailure(e.getMessage() + "; the import is done: finish with " + next, e);
             }
         }
 

@@ -28,9 +28,18 @@ final class Neo4jHarness implements AutoCloseable {
 
     /** {@code home}: a Neo4j home whose data/ (a database neo4j-admin imported) the server starts on, copied. */
     static Neo4jHarness start(Path dir, Path plugins, boolean auth, Path home) {
+        return start(dir, plugins, auth, home, 0);
+    }
+
+    /** {@code boltPort}: Bolt on localhost at that port (0: a free one), for a client that already knows the address. */
+    static Neo4jHarness start(Path dir, Path plugins, boolean auth, Path home, int boltPort) {
         var builder = Neo4jBuilders.newInProcessBuilder(dir).withDisabledServer()
                 .withConfig(GraphDatabaseSettings.udc_enabled, false)
                 .withConfig(GraphDatabaseSettings.auth_enabled, auth);
+        if (boltPort != 0) {
+            builder = builder.withConfig(org.neo4j.configuration.connectors.BoltConnector.listen_address,
+                    new org.neo4j.configuration.helpers.SocketAddress("localhost", boltPort));
+        }
         if (home != null) {
             builder = builder.copyFrom(home);
         }

@@ -235,4 +235,53 @@ class OfflineRestoreTest {
                     .isInstanceOf(Neo4jFailure.class).hasMessageContaining("is not the offline import " + tag);
         }
     }
+
+    /**
+     * The CLI's --neo4j-home with --uri and --wait: the import is done, the server is not up yet;
+     * Neo4jConnection.await retries until the operator has started Neo4j on the imported database
+     * (here the harness, started on its Bolt port a few seconds later), then the changes are replayed.
+     */
+    @Test
+    @Order(4)
+    void anOfflineRestoreWaitsForTheServerStartedOnTheImportThenReplays() throws Exception {
+        RestorePlan plan = plan(new RestorePlan.Target("latest", null, null, false));
+        Path home = realHome("home-wait");
+        OfflineImport.Result imported = new OfflineImport(repo).run(plan, new AdminImport(home, "neo4j"), null, false);
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            port = free.getLocalPort();
+        }
+        Neo4jConnection.Settings settings = new Neo4jConnection.Settings("bolt://localhost:" + port, "neo4j", null, "neo4j");
+
+        // Nothing listens yet: a short wait ends with the reason, after retrying.
+        long t0 = System.nanoTime();
+        assertThatThrownBy(() -> Neo4jConnection.await(settings, Duration.ofMillis(1500), Duration.ofMillis(300)))
+                .isInstanceOf(Neo4jFailure.class).hasMessageStartingWith("cannot reach Neo4j at bolt://localhost:" + port);
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("it retried for the wait").isGreaterThanOrEqualTo(Duration.ofMillis(1200));
+
+        var server = new java.util.concurrent.CompletableFuture<Neo4jHarness>();
+        Thread starter = new Thread(() -> {
+            try {
+                Thread.sleep(3000);
+                server.complete(Neo4jHarness.start(dir.resolve("home-wait-server"), null, false, home, port));
+            } catch (Throwable e) {
+                server.completeExceptionally(e);
+            }
+        }, "operator starts Neo4j");
+        long waitStart = System.nanoTime();
+        starter.start();
+        try (Neo4jConnection c = Neo4jConnection.await(settings, Duration.ofSeconds(90), Duration.ofMillis(500))) {
+            assertThat(Duration.ofNanos(System.nanoTime() - waitStart)).as("connected once the server was up, not before")
+                    .isGreaterThan(Duration.ofSeconds(3));
+            Neo4jRestore.Result r = new Neo4jRestore(repo).resumeImported(c, plan, imported.tag());
+            assertThat(r.changeRecords()).isPositive();
+            assertThat(r.digest()).isEqualTo(digest());
+            assertThat(r.digestMatches()).isNotEqualTo(Boolean.FALSE);
+        } finally {
+            starter.join();
+            if (!server.isCompletedExceptionally()) {
+                server.join().close();
+            }
+        }
+    }
 }

@@ -11,8 +11,6 @@ import java.io.DataOutput;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
 
 /**
  * One export thread's work on the entity under its cursor: the record in the agent's stream
@@ -32,9 +30,12 @@ final class EntityEncoder {
     private final GraphHash hash;
     private final GraphHash.LongLongMap nodeKeys;
     private final ByteSink out;
-    private final Map<Integer, String> labelNames = new HashMap<>();
-    private final Map<Integer, String> typeNames = new HashMap<>();
-    private final Map<Integer, String> keyNames = new HashMap<>();
+    // token id -> name: arrays, not maps (a lookup per label and key of every entity, no boxing)
+    private String[] labelNames = new String[64];
+    private String[] typeNames = new String[64];
+    private String[] keyNames = new String[64];
+    /** token id -> the one-label set {name}: most nodes have one label; shared, never changed (sorted). */
+    private String[][] singleLabels = new String[64][];
     private String[] keyBuffer = new String[16];
     private Object[] valueBuffer = new Object[16];
     private int[] valueBounds = new int[32];
@@ -58,10 +59,7 @@ final class EntityEncoder {
     void node(NodeCursor node, PropertyCursor properties) {
         long id = node.nodeReference();
         TokenSet ts = node.labels();
-        String[] labels = ts.numberOfTokens() == 0 ? NO_STRINGS : new String[ts.numberOfTokens()];
-        for (int i = 0; i < labels.length; i++) {
-            labels[i] = name(labelNames, ts.token(i), 'L');
-        }
+        String[] labels = labels(ts);
         node.properties(properties);
         int n = readProperties(properties);
         String[] keys = Arrays.copyOf(keyBuffer, n);
@@ -88,7 +86,7 @@ final class EntityEncoder {
     void relationship(RelationshipScanCursor rel, PropertyCursor properties) {
         long start = rel.sourceNodeReference();
         long end = rel.targetNodeReference();
-        String type = name(typeNames, rel.type(), 'T');
+        String type = typeName(rel.type());
         rel.properties(properties);
         int n = readProperties(properties);
         String[] keys = Arrays.copyOf(keyBuffer, n);
@@ -135,7 +133,7 @@ final class EntityEncoder {
                 keyBuffer = Arrays.copyOf(keyBuffer, n * 2);
                 valueBuffer = Arrays.copyOf(valueBuffer, n * 2);
             }
-            keyBuffer[n] = name(keyNames, properties.propertyKey(), 'P');
+            keyBuffer[n] = keyName(properties.propertyKey());
             valueBuffer[n] = properties.propertyValue().asObjectCopy();
             n++;
         }
@@ -149,21 +147,64 @@ final class EntityEncoder {
         return valueBounds;
     }
 
-    private String name(Map<Integer, String> cache, int token, char kind) {
-        String name = cache.get(token);
-        if (name == null) {
-            try {
-                name = switch (kind) {
-                    case 'L' -> tokens.nodeLabelName(token);
-                    case 'T' -> tokens.relationshipTypeName(token);
-                    default -> tokens.propertyKeyName(token);
-                };
-            } catch (KernelException e) {
-                throw new IllegalStateException("summit-dr export: token " + token + " has no name: " + e.getMessage(), e);
-            }
-            cache.put(token, name);
+    /** The node's labels; the array may be shared (one label): callers only sort it, which leaves it as it is. */
+    private String[] labels(TokenSet ts) {
+        int count = ts.numberOfTokens();
+        if (count == 0) {
+            return NO_STRINGS;
         }
-        return name;
+        if (count == 1) {
+            int token = ts.token(0);
+            if (token >= singleLabels.length) {
+                singleLabels = Arrays.copyOf(singleLabels, Math.max(token + 1, singleLabels.length * 2));
+            }
+            String[] one = singleLabels[token];
+            if (one == null) {
+                one = singleLabels[token] = new String[] {labelName(token)};
+            }
+            return one;
+        }
+        String[] labels = new String[count];
+        for (int i = 0; i < count; i++) {
+            labels[i] = labelName(ts.token(i));
+        }
+        return labels;
+    }
+
+    private String labelName(int token) {
+        if (token >= labelNames.length) {
+            labelNames = Arrays.copyOf(labelNames, Math.max(token + 1, labelNames.length * 2));
+        }
+        String name = labelNames[token];
+        return name != null ? name : (labelNames[token] = lookUp(token, 'L'));
+    }
+
+    private String typeName(int token) {
+        if (token >= typeNames.length) {
+            typeNames = Arrays.copyOf(typeNames, Math.max(token + 1, typeNames.length * 2));
+        }
+        String name = typeNames[token];
+        return name != null ? name : (typeNames[token] = lookUp(token, 'T'));
+    }
+
+    private String keyName(int token) {
+        if (token >= keyNames.length) {
+            keyNames = Arrays.copyOf(keyNames, Math.max(token + 1, keyNames.length * 2));
+        }
+        String name = keyNames[token];
+        return name != null ? name : (keyNames[token] = lookUp(token, 'P'));
+    }
+
+    private String lookUp(int token, char kind) {
+        try {
+            return switch (kind) {
+                case 'L' -> tokens.nodeLabelName(token);
+                case 'T' -> tokens.relationshipTypeName(token);
+                default -> tokens.propertyKeyName(token);
+            };
+        } catch (KernelException e) {
+            throw new IllegalStateException("summit-dr export: token " + token + " has no name: " + e.getMessage(), e);
+        }
     }
 
     /**

@@ -115,9 +115,25 @@ public final class GraphHash {
         }
     }
 
+    /**
+     * Labels, types and keys are a small vocabulary repeated on every entity: their canonical bytes
+     * (length-prefixed UTF-8) are made once, not encoded and allocated per entity. Bounded, for a
+     * graph with many keys: past the bound a string is encoded each time, as before.
+     */
     private void writeString(String s) {
-        canonical.writeString(s);
+        byte[] b = stringBytes.get(s);
+        if (b == null) {
+            byte[] utf8 = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            b = ByteBuffer.allocate(4 + utf8.length).putInt(utf8.length).put(utf8).array();
+            if (stringBytes.size() < STRING_CACHE) {
+                stringBytes.put(s, b);
+            }
+        }
+        canonical.write(b, 0, b.length);
     }
+
+    private static final int STRING_CACHE = 4096;
+    private final java.util.HashMap<String, byte[]> stringBytes = new java.util.HashMap<>();
 
     private long add() {
         murmur3(canonical.array(), canonical.size());
@@ -144,11 +160,11 @@ public final class GraphHash {
         for (int i = 0; i < blocks; i++) {
             long k1 = (long) LONG_LE.get(data, i << 4);
             long k2 = (long) LONG_LE.get(data, (i << 4) + 8);
-            a ^= Long.rotateLeft(k1 * C1, 31) * C2;
-            a = Long.rotateLeft(a, 27) + b;
+            a ^= rotl(k1 * C1, 31) * C2;
+            a = rotl(a, 27) + b;
             a = a * 5 + 0x52dce729;
-            b ^= Long.rotateLeft(k2 * C2, 33) * C1;
-            b = Long.rotateLeft(b, 31) + a;
+            b ^= rotl(k2 * C2, 33) * C1;
+            b = rotl(b, 31) + a;
             b = b * 5 + 0x38495ab5;
         }
         int tail = blocks << 4, rest = length & 15;
@@ -162,10 +178,10 @@ public final class GraphHash {
             }
         }
         if (rest > 8) {
-            b ^= Long.rotateLeft(k2 * C2, 33) * C1;
+            b ^= rotl(k2 * C2, 33) * C1;
         }
         if (rest > 0) {
-            a ^= Long.rotateLeft(k1 * C1, 31) * C2;
+            a ^= rotl(k1 * C1, 31) * C2;
         }
         a ^= length;
         b ^= length;
@@ -177,6 +193,11 @@ public final class GraphHash {
         b += a;
         h1 = a;
         h2 = b;
+    }
+
+    /** Long.rotateLeft written out: the same in C2, no call in the cold code the first full runs (its JFR profile). */
+    private static long rotl(long x, int n) {
+        return (x << n) | (x >>> (64 - n));
     }
 
     private static long fmix(long k) {

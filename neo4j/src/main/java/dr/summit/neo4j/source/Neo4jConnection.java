@@ -14,6 +14,7 @@ import org.neo4j.driver.exceptions.Neo4jException;
 import org.neo4j.driver.exceptions.SecurityException;
 import org.neo4j.driver.exceptions.ServiceUnavailableException;
 
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
@@ -53,6 +54,25 @@ public final class Neo4jConnection implements AutoCloseable {
             throw c.failure("connecting", e);
         }
         return c;
+    }
+
+    /**
+     * Connects once Neo4j has started, trying every {@code poll} until {@code wait} has passed (an
+     * offline restore waits for the operator to start the server on the imported database). A
+     * refused password ends the wait at once: retrying cannot fix it. Otherwise the last failure.
+     */
+    public static Neo4jConnection await(Settings s, Duration wait, Duration poll) throws InterruptedException {
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (true) {
+            try {
+                return open(s);
+            } catch (Neo4jFailure e) {
+                if (e.getMessage().contains("refused") || System.nanoTime() + poll.toNanos() > deadline) {
+                    throw e;
+                }
+            }
+            Thread.sleep(poll.toMillis());
+        }
     }
 
     public String uri() {
