@@ -42,10 +42,7 @@ public final class ExportEncoder {
      * which an export record never has; varint id, counts and name lengths).
      */
     public static void writeNode(DataOutput out, long id, String[] labels, String[] keys, Object[] values) throws IOException {
-        out.writeByte(COMPACT);
-        out.writeByte(CREATE_NODE);
-        writeVarLong(out, id);
-        writeNames(out, labels);
+        writeNodeHead(out, id, labels);
         writeProps(out, keys, values);
     }
 
@@ -55,37 +52,39 @@ public final class ExportEncoder {
      * instead of encoding the value a second time.
      */
     static void writeNode(ByteSink out, long id, String[] labels, String[] keys, Object[] values, int[] bounds) throws IOException {
+        writeNodeHead(out, id, labels);
+        writeProps(out, keys, values, bounds);
+    }
+
+    private static void writeNodeHead(DataOutput out, long id, String[] labels) throws IOException {
         out.writeByte(COMPACT);
         out.writeByte(CREATE_NODE);
         writeVarLong(out, id);
         writeNames(out, labels);
-        writeProps(out, keys, values, bounds);
     }
 
     /** One export record of a relationship (compact: its id, then its ends' ids). */
     public static void writeRelationship(DataOutput out, long id, long start, long end, String type, String[] keys, Object[] values)
             throws IOException {
-        out.writeByte(COMPACT);
-        out.writeByte(CREATE_REL);
-        writeVarLong(out, id);
-        writeVarLong(out, start);
-        writeVarLong(out, end);
-        writeVarLong(out, 1);
-        writeShortString(out, type);
+        writeRelationshipHead(out, id, start, end, type);
         writeProps(out, keys, values);
     }
 
     /** The same into a {@link ByteSink}, noting where each value's bytes are (as writeNode). */
     static void writeRelationship(ByteSink out, long id, long start, long end, String type, String[] keys, Object[] values, int[] bounds)
             throws IOException {
+        writeRelationshipHead(out, id, start, end, type);
+        writeProps(out, keys, values, bounds);
+    }
+
+    private static void writeRelationshipHead(DataOutput out, long id, long start, long end, String type) throws IOException {
         out.writeByte(COMPACT);
         out.writeByte(CREATE_REL);
         writeVarLong(out, id);
         writeVarLong(out, start);
         writeVarLong(out, end);
-        writeVarLong(out, 1);
+        writeVarLong(out, 1);   // one name: the type
         writeShortString(out, type);
-        writeProps(out, keys, values, bounds);
     }
 
     private static void writeNames(DataOutput out, String[] names) throws IOException {
