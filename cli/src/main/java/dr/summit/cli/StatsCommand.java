@@ -33,6 +33,8 @@ final class StatsCommand implements Callable<Integer> {
                 m.put("stats", s);
                 m.put("unreadableSnapshots", repo.unreadableSnapshots().stream().map(u -> u.name()).toList());
                 m.put("indexRecordBytes", repo.index().recordBytes());
+                m.put("indexEntries", repo.index().size());
+                m.put("indexMemoryBytes", repo.index().memoryBytes());
                 m.put("requests", repo.store().stats().snapshot());
                 OutputOptions.printJson(out, m);
             } else {
@@ -44,6 +46,10 @@ final class StatsCommand implements Callable<Integer> {
                 out.printf("  restore size:     %s (all snapshots)%n", Sizes.bytes(s.logicalBytes()));
                 out.printf("  dedup ratio:      %.2f%n", s.dedupRatio());
                 out.printf("  compression:      %s%n", repo.config().compression());
+                long entries = repo.index().size();
+                long held = repo.index().memoryBytes();
+                out.printf("  index in memory:  %s for %d entries%s%n", Sizes.bytes(held), entries,
+                        entries == 0 ? "" : String.format(" (%.1f B each)", held / (double) entries));
             }
         }
         return ExitCodes.OK;
