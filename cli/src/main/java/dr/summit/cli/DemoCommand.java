@@ -97,17 +97,20 @@ final class DemoCommand implements Callable<Integer> {
             out.println("9. PostgreSQL point-in-time recovery: skipped (" + (skipPostgres ? "--no-postgres" : "no PostgreSQL 15 server in " + DemoPostgres.BIN) + ")");
         }
         ok &= DemoDrill.run(pgRan ? 13 : 10, repoDir, password, work, out); // after the PostgreSQL steps 9-12
+        String neo4jResult = "";
         if (neo4jUri != null) {
             try (Repository repo = Repository.open(new LocalDirectoryStore(repoDir), password)) {
-                ok &= new DemoNeo4j(out, new dr.summit.neo4j.source.Neo4jConnection.Settings(neo4jUri, "neo4j",
-                        RepositoryOptions.env.apply("NEO4J_PASSWORD"), "neo4j")).run(repo);
+                boolean neo4jOk = new DemoNeo4j(out, new dr.summit.neo4j.source.Neo4jConnection.Settings(neo4jUri, "neo4j",
+                        RepositoryOptions.env.apply("NEO4J_PASSWORD"), "neo4j")).run(repo, pgRan ? 14 : 11);
+                ok &= neo4jOk;
+                neo4jResult = neo4jOk ? " Neo4j came back to the transaction before the mistake, digest equal." : "";
             }
         } else {
             out.println("Neo4j round trip: skipped (give --neo4j-uri of a scratch Neo4j 5.26 with 'summit-dr neo4j plugin' installed;"
-                    + " the Neo4j server is not part of the distribution)");
+                    + " the Neo4j server is not part of the distribution; ./summit-dr demo in a source checkout starts the test harness)");
         }
         out.printf("%nReport: %s; %s in all%n", filesReport, Sizes.duration((System.nanoTime() - t0) / 1_000_000));
-        out.println(ok ? "Demo OK: both snapshots restored identical to what was backed up." + pgResult
+        out.println(ok ? "Demo OK: both snapshots restored identical to what was backed up." + pgResult + neo4jResult
                 : "Demo FAILED: see the differences above.");
         out.printf("Try: SUMMIT_REPOSITORY=%s SUMMIT_PASSWORD_FILE=%s ./summit-dr snapshots%n", repoDir, passwordFile);
         out.printf("Metrics: %s (Prometheus text format; node_exporter --collector.textfile.directory=%s reads it; "

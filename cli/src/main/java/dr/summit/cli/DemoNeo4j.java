@@ -29,12 +29,13 @@ final class DemoNeo4j {
         this.settings = settings;
     }
 
-    boolean run(Repository repo) throws InterruptedException {
+    /** @param step the number of the demo's first Neo4j step (the second is the next one) */
+    boolean run(Repository repo, int step) throws InterruptedException {
         Neo4jBackup.Options options = new Neo4jBackup.Options(settings.database(), false, Duration.ofDays(7), true, "demo-host",
                 System.getProperty("user.name"), "summit-dr " + Main.VERSION, List.of("demo"));
         try (Neo4jConnection conn = Neo4jConnection.open(settings)) {
             Neo4jBackup.Result full = new Neo4jBackup(repo, options).run(conn);
-            out.printf("Neo4j full backup %s: %d nodes, %d relationships (tx ..%d)%n", full.entry().snapshot().shortId(),
+            out.printf("%d. Neo4j full backup %s: %d nodes, %d relationships (tx ..%d)%n", step, full.entry().snapshot().shortId(),
                     full.entry().nodes(), full.entry().relationships(), full.entry().toTx());
             write(conn, "UNWIND range(1, 100) AS i CREATE (:SummitDemo {i: i, at: datetime()})-[:NEXT]->(:SummitDemo {i: -i})");
             long good = new CaptureClient(conn).barrier();
@@ -42,13 +43,13 @@ final class DemoNeo4j {
             Neo4jBackup.Result inc = new Neo4jBackup(repo, options).run(conn);
             write(conn, "MATCH (n:SummitDemo) DETACH DELETE n");
             Neo4jBackup.Result mistake = new Neo4jBackup(repo, options).run(conn);
-            out.printf("11. 200 demo nodes written (tx %d), incremental %s; then deleted, incremental %s%n", good,
+            out.printf("    200 demo nodes written (tx %d), incremental %s; then deleted (the mistake), incremental %s%n", good,
                     inc.entry().snapshot().shortId(), mistake.entry().snapshot().shortId());
             RestorePlan plan = RestorePlan.of(new Neo4jCatalogue(repo, settings.database()).chains(),
                     new RestorePlan.Target("latest", good, null, false));
             Neo4jRestore.Result r = new Neo4jRestore(repo).run(conn, plan, true);
             boolean ok = r.digest().equals(before);
-            out.printf("12. Neo4j restore --until-tx %d into %s: %s%n", good, settings.uri(),
+            out.printf("%d. Neo4j restore --until-tx %d into %s: %s%n", step + 1, good, settings.uri(),
                     ok ? "digest equals the graph's before the mistake (" + r.digest() + ")" : "DIGEST DIFFERS: " + r.digest() + " vs " + before);
             return ok;
         }
