@@ -41,6 +41,7 @@ final class EntityEncoder {
     private Object[] valueBuffer = new Object[16];
     private int[] valueBounds = new int[32];
     private final Encoded encoded = new Encoded();
+    private final ExportEncoder.Names names = new ExportEncoder.Names();
     private long nodes;
     private long relationships;
 
@@ -79,12 +80,12 @@ final class EntityEncoder {
                 // sorted too and the digest copies the record's value bytes in order
                 Arrays.sort(labels);
                 GraphHash.sortByKey(keys, values);
-                ExportEncoder.writeNode(out, id, labels, keys, values, bounds(n));
+                ExportEncoder.writeNode(out, id, labels, keys, values, bounds(n), names);
                 nodeKeys.put(id, hash.node(labels, keys, values, encoded.reset()));
             } else if (hash != null) {
                 nodeKeys.put(id, hash.node(labels, keys, values, ExportEncoder::writeValue));
             } else if (records) {
-                ExportEncoder.writeNode(out, id, labels, keys, values);
+                ExportEncoder.writeNode(out, id, labels, keys, values, names);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -108,12 +109,12 @@ final class EntityEncoder {
         try {
             if (hash != null && records) {
                 GraphHash.sortByKey(keys, values);
-                ExportEncoder.writeRelationship(out, id, start, end, type, keys, values, bounds(n));
+                ExportEncoder.writeRelationship(out, id, start, end, type, keys, values, bounds(n), names);
                 hash.relationship(type, nodeKeys.get(start), nodeKeys.get(end), keys, values, encoded.reset());
             } else if (hash != null) {
                 hash.relationship(type, nodeKeys.get(start), nodeKeys.get(end), keys, values, ExportEncoder::writeValue);
             } else if (records) {
-                ExportEncoder.writeRelationship(out, id, start, end, type, keys, values);
+                ExportEncoder.writeRelationship(out, id, start, end, type, keys, values, names);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
