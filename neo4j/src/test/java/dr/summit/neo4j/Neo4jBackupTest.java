@@ -172,6 +172,7 @@ class Neo4jBackupTest {
             CaptureClient capture = new CaptureClient(c);
             capture.changes(0, capture.barrier(), feed::add);
         }
+        System.out.println("capture feed before any test wrote: " + feed.size() + " changes" + (feed.isEmpty() ? "" : ", first " + feed.get(0)));
         assertThat(feed).noneMatch(ch -> ch.names() != null && ch.names().stream().anyMatch(
                 n -> List.of("Warm", "Up", "WARM_A", "WARM_B").contains(n)));
         assertThat(feed).noneMatch(ch -> ch.props() != null && ch.props().values().stream().anyMatch(
