@@ -14,8 +14,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * the first full backup.
  *
  * <p>Why: the first full backup of a fresh server was the first run of this code, and on 2 cores
- * its export threads shared the CPU with the JIT compiling it (the JVM's compiler statistics: about
- * one core of compilation during the whole first full; docs/benchmarks.md, "Neo4j first full").
+ * its export threads shared the CPU with the JIT compiling it (the JVM's compiler statistics had
+ * the JIT busy during the whole first full; docs/benchmarks.md, "Neo4j first full").
  * A server that has run for a while has this code compiled anyway (its incremental backups run the
  * digest every minute); this makes the first full look like the later ones. It costs well under a
  * second of one core's time once, at start, on a daemon thread of minimum priority: the server's
