@@ -14,7 +14,7 @@
 # bench/results/neo4j-backup.tsv. Builds under the shared build lock, measures outside it.
 # BENCH_HEAP (default 3g) is the JVM heap (server + agent share it); BENCH_KEEP=1 keeps the work directory.
 # For profiling: BENCH_JAVA_OPTS (e.g. -XX:StartFlightRecording=filename=/tmp/x.jfr,settings=profile) is
-# added to the JVM's options; BENCH_SKIP_RESTORE=1 leaves out the restore step (2 minutes at 1M nodes); BENCH_JFR=FILE
+# added to the JVM's options; BENCH_SKIP_RESTORE=1 leaves out both restores (Bolt and offline, 3 minutes at 1M nodes); BENCH_JFR=FILE
 # records a JFR profile of the first full backup alone into FILE.
 set -euo pipefail
 cd "$(dirname "$0")/.."

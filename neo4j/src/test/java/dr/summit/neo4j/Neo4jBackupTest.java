@@ -151,6 +151,30 @@ class Neo4jBackupTest {
     }
 
     /**
+     * The export's warm-up (ExportWarmUp) ran when the plugin started, on its own thread, ended
+     * without error, and left no trace: the source's graph is empty and its capture log holds
+     * no change (the first test: nothing has written before it).
+     */
+    @Test
+    @Order(-3)
+    void theExportWarmUpRanAtStartAndLeftNoTrace() throws Exception {
+        assertThat(dr.summit.neo4j.plugin.ExportWarmUp.await(120, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(dr.summit.neo4j.plugin.ExportWarmUp.failure()).isNull();
+        assertThat(dr.summit.neo4j.plugin.ExportWarmUp.millis()).isGreaterThanOrEqualTo(0);
+        try (Neo4jConnection c = source.connect(); Session s = c.session()) {
+            assertThat(s.run("MATCH (n) RETURN count(n) AS n").single().get("n").asLong()).isZero();
+            assertThat(s.run("MATCH ()-[r]->() RETURN count(r) AS n").single().get("n").asLong()).isZero();
+        }
+        // the first test: nothing has written yet, so the capture log must be empty
+        List<dr.summit.neo4j.stream.GraphChange> feed = new ArrayList<>();
+        try (Neo4jConnection c = source.connect()) {
+            CaptureClient capture = new CaptureClient(c);
+            capture.changes(0, capture.barrier(), feed::add);
+        }
+        assertThat(feed).isEmpty();
+    }
+
+    /**
      * The plugin's in-process export (ExportEncoder, embedded-API values) writes what the agent's
      * codec writes for the driver's view of the same entities, for every property type, including
      * those only the embedded API can store (int, short, byte, float, char and their arrays): the

@@ -120,6 +120,9 @@ public class Neo4jBench {
 
             // The offline restore of the same plan: neo4j-admin import into a stopped home, a server
             // started on it (not counted: the operator's start), the changes over Bolt, the digest.
+            if ("1".equals(System.getProperty("summit.bench.neo4j.skipRestore"))) {
+                return; // both restores left out (BENCH_SKIP_RESTORE=1): the A/B runs of the backup
+            }
             Path home = AdminToolHome.create(dir.resolve("offline-home"), "-Xmx1g", "");
             t = System.nanoTime();
             OfflineImport.Result imported = new OfflineImport(repo).run(plan, new AdminImport(home, "neo4j"), null, false);

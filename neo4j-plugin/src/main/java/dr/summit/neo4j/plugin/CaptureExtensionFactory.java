@@ -17,6 +17,7 @@ import java.nio.file.Path;
  * Starts change capture for every user database (never {@code system}). The log lives in
  * {@code $SUMMIT_DR_CAPTURE_DIR/<database>} when that variable (or system property
  * {@code summit.dr.capture.dir}) is set, else in {@code <data directory>/summit-dr/<database>}.
+ * Also starts the export's warm-up ({@link ExportWarmUp}), once per server JVM.
  * Registered through META-INF/services by the jar the agent writes (PluginJar), not by this module.
  */
 public final class CaptureExtensionFactory extends ExtensionFactory<CaptureExtensionFactory.Dependencies> {
@@ -52,6 +53,8 @@ public final class CaptureExtensionFactory extends ExtensionFactory<CaptureExten
                 capture = new CaptureRegistry.Capture(log, listener);
                 deps.databaseManagementService().registerTransactionEventListener(name, listener);
                 CaptureRegistry.put(name, capture);
+                // the export's code compiled before the first full backup (once per JVM, on its own thread)
+                ExportWarmUp.startOnce();
             }
 
             @Override

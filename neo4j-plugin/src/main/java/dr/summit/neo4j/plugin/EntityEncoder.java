@@ -16,7 +16,8 @@ import java.util.Arrays;
  * One export thread's work on the entity under its cursor: the record in the agent's stream
  * format ({@link ExportEncoder}) into this thread's row, and the entity's hash into this thread's
  * partial digest ({@link GraphHash}; the partial sums add up to the graph's). Not thread-safe: one
- * per export thread, each with its own token read and cursors.
+ * per export thread, each with its own token read and cursors. ({@code tokens} may be null for
+ * {@link ExportWarmUp}, which gives names, not token ids.)
  *
  * <p>Values come from the kernel's property cursor ({@code asObjectCopy()}, what
  * {@code getAllProperties()} returns), no entity object or map per entity. With both records and
@@ -40,6 +41,7 @@ final class EntityEncoder {
     private Object[] valueBuffer = new Object[16];
     private int[] valueBounds = new int[32];
     private final Encoded encoded = new Encoded();
+    private final ExportEncoder.Names names = new ExportEncoder.Names();
     private long nodes;
     private long relationships;
 
@@ -62,20 +64,28 @@ final class EntityEncoder {
         String[] labels = labels(ts);
         node.properties(properties);
         int n = readProperties(properties);
-        String[] keys = Arrays.copyOf(keyBuffer, n);
-        Object[] values = Arrays.copyOf(valueBuffer, n);
+        node(id, labels, Arrays.copyOf(keyBuffer, n), Arrays.copyOf(valueBuffer, n));
+    }
+
+    /**
+     * The node once read from the store (what {@link #node(NodeCursor, PropertyCursor)} does
+     * after the cursors): its record and hash. {@code labels}, {@code keys} and {@code values} are
+     * sorted in place. Also the entry of {@link ExportWarmUp}, which has no store.
+     */
+    void node(long id, String[] labels, String[] keys, Object[] values) {
+        int n = keys.length;
         try {
             if (hash != null && records) {
                 // the digest's order (labels sorted, properties by key), so the record holds them
                 // sorted too and the digest copies the record's value bytes in order
                 Arrays.sort(labels);
                 GraphHash.sortByKey(keys, values);
-                ExportEncoder.writeNode(out, id, labels, keys, values, bounds(n));
+                ExportEncoder.writeNode(out, id, labels, keys, values, bounds(n), names);
                 nodeKeys.put(id, hash.node(labels, keys, values, encoded.reset()));
             } else if (hash != null) {
                 nodeKeys.put(id, hash.node(labels, keys, values, ExportEncoder::writeValue));
             } else if (records) {
-                ExportEncoder.writeNode(out, id, labels, keys, values);
+                ExportEncoder.writeNode(out, id, labels, keys, values, names);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -84,22 +94,27 @@ final class EntityEncoder {
     }
 
     void relationship(RelationshipScanCursor rel, PropertyCursor properties) {
+        long id = rel.relationshipReference();
         long start = rel.sourceNodeReference();
         long end = rel.targetNodeReference();
         String type = typeName(rel.type());
         rel.properties(properties);
         int n = readProperties(properties);
-        String[] keys = Arrays.copyOf(keyBuffer, n);
-        Object[] values = Arrays.copyOf(valueBuffer, n);
+        relationship(id, start, end, type, Arrays.copyOf(keyBuffer, n), Arrays.copyOf(valueBuffer, n));
+    }
+
+    /** The relationship once read from the store (as {@link #node(long, String[], String[], Object[])}). */
+    void relationship(long id, long start, long end, String type, String[] keys, Object[] values) {
+        int n = keys.length;
         try {
             if (hash != null && records) {
                 GraphHash.sortByKey(keys, values);
-                ExportEncoder.writeRelationship(out, rel.relationshipReference(), start, end, type, keys, values, bounds(n));
+                ExportEncoder.writeRelationship(out, id, start, end, type, keys, values, bounds(n), names);
                 hash.relationship(type, nodeKeys.get(start), nodeKeys.get(end), keys, values, encoded.reset());
             } else if (hash != null) {
                 hash.relationship(type, nodeKeys.get(start), nodeKeys.get(end), keys, values, ExportEncoder::writeValue);
             } else if (records) {
-                ExportEncoder.writeRelationship(out, rel.relationshipReference(), start, end, type, keys, values);
+                ExportEncoder.writeRelationship(out, id, start, end, type, keys, values, names);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -42,8 +42,14 @@ public final class ExportEncoder {
      * which an export record never has; varint id, counts and name lengths).
      */
     public static void writeNode(DataOutput out, long id, String[] labels, String[] keys, Object[] values) throws IOException {
-        writeNodeHead(out, id, labels);
-        writeProps(out, keys, values);
+        writeNodeHead(out, id, labels, null);
+        writeProps(out, keys, values, null);
+    }
+
+    /** The same, with the names' bytes from {@code names} (the export: the same bytes, made once). */
+    static void writeNode(DataOutput out, long id, String[] labels, String[] keys, Object[] values, Names names) throws IOException {
+        writeNodeHead(out, id, labels, names);
+        writeProps(out, keys, values, names);
     }
 
     /**
@@ -51,61 +57,65 @@ public final class ExportEncoder {
      * {@code [bounds[2i], bounds[2i + 1])} of the sink's array, which the digest then copies
      * instead of encoding the value a second time.
      */
-    static void writeNode(ByteSink out, long id, String[] labels, String[] keys, Object[] values, int[] bounds) throws IOException {
-        writeNodeHead(out, id, labels);
-        writeProps(out, keys, values, bounds);
+    static void writeNode(ByteSink out, long id, String[] labels, String[] keys, Object[] values, int[] bounds, Names names)
+            throws IOException {
+        writeNodeHead(out, id, labels, names);
+        writeProps(out, keys, values, bounds, names);
     }
 
-    private static void writeNodeHead(DataOutput out, long id, String[] labels) throws IOException {
+    private static void writeNodeHead(DataOutput out, long id, String[] labels, Names names) throws IOException {
         out.writeByte(COMPACT);
         out.writeByte(CREATE_NODE);
         writeVarLong(out, id);
-        writeNames(out, labels);
+        writeVarLong(out, labels.length);
+        for (String l : labels) {
+            writeName(out, l, names);
+        }
     }
 
     /** One export record of a relationship (compact: its id, then its ends' ids). */
     public static void writeRelationship(DataOutput out, long id, long start, long end, String type, String[] keys, Object[] values)
             throws IOException {
-        writeRelationshipHead(out, id, start, end, type);
-        writeProps(out, keys, values);
+        writeRelationshipHead(out, id, start, end, type, null);
+        writeProps(out, keys, values, null);
+    }
+
+    /** The same, with the names' bytes from {@code names}. */
+    static void writeRelationship(DataOutput out, long id, long start, long end, String type, String[] keys, Object[] values, Names names)
+            throws IOException {
+        writeRelationshipHead(out, id, start, end, type, names);
+        writeProps(out, keys, values, names);
     }
 
     /** The same into a {@link ByteSink}, noting where each value's bytes are (as writeNode). */
-    static void writeRelationship(ByteSink out, long id, long start, long end, String type, String[] keys, Object[] values, int[] bounds)
-            throws IOException {
-        writeRelationshipHead(out, id, start, end, type);
-        writeProps(out, keys, values, bounds);
+    static void writeRelationship(ByteSink out, long id, long start, long end, String type, String[] keys, Object[] values, int[] bounds,
+                                  Names names) throws IOException {
+        writeRelationshipHead(out, id, start, end, type, names);
+        writeProps(out, keys, values, bounds, names);
     }
 
-    private static void writeRelationshipHead(DataOutput out, long id, long start, long end, String type) throws IOException {
+    private static void writeRelationshipHead(DataOutput out, long id, long start, long end, String type, Names names) throws IOException {
         out.writeByte(COMPACT);
         out.writeByte(CREATE_REL);
         writeVarLong(out, id);
         writeVarLong(out, start);
         writeVarLong(out, end);
         writeVarLong(out, 1);   // one name: the type
-        writeShortString(out, type);
+        writeName(out, type, names);
     }
 
-    private static void writeNames(DataOutput out, String[] names) throws IOException {
-        writeVarLong(out, names.length);
-        for (String n : names) {
-            writeShortString(out, n);
-        }
-    }
-
-    private static void writeProps(DataOutput out, String[] keys, Object[] values) throws IOException {
+    private static void writeProps(DataOutput out, String[] keys, Object[] values, Names names) throws IOException {
         writeVarLong(out, keys.length);
         for (int i = 0; i < keys.length; i++) {
-            writeShortString(out, keys[i]);
+            writeName(out, keys[i], names);
             writeValue(out, values[i]);
         }
     }
 
-    private static void writeProps(ByteSink out, String[] keys, Object[] values, int[] bounds) throws IOException {
+    private static void writeProps(ByteSink out, String[] keys, Object[] values, int[] bounds, Names names) throws IOException {
         writeVarLong(out, keys.length);
         for (int i = 0; i < keys.length; i++) {
-            writeShortString(out, keys[i]);
+            writeName(out, keys[i], names);
             bounds[2 * i] = out.size();
             writeValue(out, values[i]);
             bounds[2 * i + 1] = out.size();
@@ -121,11 +131,47 @@ public final class ExportEncoder {
         out.writeByte((int) v);
     }
 
-    /** A name (label, type, key) with a varint length. */
-    private static void writeShortString(DataOutput out, String s) throws IOException {
+    /** A name (label, type, key) with a varint length; from {@code names} when given. */
+    private static void writeName(DataOutput out, String s, Names names) throws IOException {
+        if (names != null) {
+            out.write(names.bytes(s));
+            return;
+        }
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
         writeVarLong(out, b.length);
         out.write(b);
+    }
+
+    /**
+     * The record bytes of names (varint length, UTF-8), made once per name: labels, types and keys
+     * are a small vocabulary repeated on every entity, which the export otherwise encoded and
+     * allocated a few times per entity (millions of {@code getBytes}). One per export thread (not
+     * thread-safe). Bounded, for a graph with very many keys: past the bound a name is encoded
+     * each time.
+     */
+    static final class Names {
+        private static final int BOUND = 4096;
+        private final java.util.HashMap<String, byte[]> bytes = new java.util.HashMap<>();
+        private final ByteSink scratch = new ByteSink(64);
+
+        byte[] bytes(String name) {
+            byte[] b = bytes.get(name);
+            if (b == null) {
+                byte[] utf8 = name.getBytes(StandardCharsets.UTF_8);
+                scratch.reset();
+                try {
+                    writeVarLong(scratch, utf8.length);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                scratch.write(utf8, 0, utf8.length);
+                b = scratch.toByteArray();
+                if (bytes.size() < BOUND) {
+                    bytes.put(name, b);
+                }
+            }
+            return b;
+        }
     }
 
     public static void writeString(DataOutput out, String s) throws IOException {
