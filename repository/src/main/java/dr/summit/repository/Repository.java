@@ -374,6 +374,24 @@ public final class Repository implements AutoCloseable {
         return new Sealed(name, payload.buffer(), sealed);
     }
 
+    /** Scratch bytes {@link #sealInto} needs to seal {@code length} bytes of plaintext. */
+    public static int sealScratchBytes(int length) {
+        return PayloadCodec.scratchBytes(length, SealedObject.HEADER_BYTES, dr.summit.repository.crypto.AesGcm.TAG_BYTES);
+    }
+
+    /**
+     * As {@link #sealFrom}, sealed in {@code scratch} (at least {@link #sealScratchBytes} long), a
+     * buffer the caller reuses: the object is {@code scratch[0, length)} of the result, valid
+     * until the caller reuses the scratch.
+     */
+    public Sealed sealInto(String name, SealedObject.Kind kind, int length, PayloadCodec.SliceSource source, byte[] scratch) throws java.io.IOException {
+        checkKeysBeforeWrite();
+        int epoch = keyring().currentEpoch();
+        PayloadCodec.Placed payload = payloads.encodeInto(source, length, scratch, SealedObject.HEADER_BYTES, dr.summit.repository.crypto.AesGcm.TAG_BYTES);
+        int sealed = SealedObject.sealInPlace(dataKey(epoch), epoch, kind, name, payload.buffer(), payload.length());
+        return new Sealed(name, payload.buffer(), sealed);
+    }
+
     /** Stores an object made by {@link #sealFrom} (write-once). */
     public void putSealed(Sealed sealed) {
         store.put(sealed.name(), sealed.bytes(), 0, sealed.length());

@@ -9,7 +9,8 @@ import java.util.concurrent.Semaphore;
  * joined into, or incompressible WAL sealed raw), gives back all
  * but the sealed object's size once that exists, and the rest when the object is stored. So with
  * compressible WAL many uploads overlap (what a slow store needs), and with incompressible WAL
- * only as many as fit.
+ * only as many as fit. Where pushes seal in pooled buffers ({@link SealBuffers}), a push reserves
+ * only its sealed copy, once sealed: the buffers are bounded by their pool.
  */
 public final class PushMemory {
     /** No bound: one-shot commands push one file at a time. */
@@ -27,6 +28,15 @@ public final class PushMemory {
     /** For a process whose heap is {@code maxHeapBytes}: half of it for pushes in flight. */
     public static PushMemory forHeap(long maxHeapBytes) {
         return new PushMemory(maxHeapBytes / 2);
+    }
+
+    /**
+     * For a process whose heap is {@code maxHeapBytes}, of which {@code pooledBytes} are seal
+     * buffers ({@link SealBuffers}): half of the rest for sealed copies in flight, the other half
+     * for everything else and the collector's room.
+     */
+    public static PushMemory forHeap(long maxHeapBytes, long pooledBytes) {
+        return new PushMemory(Math.max(1 << 20, (maxHeapBytes - pooledBytes) / 2));
     }
 
     /** A reservation of memory for one push; close it when the push is over. */

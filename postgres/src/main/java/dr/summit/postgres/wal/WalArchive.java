@@ -49,6 +49,7 @@ public final class WalArchive {
     private final int partBytes;
     private final WalPieces pieces;
     private volatile PushMemory memory = PushMemory.UNBOUNDED;
+    private volatile SealBuffers buffers;
 
     public WalArchive(Repository repo, String cluster) {
         this(repo, cluster, WHOLE_MAX, PART_BYTES);
@@ -58,6 +59,20 @@ public final class WalArchive {
     public WalArchive memory(PushMemory memory) {
         this.memory = memory;
         return this;
+    }
+
+    /**
+     * Seals files up to {@link #WHOLE_MAX} in these reused buffers (the resident agent): what a
+     * push then holds beyond them is its sealed copy, which {@link #memory} bounds.
+     */
+    public WalArchive buffers(SealBuffers buffers) {
+        this.buffers = buffers;
+        return this;
+    }
+
+    /** A pool of seal buffers for files up to this archive's whole-object size, {@code count} at once. */
+    public SealBuffers newSealBuffers(int count) {
+        return new SealBuffers(count, Repository.sealScratchBytes(wholeMax));
     }
 
     /** With other thresholds, so that tests exercise parts with small files. */
@@ -202,7 +217,29 @@ public final class WalArchive {
             compareWithStreamed(name.name(), source);
         }
         try {
-            if (size <= wholeMax) {
+            SealBuffers pool = buffers;
+            if (size <= wholeMax && pool != null && Repository.sealScratchBytes((int) size) <= pool.bufferBytes()) {
+                // Sealed in a pooled buffer (no garbage of segment size), then copied at its sealed
+                // size for the upload, so the buffer goes back to the next push at once.
+                byte[] copy;
+                PushMemory.Reservation held;
+                try (SealBuffers.Lease scratch = pool.take()) {
+                    Repository.Sealed sealed = repo.sealInto(object, SealedObject.Kind.WAL, (int) size, source::read, scratch.bytes());
+                    held = memory.reserve(sealed.length());
+                    try {
+                        copy = Arrays.copyOf(sealed.bytes(), sealed.length());
+                    } catch (RuntimeException | Error e) {
+                        held.close();
+                        throw e;
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted while waiting for memory to push " + name.name());
+                }
+                try (held) {
+                    repo.putSealed(new Repository.Sealed(object, copy, copy.length));
+                }
+            } else if (size <= wholeMax) {
                 // In slices: a 16 MiB segment then costs its compressed size in memory, not 3×16 MiB.
                 // Sealing holds up to twice the size: the compressed blocks and the payload they are joined into.
                 try (PushMemory.Reservation held = memory.reserve(2 * size)) {

@@ -129,6 +129,91 @@ public final class PayloadCodec {
         return new Placed(out, headroom, 1 + length);
     }
 
+    /**
+     * Bytes of scratch that {@link #encodeInto} needs for {@code length} bytes of plaintext with
+     * {@code headroom} and {@code tailroom}: the payload's worst case (compressed output is given up
+     * once it passes the limit, so it never exceeds 5 + length) and a read slice after it.
+     */
+    public static int scratchBytes(int length, int headroom, int tailroom) {
+        return headroom + 5 + length + tailroom + Math.min(SLICE, length);
+    }
+
+    /**
+     * As {@link #encodeFrom}, but into {@code scratch} (at least {@link #scratchBytes} long), which
+     * the caller reuses: the resident agent seals every WAL segment in one of a few pooled buffers,
+     * so a burst of pushes leaves no garbage of segment size (docs/architecture.md, "Memory").
+     * zstd writes straight into the scratch, the plaintext is read through a slice at its end.
+     * The payload is the one {@link #encode} gives, at {@code scratch[headroom, headroom+length)}.
+     */
+    public Placed encodeInto(SliceSource source, int length, byte[] scratch, int headroom, int tailroom) throws IOException {
+        if (scratch.length < scratchBytes(length, headroom, tailroom)) {
+            throw new IllegalArgumentException("scratch of " + scratch.length + " bytes for " + length + " bytes of plaintext");
+        }
+        if (compression == Compression.ZSTD && length >= 64) {
+            int size = zstdInto(source, length, scratch, headroom, headroom + 5 + length + tailroom);
+            if (size >= 0) {
+                return new Placed(scratch, headroom, size);
+            }
+        } else if (compression != Compression.NONE && length >= 64) {
+            Placed placed = encodeFrom(source, length, 0, 0);   // LZ4: a block format, read whole
+            System.arraycopy(placed.buffer(), 0, scratch, headroom, placed.length());
+            return new Placed(scratch, headroom, placed.length());
+        }
+        scratch[headroom] = (byte) Compression.NONE.code();
+        for (long at = 0; at < length; ) {
+            int n = (int) Math.min(SLICE, length - at);
+            source.read(at, scratch, headroom + 1 + (int) at, n);
+            at += n;
+        }
+        return new Placed(scratch, headroom, 1 + length);
+    }
+
+    /**
+     * Compresses into {@code scratch} at {@code headroom}, reading through the slice at
+     * {@code sliceAt}; the payload's length, or -1 when it does not shrink by 1/32.
+     */
+    private int zstdInto(SliceSource source, int length, byte[] scratch, int headroom, int sliceAt) throws IOException {
+        int limit = length - (length >>> 5);
+        int slice = Math.min(SLICE, length);
+        ZstdCompressCtx ctx = zstd.get();
+        ctx.reset();
+        ctx.setLevel(zstdLevel);
+        ctx.setPledgedSrcSize(length);
+        // Output past the limit is not wanted (the payload will be raw): the buffer ends there.
+        ByteBuffer out = ByteBuffer.wrap(scratch, headroom + 5, limit);
+        long at = 0;
+        boolean finished = false;
+        try {
+            while (at < length && out.hasRemaining()) {
+                int n = (int) Math.min(slice, length - at);
+                source.read(at, scratch, sliceAt, n);
+                at += n;
+                ByteBuffer in = ByteBuffer.wrap(scratch, sliceAt, n);
+                EndDirective directive = at == length ? EndDirective.END : EndDirective.CONTINUE;
+                boolean flushed;
+                do {
+                    flushed = ctx.compressByteBufferStream(out, in, directive);
+                } while (out.hasRemaining() && (in.hasRemaining() || (directive == EndDirective.END && !flushed)));
+                finished = directive == EndDirective.END && flushed;
+            }
+        } finally {
+            if (!finished) {
+                ctx.reset();   // a frame left unfinished (given up, or the source failed)
+                ctx.setLevel(zstdLevel);
+            }
+        }
+        int size = out.position() - (headroom + 5);
+        if (!finished || size >= limit) {
+            return -1;
+        }
+        scratch[headroom] = (byte) compression.code();
+        scratch[headroom + 1] = (byte) (length >>> 24);
+        scratch[headroom + 2] = (byte) (length >>> 16);
+        scratch[headroom + 3] = (byte) (length >>> 8);
+        scratch[headroom + 4] = (byte) length;
+        return 5 + size;
+    }
+
     /** The zstd payload of the source, or null when it does not shrink by 1/32 (then it is stored raw). */
     private Placed zstdFrom(SliceSource source, int length, int headroom, int tailroom) throws IOException {
         int limit = length - (length >>> 5);

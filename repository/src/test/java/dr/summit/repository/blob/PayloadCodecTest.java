@@ -228,4 +228,49 @@ class PayloadCodecTest {
         assertThat(codec.decode(placed.buffer(), "blob")).isEqualTo(data);
         assertThat(codec.decode(codec.encode(data, 0, data.length), "blob")).as("one-shot on the same context").isEqualTo(data);
     }
+    @ParameterizedTest
+    @EnumSource(Compression.class)
+    void encodingIntoAReusedScratchGivesTheSamePayloadsAsEncodingFromSlices(Compression compression) throws Exception {
+        PayloadCodec codec = codec(compression);
+        Random random = new Random(60 + compression.ordinal());
+        int max = 3 << 20;
+        byte[] scratch = new byte[PayloadCodec.scratchBytes(max, 16, 16)];
+        for (int i = 0; i < 40; i++) {
+            // Sizes around the slice boundary and the compression limit, random ones up to 3 MiB;
+            // one scratch for all, so a payload must not depend on what the last one left there.
+            int length = switch (i % 5) {
+                case 0 -> random.nextInt(200);
+                case 1 -> PayloadCodec.SLICE + random.nextInt(3) - 1;
+                case 2 -> max;
+                default -> random.nextInt(max);
+            };
+            byte[] data = random.nextBoolean() ? TestBytes.random(random, length) : TestBytes.compressible(random, length);
+            PayloadCodec.SliceSource source = (position, into, offset, n) -> System.arraycopy(data, (int) position, into, offset, n);
+            PayloadCodec.Placed placed = codec.encodeInto(source, length, scratch, 16, 16);
+            assertThat(placed.buffer()).isSameAs(scratch);
+            assertThat(placed.offset()).isEqualTo(16);
+            byte[] payload = Arrays.copyOfRange(scratch, 16, 16 + placed.length());
+            PayloadCodec.Placed fromSlices = codec.encodeFrom(source, length, 0, 0);
+            assertThat(payload).as("case %d, %d bytes", i, length)
+                    .isEqualTo(Arrays.copyOf(fromSlices.buffer(), fromSlices.length()));
+            assertThat(codec.decode(payload, "blob")).isEqualTo(data);
+        }
+        assertThatThrownBy(() -> codec.encodeInto((position, into, offset, n) -> { }, 1000, new byte[100], 0, 0))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void compressedOutputJustPastTheLimitIsStoredRawAndTheContextRecovers() throws Exception {
+        PayloadCodec codec = codec(Compression.ZSTD);
+        // Random bytes: zstd's output passes the 1/32 limit and fills the scratch's compressed room.
+        byte[] random = TestBytes.random(new Random(61), 1 << 20);
+        byte[] scratch = new byte[PayloadCodec.scratchBytes(random.length, 0, 0)];
+        PayloadCodec.Placed raw = codec.encodeInto((p, into, o, n) -> System.arraycopy(random, (int) p, into, o, n), random.length, scratch, 0, 0);
+        assertThat(scratch[0]).isEqualTo((byte) Compression.NONE.code());
+        assertThat(raw.length()).isEqualTo(1 + random.length);
+        byte[] text = TestBytes.compressible(new Random(62), 1 << 20);
+        PayloadCodec.Placed packed = codec.encodeInto((p, into, o, n) -> System.arraycopy(text, (int) p, into, o, n), text.length, scratch, 0, 0);
+        assertThat(scratch[0]).isEqualTo((byte) Compression.ZSTD.code());
+        assertThat(codec.decode(Arrays.copyOf(scratch, packed.length()), "blob")).isEqualTo(text);
+    }
 }
