@@ -76,7 +76,7 @@ final class AgentCommand implements Callable<Integer> {
         dr.summit.postgres.stream.BacklogValve valve = valveOptions.valve(repository, cluster.cluster, stream.dsn, pgdata,
                 socket.resolveSibling(socket.getFileName() + ".wal-gaps.json"), err);
         try (Repository repo = repository.openWithWriterLease("summit-dr agent");
-             // Segments are sealed in a few reused buffers, no more at once than there are cores
+             // Segments are sealed in a few reused buffers, no more at once than half the cores
              // (uploads, --parallel, may be more); sealed copies in flight hold at most half of the
              // rest of the heap (the launcher gives the agent a small one; docs/architecture.md, "Memory").
              WalAgent agent = new WalAgent(archive(repo), pgdata, parallel);
@@ -121,7 +121,9 @@ final class AgentCommand implements Callable<Integer> {
 
     private WalArchive archive(Repository repo) {
         WalArchive archive = new WalArchive(repo, cluster.cluster);
-        sealBuffers = archive.newSealBuffers(Math.max(1, Math.min(parallel, Runtime.getRuntime().availableProcessors())));
+        // Half the cores: compressing WAL runs at hundreds of MB/s a core, far above what a
+        // server writes; the rest of the time a push waits for the store.
+        sealBuffers = archive.newSealBuffers(Math.max(1, Math.min(parallel, Runtime.getRuntime().availableProcessors() / 2)));
         pushMemory = PushMemory.forHeap(Runtime.getRuntime().maxMemory(), sealBuffers.maxBytes());
         return archive.buffers(sealBuffers).memory(pushMemory);
     }

@@ -30,13 +30,17 @@ public final class PushMemory {
         return new PushMemory(maxHeapBytes / 2);
     }
 
+    /** Heap the resident agent holds besides its pushes (12 MiB measured when idle), with room to spare. */
+    static final long AGENT_BASE_BYTES = 16L << 20;
+
     /**
      * For a process whose heap is {@code maxHeapBytes}, of which {@code pooledBytes} are seal
-     * buffers ({@link SealBuffers}): half of the rest for sealed copies in flight, the other half
-     * for everything else and the collector's room.
+     * buffers ({@link SealBuffers}): half of what is left beside them and the agent's own
+     * {@link #AGENT_BASE_BYTES} for sealed copies in flight, the other half for the collector's
+     * room (a copy is allocated whole: it needs that much free in one generation).
      */
     public static PushMemory forHeap(long maxHeapBytes, long pooledBytes) {
-        return new PushMemory(Math.max(1 << 20, (maxHeapBytes - pooledBytes) / 2));
+        return new PushMemory(Math.max(1 << 20, (maxHeapBytes - pooledBytes - AGENT_BASE_BYTES) / 2));
     }
 
     /** A reservation of memory for one push; close it when the push is over. */

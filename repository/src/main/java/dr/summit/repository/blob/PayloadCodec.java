@@ -170,39 +170,56 @@ public final class PayloadCodec {
 
     /**
      * Compresses into {@code scratch} at {@code headroom}, reading through the slice at
-     * {@code sliceAt}; the payload's length, or -1 when it does not shrink by 1/32.
+     * {@code sliceAt}; the payload's length, or -1 when it does not shrink by 1/32. zstd reads and
+     * writes small direct buffers, never the heap arrays: a JNI call on a heap array pins it (a
+     * JNI critical region), and while any thread is in one the collector cannot run, so other
+     * threads' allocations grew the heap instead (the agent's heap went to its cap that way).
      */
     private int zstdInto(SliceSource source, int length, byte[] scratch, int headroom, int sliceAt) throws IOException {
         int limit = length - (length >>> 5);
-        int slice = Math.min(SLICE, length);
-        ZstdCompressCtx ctx = zstd.get();
-        ctx.reset();
-        ctx.setLevel(zstdLevel);
-        ctx.setPledgedSrcSize(length);
-        // Output past the limit is not wanted (the payload will be raw): the buffer ends there.
-        ByteBuffer out = ByteBuffer.wrap(scratch, headroom + 5, limit);
-        long at = 0;
+        int outAt = headroom + 5;
+        int outEnd = outAt + limit;
+        DirectStream z = directStreams.pollFirst();
+        if (z == null) {
+            z = new DirectStream(zstdLevel);
+        }
+        ZstdCompressCtx ctx = z.ctx;
         boolean finished = false;
         try {
-            while (at < length && out.hasRemaining()) {
-                int n = (int) Math.min(slice, length - at);
+            ctx.reset();
+            ctx.setLevel(zstdLevel);
+            ctx.setPledgedSrcSize(length);
+            boolean over = false;
+            for (long at = 0; at < length && !over; ) {
+                int n = (int) Math.min(SLICE, length - at);
                 source.read(at, scratch, sliceAt, n);
                 at += n;
-                ByteBuffer in = ByteBuffer.wrap(scratch, sliceAt, n);
+                z.in.clear();
+                z.in.put(scratch, sliceAt, n).flip();
                 EndDirective directive = at == length ? EndDirective.END : EndDirective.CONTINUE;
                 boolean flushed;
                 do {
-                    flushed = ctx.compressByteBufferStream(out, in, directive);
-                } while (out.hasRemaining() && (in.hasRemaining() || (directive == EndDirective.END && !flushed)));
-                finished = directive == EndDirective.END && flushed;
+                    z.out.clear();
+                    flushed = ctx.compressDirectByteBufferStream(z.out, z.in, directive);
+                    z.out.flip();
+                    int got = z.out.remaining();
+                    if (got > outEnd - outAt) {
+                        over = true;   // past the limit: the payload will be raw
+                        break;
+                    }
+                    z.out.get(scratch, outAt, got);
+                    outAt += got;
+                } while (z.in.hasRemaining() || (directive == EndDirective.END && !flushed));
+                finished = !over && directive == EndDirective.END;
             }
         } finally {
             if (!finished) {
                 ctx.reset();   // a frame left unfinished (given up, or the source failed)
                 ctx.setLevel(zstdLevel);
             }
+            directStreams.addFirst(z);
         }
-        int size = out.position() - (headroom + 5);
+        int size = outAt - (headroom + 5);
         if (!finished || size >= limit) {
             return -1;
         }
@@ -213,6 +230,23 @@ public final class PayloadCodec {
         scratch[headroom + 4] = (byte) length;
         return 5 + size;
     }
+
+    /**
+     * A zstd context with its direct input and output buffers, for {@link #encodeInto}; pooled
+     * rather than one per thread, so there are only as many (each a few MiB of native memory) as
+     * encodes run at once, not as many as threads ever encoded.
+     */
+    private static final class DirectStream {
+        final ZstdCompressCtx ctx = new ZstdCompressCtx();
+        final ByteBuffer in = ByteBuffer.allocateDirect(SLICE);
+        final ByteBuffer out = ByteBuffer.allocateDirect(STREAM_OUT);
+
+        DirectStream(int level) {
+            ctx.setLevel(level);
+        }
+    }
+
+    private final java.util.concurrent.ConcurrentLinkedDeque<DirectStream> directStreams = new java.util.concurrent.ConcurrentLinkedDeque<>();
 
     /** The zstd payload of the source, or null when it does not shrink by 1/32 (then it is stored raw). */
     private Placed zstdFrom(SliceSource source, int length, int headroom, int tailroom) throws IOException {

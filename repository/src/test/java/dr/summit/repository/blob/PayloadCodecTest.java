@@ -273,4 +273,20 @@ class PayloadCodecTest {
         assertThat(scratch[0]).isEqualTo((byte) Compression.ZSTD.code());
         assertThat(codec.decode(Arrays.copyOf(scratch, packed.length()), "blob")).isEqualTo(text);
     }
+    @Test
+    void aSourceThatFailsHalfwayIntoAScratchLeavesTheCompressorReadyForTheNextPayload() throws Exception {
+        PayloadCodec codec = codec(Compression.ZSTD);
+        byte[] data = TestBytes.compressible(new Random(63), 2 << 20);
+        byte[] scratch = new byte[PayloadCodec.scratchBytes(data.length, 0, 0)];
+        assertThatThrownBy(() -> codec.encodeInto((position, into, offset, n) -> {
+            if (position >= (1 << 20)) {
+                throw new java.io.IOException("WAL file shrank");
+            }
+            System.arraycopy(data, (int) position, into, offset, n);
+        }, data.length, scratch, 0, 0)).hasMessage("WAL file shrank");
+        PayloadCodec.Placed placed = codec.encodeInto((position, into, offset, n) -> System.arraycopy(data, (int) position, into, offset, n),
+                data.length, scratch, 0, 0);
+        assertThat(scratch[0]).isEqualTo((byte) Compression.ZSTD.code());
+        assertThat(codec.decode(Arrays.copyOf(scratch, placed.length()), "blob")).isEqualTo(data);
+    }
 }
