@@ -76,9 +76,10 @@ final class AgentCommand implements Callable<Integer> {
         dr.summit.postgres.stream.BacklogValve valve = valveOptions.valve(repository, cluster.cluster, stream.dsn, pgdata,
                 socket.resolveSibling(socket.getFileName() + ".wal-gaps.json"), err);
         try (Repository repo = repository.openWithWriterLease("summit-dr agent");
-             // Segments are sealed in a few reused buffers, no more at once than half the cores
-             // (uploads, --parallel, may be more); sealed copies in flight hold at most half of the
-             // rest of the heap (the launcher gives the agent a small one; docs/architecture.md, "Memory").
+             // Segments are compressed in a few reused direct buffers, no more at once than half the
+             // cores (uploads, --parallel, may be more); sealed copies in flight hold at most half
+             // of the heap beside the agent's own (the launcher gives the agent a small one;
+             // docs/architecture.md, "Memory").
              WalAgent agent = new WalAgent(archive(repo), pgdata, parallel);
              AgentServer server = new AgentServer(agent, socket, allowed, line -> {
                  synchronized (err) {
@@ -124,7 +125,7 @@ final class AgentCommand implements Callable<Integer> {
         // Half the cores: compressing WAL runs at hundreds of MB/s a core, far above what a
         // server writes; the rest of the time a push waits for the store.
         sealBuffers = archive.newSealBuffers(Math.max(1, Math.min(parallel, Runtime.getRuntime().availableProcessors() / 2)));
-        pushMemory = PushMemory.forHeap(Runtime.getRuntime().maxMemory(), sealBuffers.maxBytes());
+        pushMemory = PushMemory.forAgentHeap(Runtime.getRuntime().maxMemory());
         return archive.buffers(sealBuffers).memory(pushMemory);
     }
 

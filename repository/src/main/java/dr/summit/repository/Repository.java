@@ -374,22 +374,36 @@ public final class Repository implements AutoCloseable {
         return new Sealed(name, payload.buffer(), sealed);
     }
 
-    /** Scratch bytes {@link #sealInto} needs to seal {@code length} bytes of plaintext. */
+    /** Bytes of the direct scratch buffer that {@link #encodeInto} needs for {@code length} bytes of plaintext. */
     public static int sealScratchBytes(int length) {
-        return PayloadCodec.scratchBytes(length, SealedObject.HEADER_BYTES, dr.summit.repository.crypto.AesGcm.TAG_BYTES);
+        return PayloadCodec.scratchBytes(length);
+    }
+
+    /** Length of the sealed object made by {@link #sealPayload} of a payload of {@code payloadLength}. */
+    public static int sealedLength(int payloadLength) {
+        return SealedObject.HEADER_BYTES + payloadLength + dr.summit.repository.crypto.AesGcm.TAG_BYTES;
     }
 
     /**
-     * As {@link #sealFrom}, sealed in {@code scratch} (at least {@link #sealScratchBytes} long), a
-     * buffer the caller reuses: the object is {@code scratch[0, length)} of the result, valid
-     * until the caller reuses the scratch.
+     * The first half of {@link #sealFrom} in a reused direct buffer ({@code scratch}, at least
+     * {@link #sealScratchBytes}): the payload of {@code length} bytes read from {@code source},
+     * at {@code scratch[0, returned length)}. {@link #sealPayload} seals it.
      */
-    public Sealed sealInto(String name, SealedObject.Kind kind, int length, PayloadCodec.SliceSource source, byte[] scratch) throws java.io.IOException {
+    public int encodeInto(PayloadCodec.SliceSource source, int length, java.nio.ByteBuffer scratch) throws java.io.IOException {
+        return payloads.encodeInto(source, length, scratch);
+    }
+
+    /**
+     * Seals {@code payload[0, payloadLength)} (from {@link #encodeInto}) as {@code name}: what
+     * {@link #sealFrom} would make, in a new array of exactly {@link #sealedLength} bytes.
+     */
+    public Sealed sealPayload(String name, SealedObject.Kind kind, java.nio.ByteBuffer payload, int payloadLength) {
         checkKeysBeforeWrite();
         int epoch = keyring().currentEpoch();
-        PayloadCodec.Placed payload = payloads.encodeInto(source, length, scratch, SealedObject.HEADER_BYTES, dr.summit.repository.crypto.AesGcm.TAG_BYTES);
-        int sealed = SealedObject.sealInPlace(dataKey(epoch), epoch, kind, name, payload.buffer(), payload.length());
-        return new Sealed(name, payload.buffer(), sealed);
+        byte[] out = new byte[sealedLength(payloadLength)];
+        payload.get(0, out, SealedObject.HEADER_BYTES, payloadLength);
+        int sealed = SealedObject.sealInPlace(dataKey(epoch), epoch, kind, name, out, payloadLength);
+        return new Sealed(name, out, sealed);
     }
 
     /** Stores an object made by {@link #sealFrom} (write-once). */

@@ -1,5 +1,6 @@
 package dr.summit.postgres.wal;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -7,11 +8,12 @@ import java.util.Set;
 import java.util.concurrent.Semaphore;
 
 /**
- * The few segment-sized buffers that the resident agent's WAL pushes are sealed in, reused from
- * one segment to the next. A new buffer per segment made a burst of WAL a burst of 16 MiB garbage
- * that the serial collector promotes straight to the old generation, so the heap grew to its cap
+ * The few segment-sized buffers that the resident agent's WAL pushes are compressed in, reused
+ * from one segment to the next; direct buffers, outside the heap, so the heap holds only the sealed
+ * copies. A new buffer per segment made a burst of WAL a burst of 16 MiB garbage that the serial
+ * collector promotes straight to the old generation, so the heap grew to its cap
  * (docs/benchmarks.md, "Memory, round 2"). Taking a buffer also bounds how many pushes compress
- * and encrypt at once (no more than the cores can run), while more of them upload.
+ * at once (no more than the cores can run), while more of them upload.
  *
  * <p>A buffer is lent to one push at a time: {@link Lease#close} gives it back exactly once, and
  * a lease closed on a failure path gives it back too. {@link #trim} drops the buffers not lent,
@@ -21,8 +23,8 @@ public final class SealBuffers {
     private final int bufferBytes;
     private final int count;
     private final Semaphore slots;
-    private final ArrayDeque<byte[]> free = new ArrayDeque<>();
-    private final Set<byte[]> lent = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final ArrayDeque<ByteBuffer> free = new ArrayDeque<>();
+    private final Set<ByteBuffer> lent = Collections.newSetFromMap(new IdentityHashMap<>());
 
     /** At most {@code count} buffers of {@code bufferBytes} each, allocated when first needed. */
     public SealBuffers(int count, int bufferBytes) {
@@ -51,13 +53,13 @@ public final class SealBuffers {
     /** Waits for a buffer that no other push holds. */
     public Lease take() throws InterruptedException {
         slots.acquire();
-        byte[] buffer;
+        ByteBuffer buffer;
         synchronized (this) {
             buffer = free.pollFirst();
         }
         if (buffer == null) {
             try {
-                buffer = new byte[bufferBytes];
+                buffer = ByteBuffer.allocateDirect(bufferBytes);
             } catch (OutOfMemoryError e) {
                 slots.release();
                 throw e;
@@ -72,7 +74,8 @@ public final class SealBuffers {
     }
 
     /**
-     * Drops the buffers not lent now (the agent went idle), so the next collection frees them; a
+     * Drops the buffers not lent now (the agent went idle), so the next collection frees their
+     * native memory; a
      * buffer lent now is kept when given back (a push is running: the burst is not over).
      */
     public synchronized void trim() {
@@ -89,7 +92,7 @@ public final class SealBuffers {
         return lent.size();
     }
 
-    private void giveBack(byte[] buffer) {
+    private void giveBack(ByteBuffer buffer) {
         synchronized (this) {
             if (!lent.remove(buffer)) {
                 throw new IllegalStateException("seal buffer given back twice");
@@ -101,14 +104,14 @@ public final class SealBuffers {
 
     /** One buffer lent to one push; close gives it back (once, however often it is closed). */
     public final class Lease implements AutoCloseable {
-        private byte[] buffer;
+        private ByteBuffer buffer;
 
-        private Lease(byte[] buffer) {
+        private Lease(ByteBuffer buffer) {
             this.buffer = buffer;
         }
 
         /** The buffer; not to be used after {@link #close}. */
-        public byte[] bytes() {
+        public ByteBuffer buffer() {
             if (buffer == null) {
                 throw new IllegalStateException("seal buffer used after it was given back");
             }
@@ -117,7 +120,7 @@ public final class SealBuffers {
 
         @Override
         public void close() {
-            byte[] b = buffer;
+            ByteBuffer b = buffer;
             if (b != null) {
                 buffer = null;
                 giveBack(b);

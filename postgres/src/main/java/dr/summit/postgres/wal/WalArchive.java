@@ -219,15 +219,16 @@ public final class WalArchive {
         try {
             SealBuffers pool = buffers;
             if (size <= wholeMax && pool != null && Repository.sealScratchBytes((int) size) <= pool.bufferBytes()) {
-                // Sealed in a pooled buffer (no garbage of segment size), then copied at its sealed
-                // size for the upload, so the buffer goes back to the next push at once.
-                byte[] copy;
+                // Compressed in a pooled direct buffer (no garbage of segment size), sealed into a
+                // copy of its sealed size that the budget holds until stored, so the buffer goes
+                // back to the next push at once.
+                Repository.Sealed sealed;
                 PushMemory.Reservation held;
                 try (SealBuffers.Lease scratch = pool.take()) {
-                    Repository.Sealed sealed = repo.sealInto(object, SealedObject.Kind.WAL, (int) size, source::read, scratch.bytes());
-                    held = memory.reserve(sealed.length());
+                    int payload = repo.encodeInto(source::read, (int) size, scratch.buffer());
+                    held = memory.reserve(Repository.sealedLength(payload));
                     try {
-                        copy = Arrays.copyOf(sealed.bytes(), sealed.length());
+                        sealed = repo.sealPayload(object, SealedObject.Kind.WAL, scratch.buffer(), payload);
                     } catch (RuntimeException | Error e) {
                         held.close();
                         throw e;
@@ -237,7 +238,7 @@ public final class WalArchive {
                     throw new java.io.InterruptedIOException("interrupted while waiting for memory to push " + name.name());
                 }
                 try (held) {
-                    repo.putSealed(new Repository.Sealed(object, copy, copy.length));
+                    repo.putSealed(sealed);
                 }
             } else if (size <= wholeMax) {
                 // In slices: a 16 MiB segment then costs its compressed size in memory, not 3×16 MiB.
@@ -286,6 +287,8 @@ public final class WalArchive {
         }
     }
 
+    private static final int COMPARE_SLICE = 256 * 1024;
+
     private Pushed compareWithArchived(WalFileName name, String object, Source source) throws IOException {
         Archived archived = findArchived(name);
         if (archived == null) {
@@ -294,7 +297,14 @@ public final class WalArchive {
         long size = source.size();
         boolean same = archived.size() == size;
         if (same && archived.whole != null) {
-            same = Arrays.equals(archived.whole, source.read(0, (int) size));
+            // In slices: a re-push (a race between archive_command and the agent's look-ahead)
+            // then holds the archived segment once, not twice.
+            byte[] slice = new byte[(int) Math.min(size, COMPARE_SLICE)];
+            for (long at = 0; same && at < size; at += slice.length) {
+                int n = (int) Math.min(slice.length, size - at);
+                source.read(at, slice, 0, n);
+                same = Arrays.equals(archived.whole, (int) at, (int) at + n, slice, 0, n);
+            }
         } else if (same) {
             WalPartList list = archived.parts;
             for (int i = 0; same && i < list.parts(); i++) {

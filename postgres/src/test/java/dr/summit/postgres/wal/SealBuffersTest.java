@@ -36,8 +36,8 @@ class SealBuffersTest {
     @Test
     void aBufferIsNeverLentToTwoPushesAtOnceAndIsReused() throws Exception {
         SealBuffers pool = new SealBuffers(2, 1024);
-        Set<byte[]> held = Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
-        Set<byte[]> seen = Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
+        Set<java.nio.ByteBuffer> held = Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
+        Set<java.nio.ByteBuffer> seen = Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
         AtomicInteger overlaps = new AtomicInteger();
         AtomicInteger most = new AtomicInteger();
         ExecutorService threads = Executors.newFixedThreadPool(6);
@@ -47,7 +47,7 @@ class SealBuffersTest {
                 done.add(threads.submit(() -> {
                     for (int i = 0; i < 300; i++) {
                         try (SealBuffers.Lease lease = pool.take()) {
-                            byte[] b = lease.bytes();
+                            java.nio.ByteBuffer b = lease.buffer();
                             seen.add(b);
                             if (!held.add(b)) {
                                 overlaps.incrementAndGet();
@@ -92,10 +92,10 @@ class SealBuffersTest {
         a.close();   // a second close must not free a second slot
         assertThat(third.await(10, TimeUnit.SECONDS)).isTrue();
         t.join();
-        assertThatThrownBy(a::bytes).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(a::buffer).isInstanceOf(IllegalStateException.class);
         assertThat(pool.lent()).isEqualTo(1);
         SealBuffers.Lease d = pool.take();
-        assertThat(d.bytes()).isNotSameAs(b.bytes());
+        assertThat(d.buffer()).isNotSameAs(b.buffer());
         b.close();
         d.close();
         assertThat(pool.lent()).isZero();
@@ -189,6 +189,21 @@ class SealBuffersTest {
             assertThat(archive.read("000000010000000000000001")).isEqualTo(Files.readAllBytes(file));
         }
     }
+    @Test
+    void aRePushIsComparedSliceBySliceAndADifferenceInTheLastByteIsRefused() throws Exception {
+        try (Repository repo = init()) {
+            WalArchive archive = new WalArchive(repo, "main");   // the real 16 MiB limit: compared in many slices
+            Path file = segment("000000010000000000000001", 1 << 20, 8, true);
+            assertThat(archive.push(file)).isEqualTo(WalArchive.Pushed.STORED);
+            assertThat(archive.push(file)).isEqualTo(WalArchive.Pushed.ALREADY_ARCHIVED);
+            byte[] bytes = Files.readAllBytes(file);
+            bytes[bytes.length - 1] ^= 1;
+            Files.write(file, bytes);
+            assertThatThrownBy(() -> archive.push(file)).isInstanceOf(dr.summit.repository.RepositoryException.class)
+                    .hasMessageContaining("different content");
+        }
+    }
+
     /** A file channel that reports a size other than its file's (a file that shrinks while read). */
     private static final class SizedChannel extends FileChannel {
         private final FileChannel file;

@@ -234,7 +234,7 @@ class PayloadCodecTest {
         PayloadCodec codec = codec(compression);
         Random random = new Random(60 + compression.ordinal());
         int max = 3 << 20;
-        byte[] scratch = new byte[PayloadCodec.scratchBytes(max, 16, 16)];
+        java.nio.ByteBuffer scratch = java.nio.ByteBuffer.allocateDirect(PayloadCodec.scratchBytes(max));
         for (int i = 0; i < 40; i++) {
             // Sizes around the slice boundary and the compression limit, random ones up to 3 MiB;
             // one scratch for all, so a payload must not depend on what the last one left there.
@@ -246,17 +246,23 @@ class PayloadCodecTest {
             };
             byte[] data = random.nextBoolean() ? TestBytes.random(random, length) : TestBytes.compressible(random, length);
             PayloadCodec.SliceSource source = (position, into, offset, n) -> System.arraycopy(data, (int) position, into, offset, n);
-            PayloadCodec.Placed placed = codec.encodeInto(source, length, scratch, 16, 16);
-            assertThat(placed.buffer()).isSameAs(scratch);
-            assertThat(placed.offset()).isEqualTo(16);
-            byte[] payload = Arrays.copyOfRange(scratch, 16, 16 + placed.length());
+            byte[] payload = new byte[codec.encodeInto(source, length, scratch)];
+            scratch.get(0, payload);
             PayloadCodec.Placed fromSlices = codec.encodeFrom(source, length, 0, 0);
             assertThat(payload).as("case %d, %d bytes", i, length)
                     .isEqualTo(Arrays.copyOf(fromSlices.buffer(), fromSlices.length()));
             assertThat(codec.decode(payload, "blob")).isEqualTo(data);
         }
-        assertThatThrownBy(() -> codec.encodeInto((position, into, offset, n) -> { }, 1000, new byte[100], 0, 0))
+        assertThatThrownBy(() -> codec.encodeInto((position, into, offset, n) -> { }, 1000, java.nio.ByteBuffer.allocateDirect(100)))
                 .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> codec.encodeInto((position, into, offset, n) -> { }, 10, java.nio.ByteBuffer.allocate(100)))
+                .as("a heap buffer: zstd would pin it").isInstanceOf(IllegalArgumentException.class);
+    }
+
+    private static byte[] payload(java.nio.ByteBuffer scratch, int length) {
+        byte[] out = new byte[length];
+        scratch.get(0, out);
+        return out;
     }
 
     @Test
@@ -264,29 +270,31 @@ class PayloadCodecTest {
         PayloadCodec codec = codec(Compression.ZSTD);
         // Random bytes: zstd's output passes the 1/32 limit and fills the scratch's compressed room.
         byte[] random = TestBytes.random(new Random(61), 1 << 20);
-        byte[] scratch = new byte[PayloadCodec.scratchBytes(random.length, 0, 0)];
-        PayloadCodec.Placed raw = codec.encodeInto((p, into, o, n) -> System.arraycopy(random, (int) p, into, o, n), random.length, scratch, 0, 0);
-        assertThat(scratch[0]).isEqualTo((byte) Compression.NONE.code());
-        assertThat(raw.length()).isEqualTo(1 + random.length);
+        java.nio.ByteBuffer scratch = java.nio.ByteBuffer.allocateDirect(PayloadCodec.scratchBytes(random.length));
+        int raw = codec.encodeInto((p, into, o, n) -> System.arraycopy(random, (int) p, into, o, n), random.length, scratch);
+        assertThat(scratch.get(0)).isEqualTo((byte) Compression.NONE.code());
+        assertThat(raw).isEqualTo(1 + random.length);
+        assertThat(codec.decode(payload(scratch, raw), "blob")).isEqualTo(random);
         byte[] text = TestBytes.compressible(new Random(62), 1 << 20);
-        PayloadCodec.Placed packed = codec.encodeInto((p, into, o, n) -> System.arraycopy(text, (int) p, into, o, n), text.length, scratch, 0, 0);
-        assertThat(scratch[0]).isEqualTo((byte) Compression.ZSTD.code());
-        assertThat(codec.decode(Arrays.copyOf(scratch, packed.length()), "blob")).isEqualTo(text);
+        int packed = codec.encodeInto((p, into, o, n) -> System.arraycopy(text, (int) p, into, o, n), text.length, scratch);
+        assertThat(scratch.get(0)).isEqualTo((byte) Compression.ZSTD.code());
+        assertThat(codec.decode(payload(scratch, packed), "blob")).isEqualTo(text);
     }
+
     @Test
     void aSourceThatFailsHalfwayIntoAScratchLeavesTheCompressorReadyForTheNextPayload() throws Exception {
         PayloadCodec codec = codec(Compression.ZSTD);
         byte[] data = TestBytes.compressible(new Random(63), 2 << 20);
-        byte[] scratch = new byte[PayloadCodec.scratchBytes(data.length, 0, 0)];
+        java.nio.ByteBuffer scratch = java.nio.ByteBuffer.allocateDirect(PayloadCodec.scratchBytes(data.length));
         assertThatThrownBy(() -> codec.encodeInto((position, into, offset, n) -> {
             if (position >= (1 << 20)) {
                 throw new java.io.IOException("WAL file shrank");
             }
             System.arraycopy(data, (int) position, into, offset, n);
-        }, data.length, scratch, 0, 0)).hasMessage("WAL file shrank");
-        PayloadCodec.Placed placed = codec.encodeInto((position, into, offset, n) -> System.arraycopy(data, (int) position, into, offset, n),
-                data.length, scratch, 0, 0);
-        assertThat(scratch[0]).isEqualTo((byte) Compression.ZSTD.code());
-        assertThat(codec.decode(Arrays.copyOf(scratch, placed.length()), "blob")).isEqualTo(data);
+        }, data.length, scratch)).hasMessage("WAL file shrank");
+        int placed = codec.encodeInto((position, into, offset, n) -> System.arraycopy(data, (int) position, into, offset, n),
+                data.length, scratch);
+        assertThat(scratch.get(0)).isEqualTo((byte) Compression.ZSTD.code());
+        assertThat(codec.decode(payload(scratch, placed), "blob")).isEqualTo(data);
     }
 }
