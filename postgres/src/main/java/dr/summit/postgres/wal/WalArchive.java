@@ -290,6 +290,18 @@ public final class WalArchive {
     private static final int COMPARE_SLICE = 256 * 1024;
 
     private Pushed compareWithArchived(WalFileName name, String object, Source source) throws IOException {
+        // The archived file is read whole (a part at a time for large ones), with its sealed and
+        // decrypted copies: within the push budget, like any push (the agent's heap is small).
+        long need = 2L * Math.min(source.size(), wholeMax);
+        try (PushMemory.Reservation held = memory.reserve(need)) {
+            return compareWithArchivedHeld(name, source);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while waiting for memory to compare " + name.name());
+        }
+    }
+
+    private Pushed compareWithArchivedHeld(WalFileName name, Source source) throws IOException {
         Archived archived = findArchived(name);
         if (archived == null) {
             throw new RepositoryException("WAL file " + name.name() + " vanished from " + repo.store().location() + " while it was compared");

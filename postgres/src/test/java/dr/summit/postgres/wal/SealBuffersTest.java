@@ -162,6 +162,7 @@ class SealBuffersTest {
             for (Path f : files) {
                 assertThat(archive.read(f.getFileName().toString())).isEqualTo(Files.readAllBytes(f));
                 assertThat(archive.push(f)).isEqualTo(WalArchive.Pushed.ALREADY_ARCHIVED);
+                assertThat(memory.availableBytes()).as("the comparison's reservation given back").isEqualTo(4 << 20);
             }
         }
     }
