@@ -3,6 +3,8 @@ package dr.summit.cli;
 import dr.summit.postgres.agent.AgentServer;
 import dr.summit.postgres.agent.WalAgent;
 import dr.summit.postgres.stream.WalReceiver;
+import dr.summit.postgres.wal.PushMemory;
+import dr.summit.postgres.wal.SealBuffers;
 import dr.summit.postgres.wal.WalArchive;
 import dr.summit.repository.Repository;
 import picocli.CommandLine.Command;
@@ -74,9 +76,11 @@ final class AgentCommand implements Callable<Integer> {
         dr.summit.postgres.stream.BacklogValve valve = valveOptions.valve(repository, cluster.cluster, stream.dsn, pgdata,
                 socket.resolveSibling(socket.getFileName() + ".wal-gaps.json"), err);
         try (Repository repo = repository.openWithWriterLease("summit-dr agent");
-             // Pushes in flight hold at most half the heap (the launcher gives the agent a small one).
-             WalAgent agent = new WalAgent(new WalArchive(repo, cluster.cluster)
-                     .memory(dr.summit.postgres.wal.PushMemory.forHeap(Runtime.getRuntime().maxMemory())), pgdata, parallel);
+             // Segments are compressed in a few reused direct buffers, no more at once than half the
+             // cores (uploads, --parallel, may be more); sealed copies in flight hold at most half
+             // of the heap beside the agent's own (the launcher gives the agent a small one;
+             // docs/architecture.md, "Memory").
+             WalAgent agent = new WalAgent(archive(repo), pgdata, parallel);
              AgentServer server = new AgentServer(agent, socket, allowed, line -> {
                  synchronized (err) {
                      err.println(line);
@@ -93,7 +97,8 @@ final class AgentCommand implements Callable<Integer> {
             // derivation's 64 MiB direct buffer is freed only by a collection, which an idle JVM
             // may never run) before the first wait (docs/architecture.md, "Memory").
             System.gc();
-            IdleHeapTrim trim = IdleHeapTrim.systemGc(TimeUnit.SECONDS.toNanos(10));
+            // Idle after a burst: the seal buffers go too, a new burst allocates them again.
+            IdleHeapTrim trim = IdleHeapTrim.systemGc(TimeUnit.SECONDS.toNanos(10), sealBuffers::trim);
             while (!stopped.await(200, TimeUnit.MILLISECONDS) && server.failure() == null) {
                 trim.poll(agent.activity());   // serving until stopped or failed
             }
@@ -112,13 +117,26 @@ final class AgentCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
+    private SealBuffers sealBuffers;
+    private PushMemory pushMemory;
+
+    private WalArchive archive(Repository repo) {
+        WalArchive archive = new WalArchive(repo, cluster.cluster);
+        // Half the cores: compressing WAL runs at hundreds of MB/s a core, far above what a
+        // server writes; the rest of the time a push waits for the store.
+        sealBuffers = archive.newSealBuffers(Math.max(1, Math.min(parallel, Runtime.getRuntime().availableProcessors() / 2)));
+        pushMemory = PushMemory.forAgentHeap(Runtime.getRuntime().maxMemory());
+        return archive.buffers(sealBuffers).memory(pushMemory);
+    }
+
     /**
      * The receiver beside the archive service. When it stops on an error (the stream and the
      * repository disagree) archiving goes on: the error is logged and the primary's commits wait,
      * which its monitoring sees.
      */
     private Thread startReceiver(Repository repo, WalAgent agent, dr.summit.postgres.stream.BacklogValve valve, PrintWriter err, java.util.function.BooleanSupplier stopping) {
-        WalReceiver receiver = new WalReceiver(repo, cluster.cluster, stream.connector(err), stream.settings(), err).valve(valve);
+        WalReceiver receiver = new WalReceiver(repo, cluster.cluster, stream.connector(err), stream.settings(), err).valve(valve)
+                .sealBuffers(sealBuffers, pushMemory);
         agent.streamStatus(receiver::status);
         Thread t = new Thread(() -> {
             try {

@@ -27,6 +27,14 @@ final class IdleHeapTrim {
         return new IdleHeapTrim(quietNanos, System::nanoTime, System::gc);
     }
 
+    /** As {@link #systemGc(long)}, running {@code release} (drop pooled buffers) before the collection. */
+    static IdleHeapTrim systemGc(long quietNanos, Runnable release) {
+        return new IdleHeapTrim(quietNanos, System::nanoTime, () -> {
+            release.run();
+            System.gc();
+        });
+    }
+
     /** Called now and then with the current activity count. */
     void poll(long activity) {
         long now = clock.getAsLong();

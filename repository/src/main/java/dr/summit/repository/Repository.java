@@ -374,6 +374,38 @@ public final class Repository implements AutoCloseable {
         return new Sealed(name, payload.buffer(), sealed);
     }
 
+    /** Bytes of the direct scratch buffer that {@link #encodeInto} needs for {@code length} bytes of plaintext. */
+    public static int sealScratchBytes(int length) {
+        return PayloadCodec.scratchBytes(length);
+    }
+
+    /** Length of the sealed object made by {@link #sealPayload} of a payload of {@code payloadLength}. */
+    public static int sealedLength(int payloadLength) {
+        return SealedObject.HEADER_BYTES + payloadLength + dr.summit.repository.crypto.AesGcm.TAG_BYTES;
+    }
+
+    /**
+     * The first half of {@link #sealFrom} in a reused direct buffer ({@code scratch}, at least
+     * {@link #sealScratchBytes}): the payload of {@code length} bytes read from {@code source},
+     * at {@code scratch[0, returned length)}. {@link #sealPayload} seals it.
+     */
+    public int encodeInto(PayloadCodec.SliceSource source, int length, java.nio.ByteBuffer scratch) throws java.io.IOException {
+        return payloads.encodeInto(source, length, scratch);
+    }
+
+    /**
+     * Seals {@code payload[0, payloadLength)} (from {@link #encodeInto}) as {@code name}: what
+     * {@link #sealFrom} would make, in a new array of exactly {@link #sealedLength} bytes.
+     */
+    public Sealed sealPayload(String name, SealedObject.Kind kind, java.nio.ByteBuffer payload, int payloadLength) {
+        checkKeysBeforeWrite();
+        int epoch = keyring().currentEpoch();
+        byte[] out = new byte[sealedLength(payloadLength)];
+        payload.get(0, out, SealedObject.HEADER_BYTES, payloadLength);
+        int sealed = SealedObject.sealInPlace(dataKey(epoch), epoch, kind, name, out, payloadLength);
+        return new Sealed(name, out, sealed);
+    }
+
     /** Stores an object made by {@link #sealFrom} (write-once). */
     public void putSealed(Sealed sealed) {
         store.put(sealed.name(), sealed.bytes(), 0, sealed.length());

@@ -78,6 +78,15 @@ public final class WalReceiver {
         return this;
     }
 
+    /**
+     * Seals completed segments in the agent's pooled buffers, their copies within its push budget
+     * (the same ones archive_command's pushes use: one bound for the whole process).
+     */
+    public WalReceiver sealBuffers(dr.summit.postgres.wal.SealBuffers buffers, dr.summit.postgres.wal.PushMemory memory) {
+        archive.buffers(buffers).memory(memory);
+        return this;
+    }
+
     /** End of the WAL received in the current session (0 before the first byte). */
     public long receivedLsn() {
         return receivedLsn.get();

@@ -9,7 +9,9 @@ import java.util.concurrent.Semaphore;
  * joined into, or incompressible WAL sealed raw), gives back all
  * but the sealed object's size once that exists, and the rest when the object is stored. So with
  * compressible WAL many uploads overlap (what a slow store needs), and with incompressible WAL
- * only as many as fit.
+ * only as many as fit. Where pushes compress in pooled buffers ({@link SealBuffers}), a push
+ * reserves only its sealed copy, from when it is sealed until it is stored: the buffers are bounded
+ * by their pool.
  */
 public final class PushMemory {
     /** No bound: one-shot commands push one file at a time. */
@@ -27,6 +29,19 @@ public final class PushMemory {
     /** For a process whose heap is {@code maxHeapBytes}: half of it for pushes in flight. */
     public static PushMemory forHeap(long maxHeapBytes) {
         return new PushMemory(maxHeapBytes / 2);
+    }
+
+    /** Heap the resident agent holds besides its pushes (12 MiB measured when idle), with room to spare. */
+    static final long AGENT_BASE_BYTES = 16L << 20;
+
+    /**
+     * For the resident agent, whose heap is {@code maxHeapBytes} and whose segments are compressed
+     * in pooled direct buffers ({@link SealBuffers}, outside the heap): half of what is left beside
+     * the agent's own {@link #AGENT_BASE_BYTES} for sealed copies in flight, the other half for the
+     * collector's room (a copy is allocated whole and may be promoted before it is stored).
+     */
+    public static PushMemory forAgentHeap(long maxHeapBytes) {
+        return new PushMemory(Math.max(1 << 20, (maxHeapBytes - AGENT_BASE_BYTES) / 2));
     }
 
     /** A reservation of memory for one push; close it when the push is over. */

@@ -49,6 +49,7 @@ public final class WalArchive {
     private final int partBytes;
     private final WalPieces pieces;
     private volatile PushMemory memory = PushMemory.UNBOUNDED;
+    private volatile SealBuffers buffers;
 
     public WalArchive(Repository repo, String cluster) {
         this(repo, cluster, WHOLE_MAX, PART_BYTES);
@@ -58,6 +59,20 @@ public final class WalArchive {
     public WalArchive memory(PushMemory memory) {
         this.memory = memory;
         return this;
+    }
+
+    /**
+     * Seals files up to {@link #WHOLE_MAX} in these reused buffers (the resident agent): what a
+     * push then holds beyond them is its sealed copy, which {@link #memory} bounds.
+     */
+    public WalArchive buffers(SealBuffers buffers) {
+        this.buffers = buffers;
+        return this;
+    }
+
+    /** A pool of seal buffers for files up to this archive's whole-object size, {@code count} at once. */
+    public SealBuffers newSealBuffers(int count) {
+        return new SealBuffers(count, Repository.sealScratchBytes(wholeMax));
     }
 
     /** With other thresholds, so that tests exercise parts with small files. */
@@ -202,7 +217,30 @@ public final class WalArchive {
             compareWithStreamed(name.name(), source);
         }
         try {
-            if (size <= wholeMax) {
+            SealBuffers pool = buffers;
+            if (size <= wholeMax && pool != null && Repository.sealScratchBytes((int) size) <= pool.bufferBytes()) {
+                // Compressed in a pooled direct buffer (no garbage of segment size), sealed into a
+                // copy of its sealed size that the budget holds until stored, so the buffer goes
+                // back to the next push at once.
+                Repository.Sealed sealed;
+                PushMemory.Reservation held;
+                try (SealBuffers.Lease scratch = pool.take()) {
+                    int payload = repo.encodeInto(source::read, (int) size, scratch.buffer());
+                    held = memory.reserve(Repository.sealedLength(payload));
+                    try {
+                        sealed = repo.sealPayload(object, SealedObject.Kind.WAL, scratch.buffer(), payload);
+                    } catch (RuntimeException | Error e) {
+                        held.close();
+                        throw e;
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted while waiting for memory to push " + name.name());
+                }
+                try (held) {
+                    repo.putSealed(sealed);
+                }
+            } else if (size <= wholeMax) {
                 // In slices: a 16 MiB segment then costs its compressed size in memory, not 3×16 MiB.
                 // Sealing holds up to twice the size: the compressed blocks and the payload they are joined into.
                 try (PushMemory.Reservation held = memory.reserve(2 * size)) {
@@ -249,7 +287,21 @@ public final class WalArchive {
         }
     }
 
+    private static final int COMPARE_SLICE = 256 * 1024;
+
     private Pushed compareWithArchived(WalFileName name, String object, Source source) throws IOException {
+        // The archived file is read whole (a part at a time for large ones), with its sealed and
+        // decrypted copies: within the push budget, like any push (the agent's heap is small).
+        long need = 2L * Math.min(source.size(), wholeMax);
+        try (PushMemory.Reservation held = memory.reserve(need)) {
+            return compareWithArchivedHeld(name, source);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while waiting for memory to compare " + name.name());
+        }
+    }
+
+    private Pushed compareWithArchivedHeld(WalFileName name, Source source) throws IOException {
         Archived archived = findArchived(name);
         if (archived == null) {
             throw new RepositoryException("WAL file " + name.name() + " vanished from " + repo.store().location() + " while it was compared");
@@ -257,7 +309,14 @@ public final class WalArchive {
         long size = source.size();
         boolean same = archived.size() == size;
         if (same && archived.whole != null) {
-            same = Arrays.equals(archived.whole, source.read(0, (int) size));
+            // In slices: a re-push (a race between archive_command and the agent's look-ahead)
+            // then holds the archived segment once, not twice.
+            byte[] slice = new byte[(int) Math.min(size, COMPARE_SLICE)];
+            for (long at = 0; same && at < size; at += slice.length) {
+                int n = (int) Math.min(slice.length, size - at);
+                source.read(at, slice, 0, n);
+                same = Arrays.equals(archived.whole, (int) at, (int) at + n, slice, 0, n);
+            }
         } else if (same) {
             WalPartList list = archived.parts;
             for (int i = 0; same && i < list.parts(); i++) {

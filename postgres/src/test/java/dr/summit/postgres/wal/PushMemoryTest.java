@@ -56,4 +56,11 @@ class PushMemoryTest {
         }
         assertThat(memory.availableBytes()).isEqualTo(8 * MiB);
     }
+
+    @Test
+    void theAgentsBudgetIsHalfTheHeapBesideItsOwnAndNeverNothing() {
+        assertThat(PushMemory.forAgentHeap(64 * MiB).availableBytes()).isEqualTo(24 * MiB);
+        assertThat(PushMemory.forAgentHeap(96 * MiB).availableBytes()).isEqualTo(40 * MiB);
+        assertThat(PushMemory.forAgentHeap(8 * MiB).availableBytes()).isEqualTo(MiB);
+    }
 }

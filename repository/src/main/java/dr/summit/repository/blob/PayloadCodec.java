@@ -129,6 +129,120 @@ public final class PayloadCodec {
         return new Placed(out, headroom, 1 + length);
     }
 
+    /**
+     * Bytes of scratch that {@link #encodeInto} needs for {@code length} bytes of plaintext: the
+     * payload's worst case (compressed output is given up once it passes the limit, so it never
+     * exceeds 5 + length).
+     */
+    public static int scratchBytes(int length) {
+        return 5 + length;
+    }
+
+    /**
+     * As {@link #encodeFrom}, but into {@code scratch}, a direct buffer of at least
+     * {@link #scratchBytes} that the caller reuses: the resident agent compresses every WAL
+     * segment in one of a few pooled buffers outside the heap, so a burst of pushes leaves no
+     * garbage of segment size and the heap holds only the sealed copies. The payload, the one
+     * {@link #encode} gives, is {@code scratch[0, returned length)}. zstd reads and writes direct
+     * buffers only: a JNI call on a heap array pins it (a JNI critical region), and while any
+     * thread is in one the collector cannot run, so the other threads' allocations grew the heap
+     * instead (the agent's heap went to its cap that way).
+     */
+    public int encodeInto(SliceSource source, int length, ByteBuffer scratch) throws IOException {
+        if (!scratch.isDirect() || scratch.capacity() < scratchBytes(length)) {
+            throw new IllegalArgumentException("scratch: a direct buffer of at least " + scratchBytes(length) + " bytes");
+        }
+        if (compression == Compression.ZSTD && length >= 64) {
+            int size = zstdInto(source, length, scratch);
+            if (size >= 0) {
+                return size;
+            }
+        } else if (compression != Compression.NONE && length >= 64) {
+            Placed placed = encodeFrom(source, length, 0, 0);   // LZ4: a block format, read whole
+            scratch.put(0, placed.buffer(), 0, placed.length());
+            return placed.length();
+        }
+        DirectStream z = takeStream();
+        try {
+            scratch.put(0, (byte) Compression.NONE.code());
+            for (long at = 0; at < length; ) {
+                int n = (int) Math.min(SLICE, length - at);
+                source.read(at, z.slice, 0, n);
+                scratch.put(1 + (int) at, z.slice, 0, n);
+                at += n;
+            }
+        } finally {
+            directStreams.addFirst(z);
+        }
+        return 1 + length;
+    }
+
+    /** Compresses into {@code scratch}; the payload's length, or -1 when it does not shrink by 1/32. */
+    private int zstdInto(SliceSource source, int length, ByteBuffer scratch) throws IOException {
+        int limit = length - (length >>> 5);
+        // Output past the limit is not wanted (the payload will be raw): the buffer ends there.
+        ByteBuffer out = scratch.duplicate().clear().position(5).limit(5 + limit);
+        DirectStream z = takeStream();
+        ZstdCompressCtx ctx = z.ctx;
+        boolean finished = false;
+        try {
+            ctx.reset();
+            ctx.setLevel(zstdLevel);
+            ctx.setPledgedSrcSize(length);
+            for (long at = 0; at < length && out.hasRemaining(); ) {
+                int n = (int) Math.min(SLICE, length - at);
+                source.read(at, z.slice, 0, n);
+                at += n;
+                z.in.clear();
+                z.in.put(z.slice, 0, n).flip();
+                EndDirective directive = at == length ? EndDirective.END : EndDirective.CONTINUE;
+                boolean flushed;
+                do {
+                    flushed = ctx.compressDirectByteBufferStream(out, z.in, directive);
+                } while (out.hasRemaining() && (z.in.hasRemaining() || (directive == EndDirective.END && !flushed)));
+                finished = out.hasRemaining() && directive == EndDirective.END;
+            }
+        } finally {
+            if (!finished) {
+                ctx.reset();   // a frame left unfinished (given up, or the source failed)
+                ctx.setLevel(zstdLevel);
+            }
+            directStreams.addFirst(z);
+        }
+        int size = out.position() - 5;
+        if (!finished || size >= limit) {
+            return -1;
+        }
+        scratch.put(0, (byte) compression.code());
+        scratch.put(1, (byte) (length >>> 24));
+        scratch.put(2, (byte) (length >>> 16));
+        scratch.put(3, (byte) (length >>> 8));
+        scratch.put(4, (byte) length);
+        return 5 + size;
+    }
+
+    private DirectStream takeStream() {
+        DirectStream z = directStreams.pollFirst();
+        return z != null ? z : new DirectStream(zstdLevel);
+    }
+
+    /**
+     * A zstd context with its direct input buffer and a heap slice the source is read into, for
+     * {@link #encodeInto}; pooled rather than one per thread, so there are only as many (a context
+     * is a few MiB of native memory) as encodes run at once, not as many as threads ever encoded.
+     */
+    private static final class DirectStream {
+        final ZstdCompressCtx ctx = new ZstdCompressCtx();
+        final ByteBuffer in = ByteBuffer.allocateDirect(SLICE);
+        final byte[] slice = new byte[SLICE];
+
+        DirectStream(int level) {
+            ctx.setLevel(level);
+        }
+    }
+
+    private final java.util.concurrent.ConcurrentLinkedDeque<DirectStream> directStreams = new java.util.concurrent.ConcurrentLinkedDeque<>();
+
     /** The zstd payload of the source, or null when it does not shrink by 1/32 (then it is stored raw). */
     private Placed zstdFrom(SliceSource source, int length, int headroom, int tailroom) throws IOException {
         int limit = length - (length >>> 5);

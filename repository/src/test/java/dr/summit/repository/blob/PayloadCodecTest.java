@@ -228,4 +228,73 @@ class PayloadCodecTest {
         assertThat(codec.decode(placed.buffer(), "blob")).isEqualTo(data);
         assertThat(codec.decode(codec.encode(data, 0, data.length), "blob")).as("one-shot on the same context").isEqualTo(data);
     }
+    @ParameterizedTest
+    @EnumSource(Compression.class)
+    void encodingIntoAReusedScratchGivesTheSamePayloadsAsEncodingFromSlices(Compression compression) throws Exception {
+        PayloadCodec codec = codec(compression);
+        Random random = new Random(60 + compression.ordinal());
+        int max = 3 << 20;
+        java.nio.ByteBuffer scratch = java.nio.ByteBuffer.allocateDirect(PayloadCodec.scratchBytes(max));
+        for (int i = 0; i < 40; i++) {
+            // Sizes around the slice boundary and the compression limit, random ones up to 3 MiB;
+            // one scratch for all, so a payload must not depend on what the last one left there.
+            int length = switch (i % 5) {
+                case 0 -> random.nextInt(200);
+                case 1 -> PayloadCodec.SLICE + random.nextInt(3) - 1;
+                case 2 -> max;
+                default -> random.nextInt(max);
+            };
+            byte[] data = random.nextBoolean() ? TestBytes.random(random, length) : TestBytes.compressible(random, length);
+            PayloadCodec.SliceSource source = (position, into, offset, n) -> System.arraycopy(data, (int) position, into, offset, n);
+            byte[] payload = new byte[codec.encodeInto(source, length, scratch)];
+            scratch.get(0, payload);
+            PayloadCodec.Placed fromSlices = codec.encodeFrom(source, length, 0, 0);
+            assertThat(payload).as("case %d, %d bytes", i, length)
+                    .isEqualTo(Arrays.copyOf(fromSlices.buffer(), fromSlices.length()));
+            assertThat(codec.decode(payload, "blob")).isEqualTo(data);
+        }
+        assertThatThrownBy(() -> codec.encodeInto((position, into, offset, n) -> { }, 1000, java.nio.ByteBuffer.allocateDirect(100)))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> codec.encodeInto((position, into, offset, n) -> { }, 10, java.nio.ByteBuffer.allocate(100)))
+                .as("a heap buffer: zstd would pin it").isInstanceOf(IllegalArgumentException.class);
+    }
+
+    private static byte[] payload(java.nio.ByteBuffer scratch, int length) {
+        byte[] out = new byte[length];
+        scratch.get(0, out);
+        return out;
+    }
+
+    @Test
+    void compressedOutputJustPastTheLimitIsStoredRawAndTheContextRecovers() throws Exception {
+        PayloadCodec codec = codec(Compression.ZSTD);
+        // Random bytes: zstd's output passes the 1/32 limit and fills the scratch's compressed room.
+        byte[] random = TestBytes.random(new Random(61), 1 << 20);
+        java.nio.ByteBuffer scratch = java.nio.ByteBuffer.allocateDirect(PayloadCodec.scratchBytes(random.length));
+        int raw = codec.encodeInto((p, into, o, n) -> System.arraycopy(random, (int) p, into, o, n), random.length, scratch);
+        assertThat(scratch.get(0)).isEqualTo((byte) Compression.NONE.code());
+        assertThat(raw).isEqualTo(1 + random.length);
+        assertThat(codec.decode(payload(scratch, raw), "blob")).isEqualTo(random);
+        byte[] text = TestBytes.compressible(new Random(62), 1 << 20);
+        int packed = codec.encodeInto((p, into, o, n) -> System.arraycopy(text, (int) p, into, o, n), text.length, scratch);
+        assertThat(scratch.get(0)).isEqualTo((byte) Compression.ZSTD.code());
+        assertThat(codec.decode(payload(scratch, packed), "blob")).isEqualTo(text);
+    }
+
+    @Test
+    void aSourceThatFailsHalfwayIntoAScratchLeavesTheCompressorReadyForTheNextPayload() throws Exception {
+        PayloadCodec codec = codec(Compression.ZSTD);
+        byte[] data = TestBytes.compressible(new Random(63), 2 << 20);
+        java.nio.ByteBuffer scratch = java.nio.ByteBuffer.allocateDirect(PayloadCodec.scratchBytes(data.length));
+        assertThatThrownBy(() -> codec.encodeInto((position, into, offset, n) -> {
+            if (position >= (1 << 20)) {
+                throw new java.io.IOException("WAL file shrank");
+            }
+            System.arraycopy(data, (int) position, into, offset, n);
+        }, data.length, scratch)).hasMessage("WAL file shrank");
+        int placed = codec.encodeInto((position, into, offset, n) -> System.arraycopy(data, (int) position, into, offset, n),
+                data.length, scratch);
+        assertThat(scratch.get(0)).isEqualTo((byte) Compression.ZSTD.code());
+        assertThat(codec.decode(payload(scratch, placed), "blob")).isEqualTo(data);
+    }
 }
