@@ -77,12 +77,9 @@ final class AgentCommand implements Callable<Integer> {
              // Pushes in flight hold at most half the heap (the launcher gives the agent a small one).
              WalAgent agent = new WalAgent(new WalArchive(repo, cluster.cluster)
                      .memory(dr.summit.postgres.wal.PushMemory.forHeap(Runtime.getRuntime().maxMemory())), pgdata, parallel);
-             AgentServer server = new AgentServer(agent, socket, allowed, line -> {
-                 synchronized (err) {
-                     err.println(line);
-                     err.flush();
-                 }
-             }, e -> { }, limits)) {
+             AgentServer server = new AgentServer(agent, socket, allowed, journal(err), e -> { }, limits,
+                     // pg backup/restore --agent: run here, with this open repository (no key derivation, a warm JIT).
+                     new PgAgentJobs(repo, repository.location(), agent, journal(err)).jobs())) {
             if (valve != null) {
                 agent.valve(valve, repo);
             }
@@ -134,6 +131,15 @@ final class AgentCommand implements Callable<Integer> {
         }, "wal-receiver");
         t.start();
         return t;
+    }
+
+    private static java.util.function.Consumer<String> journal(PrintWriter err) {
+        return line -> {
+            synchronized (err) {
+                err.println(line);
+                err.flush();
+            }
+        };
     }
 
     private Set<UserPrincipal> allowedUsers() {
