@@ -55,6 +55,7 @@ final class PgAgentJobs {
     static Map<String, Object> backupRequest(RepositoryOptions repository, String cluster, Path pgdata, String dsn, boolean json) {
         Map<String, Object> m = common(repository, cluster, pgdata, json);
         m.put("dsn", dsn);
+        m.put("user", System.getProperty("user.name"));   // the snapshot names who asked, not the agent
         Map<String, String> env = new LinkedHashMap<>();
         System.getenv().keySet().stream().filter(n -> n.startsWith("PG") && !AGENT_FILES.contains(n)).sorted()
                 .forEach(n -> env.put(n, RepositoryOptions.env.apply(n)));
@@ -114,9 +115,10 @@ final class PgAgentJobs {
         Function<String, String> connectionEnv = n -> n.startsWith("PG") && !AGENT_FILES.contains(n) ? env.get(n) : System.getenv(n);
         String dsn = req.hasNonNull("dsn") ? req.get("dsn").asText() : null;
         boolean json = req.path("json").asBoolean();
+        String user = req.hasNonNull("user") ? req.get("user").asText() : System.getProperty("user.name");
         return exclusive("pg backup", pgdata, (out, err) -> {
             try (Repository session = session("summit-dr pg backup (agent)", err); Connection conn = PgCommand.connect(dsn, connectionEnv, err)) {
-                return PgCommand.Backup.run(session, conn, agent.cluster(), pgdata, json, out, err).exitCode();
+                return PgCommand.Backup.run(session, conn, agent.cluster(), pgdata, user, json, out, err).exitCode();
             }
         });
     }

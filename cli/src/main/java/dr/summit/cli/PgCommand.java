@@ -109,7 +109,7 @@ final class PgCommand implements Runnable {
                 }
             }
             try (Repository repo = repository.open(); Connection conn = connect(dsn, err)) {
-                Done done = run(repo, conn, cluster.cluster, dir, output.json, out, err);
+                Done done = run(repo, conn, cluster.cluster, dir, System.getProperty("user.name"), output.json, out, err);
                 Snapshot.Summary m = done.snapshot().summary();
                 metrics.publish(spec, "pg-backup", repo, x -> x.recordBackup(dr.summit.monitoring.Source.POSTGRES, "base",
                         m.durationMillis() / 1000.0, m.totalBytes(), m.newPackedBytes(), m.files(), true, java.time.Instant.now()));
@@ -121,9 +121,9 @@ final class PgCommand implements Runnable {
         }
 
         /** The backup and all it prints: the same code in-process and in the agent (PgAgentJobs). */
-        static Done run(Repository repo, Connection conn, String cluster, Path dir, boolean json, PrintWriter out, PrintWriter err)
-                throws Exception {
-            Archiver.Options options = Archiver.Options.defaults(BackupCommand.hostName(), System.getProperty("user.name"),
+        static Done run(Repository repo, Connection conn, String cluster, Path dir, String user, boolean json, PrintWriter out,
+                        PrintWriter err) throws Exception {
+            Archiver.Options options = Archiver.Options.defaults(BackupCommand.hostName(), user,
                     "summit-dr " + Main.VERSION);
             Archiver.Result r = new BaseBackup(repo, options, cluster).runAfterNewest(conn, dir);
             Snapshot s = r.snapshot();
@@ -231,7 +231,7 @@ final class PgCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             out = spec.commandLine().getOut();
-            err = err;
+            err = spec.commandLine().getErr();
             Path socket = PgAgentClient.socket(agent);
             if (socket != null) {
                 Integer code = PgAgentClient.run(socket, "pg/restore", PgAgentJobs.restoreRequest(this), out, err);
