@@ -74,9 +74,12 @@ final class AgentCommand implements Callable<Integer> {
         dr.summit.postgres.stream.BacklogValve valve = valveOptions.valve(repository, cluster.cluster, stream.dsn, pgdata,
                 socket.resolveSibling(socket.getFileName() + ".wal-gaps.json"), err);
         try (Repository repo = repository.openWithWriterLease("summit-dr agent");
-             // Pushes in flight hold at most half the heap (the launcher gives the agent a small one).
+             // Pushes in flight hold at most half the heap the launcher gives a WAL-only agent (128 MiB;
+             // 256 with --stream): the cap is larger only so that 'pg backup/restore --agent' fit, and
+             // pushes must not grow with it (docs/architecture.md, "Memory").
              WalAgent agent = new WalAgent(new WalArchive(repo, cluster.cluster)
-                     .memory(dr.summit.postgres.wal.PushMemory.forHeap(Runtime.getRuntime().maxMemory())), pgdata, parallel);
+                     .memory(dr.summit.postgres.wal.PushMemory.forHeap(Math.min(Runtime.getRuntime().maxMemory(),
+                             (streaming ? 256L : 128L) << 20))), pgdata, parallel);
              AgentServer server = new AgentServer(agent, socket, allowed, journal(err), e -> { }, limits,
                      // pg backup/restore --agent: run here, with this open repository (no key derivation, a warm JIT).
                      new PgAgentJobs(repo, repository.location(), agent, journal(err)).jobs())) {
