@@ -529,6 +529,27 @@ public final class Repository implements AutoCloseable {
     }
 
     /**
+     * Like {@link #decodeBlob(BlobType, BlobId, BlobLocation, byte[], int, byte[])}, decompressing into
+     * {@code scratch} when it is large enough (a restore worker's buffer, reused for chunk after
+     * chunk); the plain bytes are the first {@code length()} of the result's array, which is
+     * {@code scratch} or a new one.
+     */
+    public PayloadCodec.Decoded decodeBlobInto(BlobType type, BlobId id, BlobLocation location, byte[] buf, int offset,
+                                               byte[] packKey, byte[] scratch) {
+        if (location.type() != type) {
+            throw new CorruptObjectException("blob " + id.shortHex() + " is a " + location.type() + " blob, expected " + type);
+        }
+        String where = "blob " + id.shortHex() + " in pack " + location.packHex();
+        byte[] payload = PackReader.openBlob(packKey, location.packId(),
+                new dr.summit.repository.pack.PackEntry(type, id, location.offset(), location.length()), buf, offset);
+        PayloadCodec.Decoded plain = payloads.decodeInto(payload, where, scratch);
+        if (!hasher.id(type, plain.bytes(), 0, plain.length()).equals(id)) {
+            throw new CorruptObjectException(where + ": content does not match its id");
+        }
+        return plain;
+    }
+
+    /**
      * Where to read a blob: the loaded index, else a pack a prune marked but has not deleted yet, or
      * an index file written since the index was loaded ({@link LateBlobs}); null when nowhere. For
      * readers only: deduplication asks {@link #index()}, never this.
