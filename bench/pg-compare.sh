@@ -293,9 +293,10 @@ HEADER="date	machine	cache	scale	pgbench_s	tool	version	op	run	wall_s	cpu_s	mach
 ROWS=$WORK/rows.tsv
 : > "$ROWS"
 
-# record TOOL OP RUN REPO_BYTES GROWTH SEGMENTS DETAIL (uses M_*)
+# record TOOL OP RUN REPO_BYTES GROWTH SEGMENTS DETAIL (uses M_*; AGENT_SPLIT, where a step set it, joins DETAIL)
 record() {
   local row
+  if [ -n "${AGENT_SPLIT:-}" ]; then set -- "$1" "$2" "$3" "$4" "$5" "$6" "${7:+$7; }$AGENT_SPLIT"; AGENT_SPLIT=""; fi
   row="$DATE	$MACHINE	$CACHE_MODE	$SCALE	$PGBENCH_SECONDS	$1	${VERSION[$1]}	$2	$3	$M_WALL	$M_CPU	$M_MCPU	$M_RSS	$4	$5	$6	$7"
   echo "$row" >> "$ROWS"
   echo "$row" >> "$RESULTS"
@@ -338,6 +339,7 @@ agent_status() { curl -sf --unix-socket "$1" http://agent/status; }
 agent_cpu() { awk '{ printf "%.2f", ($14 + $15) / '"$HZ"' }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 add_agent_cost() {  # JVM-pid cpu-before
   local hwm
+  AGENT_SPLIT="client $M_CPU CPU-s + agent $(awk -v b="$2" -v c="$(agent_cpu "$1")" 'BEGIN { printf "%.2f", c - b }') CPU-s"
   M_CPU=$(awk -v a="$M_CPU" -v b="$2" -v c="$(agent_cpu "$1")" 'BEGIN { printf "%.2f", a + c - b }')
   hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0)
   [ "$hwm" -le "$M_RSS" ] || M_RSS=$hwm
