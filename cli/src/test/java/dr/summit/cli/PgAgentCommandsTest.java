@@ -49,9 +49,10 @@ class PgAgentCommandsTest {
                     ExitCodes.ERROR, "refused", "data directory");
             CliTestSupport.assertOneLineError(viaAgent(ws, "pg restore", "--pgdata", data.toString()),
                     ExitCodes.ERROR, "refused", "is not empty");
-            String body = "{\"repo\":\"" + ws.repo + "\",\"cluster\":\"" + ws.cluster + "\",\"pgdata\":\"" + data + "\"}";
-            assertThat(post(ws.socket(), "/pg/restore", body)).startsWith("HTTP/1.1 409").endsWith("is not empty; restore into an empty or new directory\n");
-            assertThat(post(ws.socket(), "/pg/backup", body.replace(ws.cluster, "other"))).startsWith("HTTP/1.1 403");
+            String body = "{\"repo\":\"" + ws.repo + "\",\"cluster\":\"%s\",\"pgdata\":\"" + data + "\"}";
+            assertThat(post(ws.socket(), "/pg/restore", body.formatted(ws.cluster))).containsPattern("^HTTP/1\\.[01] 409 ").endsWith("is not empty; restore into an empty or new directory\n");
+            assertThat(post(ws.socket(), "/pg/backup", body.formatted("other"))).containsPattern("^HTTP/1\\.[01] 403 ")
+                    .endsWith("this agent serves cluster '" + ws.cluster + "', the command names --cluster 'other'\n");
 
             // The agent cannot be reached: the same command runs in-process.
             CliTestSupport.Run fallback = ws.run("pg backup", "--cluster", ws.cluster, "--pgdata", data.toString(), "--dsn", ws.dsn(primary),
