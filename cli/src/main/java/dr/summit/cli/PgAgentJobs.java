@@ -57,8 +57,12 @@ final class PgAgentJobs {
         m.put("dsn", dsn);
         m.put("user", System.getProperty("user.name"));   // the snapshot names who asked, not the agent
         Map<String, String> env = new LinkedHashMap<>();
-        System.getenv().keySet().stream().filter(n -> n.startsWith("PG") && !AGENT_FILES.contains(n)).sorted()
-                .forEach(n -> env.put(n, RepositoryOptions.env.apply(n)));
+        System.getenv().keySet().stream().filter(n -> n.startsWith("PG") && !AGENT_FILES.contains(n)).sorted().forEach(n -> {
+            String value = RepositoryOptions.env.apply(n);
+            if (value != null) {
+                env.put(n, value);
+            }
+        });
         m.put("env", env);
         return m;
     }
@@ -108,7 +112,7 @@ final class PgAgentJobs {
         Path pgdata = checkServed(req);
         Map<String, String> env = new LinkedHashMap<>();
         req.path("env").fields().forEachRemaining(e -> {
-            if (e.getKey().startsWith("PG") && !AGENT_FILES.contains(e.getKey())) {
+            if (e.getKey().startsWith("PG") && !AGENT_FILES.contains(e.getKey()) && e.getValue().isTextual()) {
                 env.put(e.getKey(), e.getValue().asText());
             }
         });
