@@ -468,10 +468,11 @@ class RepositoryTest {
                 id = saver.save(BlobType.DATA, "written after the agent opened".getBytes()).id();
                 saver.flush();
             }
-            assertThat(agent.locate(id)).isNull();
+            assertThat(agent.loadedIndexFiles()).isEmpty();
             for (int round = 0; round < 2; round++) {
                 try (Repository session = agent.session("test session")) {
-                    assertThat(session.locate(id)).isNotNull();
+                    assertThat(session.loadedIndexFiles()).isNotEmpty();
+                    assertThat(session.index().find(id)).isNotNull();
                     assertThat(session.lease()).isNotNull();
                     assertThat(new String(session.loadBlob(BlobType.DATA, id))).isEqualTo("written after the agent opened");
                 }
