@@ -35,6 +35,12 @@
 #                 `pg backup` both times (each is a full backup that stores only what changed);
 #                 the agent runs as the systemd unit runs it (deploy/systemd: -Xmx256m
 #                 -XX:+UseSerialGC, unless SUMMIT_JAVA_OPTS is set) with --pgdata (look-ahead)
+#   summit-agent  the same commands with --agent SOCKET: backup, restore and PITR run inside a
+#                 resident agent (warm JVM, repository open: no key derivation, no JIT warm-up per
+#                 command), into its own repository (so that it stores what summit's would) with its
+#                 own agent on the cluster (archive.sh pushes every segment to it too); restore and
+#                 PITR go through an agent whose --pgdata is the restore target, started before the
+#                 step and not timed (a DR host's agent is resident). No walpush step of its own
 #   pgbackrest    --process-max=2 --compress-type=zst (level 3), start-fast, repo on local disk,
 #                 repo1-retention-full 9999, encrypted (repo1-cipher-type aes-256-cbc; PGBR_CIPHER=none
 #                 turns it off: every tool encrypts by default, as in file-backup.sh); first backup
@@ -85,7 +91,9 @@
 #            backup, recovery settings with restore_command = 'cp ARCHIVE/%f %p', pg_ctl start.
 #            Checked: pgbench_history has exactly the rows it had at T, the marker row is absent.
 #            "detail" splits the time into restore and recovery.
-# Measured per step: wall time; CPU (user+sys) of the tool's process tree (GNU time); CPU of the
+# Measured per step: wall time; CPU (user+sys) of the tool's process tree (GNU time), plus the CPU of
+# the agent that did the step's work where one did (summit-agent's backups and restores; both summit
+# variants' PITR agent, which fetches the WAL); CPU of the
 # whole machine during the step (/proc/stat: includes the PostgreSQL server — walsender, recovery,
 # archive_command — and the Summit agent, which the process tree does not; run on a quiet machine);
 # peak RSS of the largest process of the tool's tree (GNU time %M; the agent's own peak RSS is
@@ -96,7 +104,7 @@
 # restore and PITR step (not the server's shared buffers).
 #
 # Environment:
-#   TOOLS             subset of: summit pgbackrest pg_basebackup (default all three)
+#   TOOLS             subset of: summit summit-agent pgbackrest pg_basebackup (default: summit pgbackrest pg_basebackup)
 #   SUMMIT            summit-dr launcher (default: ./summit-dr, which builds the jar on first use).
 #                     The real launcher is copied with its jar into WORKDIR so that the postgres
 #                     user can run it (archive_command, restore_command, the agent)
@@ -151,8 +159,9 @@ WAL_PUSH_SEGMENTS=${WAL_PUSH_SEGMENTS:-64}
 read -r -a SUMMIT_INIT_EXTRA <<< "${SUMMIT_INIT_ARGS:-}"
 AGENT_JAVA_OPTS=${SUMMIT_JAVA_OPTS:--Xmx256m -XX:+UseSerialGC}
 has() { case " $TOOLS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+has_summit() { has summit || has summit-agent; }
 for t in $TOOLS; do
-  case $t in summit|pgbackrest|pg_basebackup) ;; *) echo "unknown tool '$t' (summit pgbackrest pg_basebackup)" >&2; exit 2 ;; esac
+  case $t in summit|summit-agent|pgbackrest|pg_basebackup) ;; *) echo "unknown tool '$t' (summit summit-agent pgbackrest pg_basebackup)" >&2; exit 2 ;; esac
 done
 case $PGBR_CIPHER in aes-256-cbc|none) ;; *) echo "PGBR_CIPHER is aes-256-cbc or none" >&2; exit 2 ;; esac
 
@@ -173,6 +182,7 @@ SOCK=$WORK/sock                # its UNIX socket directory (also of restored ser
 RESTORED=$WORK/restore         # restore and PITR target
 LOGS=$WORK/logs
 S_REPO=$WORK/summit-repo S_PASS=$WORK/summit.pass S_AGENT=$WORK/agent.sock S_RESTORE_AGENT=$WORK/restore-agent.sock
+SA_REPO=$WORK/summit-agent-repo SA_AGENT=$WORK/summit-agent.sock SA_RESTORE_AGENT=$WORK/summit-agent-restore.sock
 BR_CONF=$WORK/pgbackrest.conf BR_DIR=$WORK/pgbackrest
 BB_DIR=$WORK/basebackup WAL_COPY=$WORK/walarchive
 AS_PG=(runuser -u postgres --)
@@ -212,7 +222,7 @@ chmod 755 "$WORK"
 
 # --- summit-dr as the postgres user -----------------------------------------------------------------
 SUMMIT_PG=$SUMMIT
-if has summit; then
+if has_summit; then
   "$SUMMIT" --version >/dev/null </dev/null   # the launcher builds the jar here if needed, not inside a measurement
   summit_src=$(dirname "$(readlink -f "$SUMMIT")")
   SUMMIT_COMMIT=unknown
@@ -239,7 +249,8 @@ summit() {  # runs summit-dr as postgres with the benchmark repository
 }
 
 declare -A VERSION
-has summit && VERSION[summit]="$("$SUMMIT_PG" --version 2>/dev/null </dev/null | head -n 1 | cut -d' ' -f1-2) $SUMMIT_COMMIT"
+has_summit && VERSION[summit]="$("$SUMMIT_PG" --version 2>/dev/null </dev/null | head -n 1 | cut -d' ' -f1-2) $SUMMIT_COMMIT"
+has summit-agent && VERSION[summit-agent]="${VERSION[summit]}"
 has pgbackrest && VERSION[pgbackrest]="$(pgbackrest version)"
 VERSION[pg_basebackup]="$("$PG_BIN/pg_basebackup" --version)"
 VERSION[cp]="$(cp --version | head -n 1)"
@@ -264,12 +275,13 @@ sql() {  # one statement on the source (or restored) server, unaligned output
 repo_bytes() {
   case $1 in
     summit) du -sb "$S_REPO" | cut -f1 ;;
+    summit-agent) du -sb "$SA_REPO" | cut -f1 ;;
     pgbackrest) du -sb "$BR_DIR/repo" | cut -f1 ;;
     pg_basebackup) du -sbc "$BB_DIR" "$WAL_COPY" | tail -n 1 | cut -f1 ;;
   esac
 }
 repo_path() {
-  case $1 in summit) echo "$S_REPO" ;; pgbackrest) echo "$BR_DIR/repo" ;; pg_basebackup) echo "$BB_DIR $WAL_COPY" ;; esac
+  case $1 in summit) echo "$S_REPO" ;; summit-agent) echo "$SA_REPO" ;; pgbackrest) echo "$BR_DIR/repo" ;; pg_basebackup) echo "$BB_DIR $WAL_COPY" ;; esac
 }
 
 resolve_cache_mode
@@ -281,9 +293,10 @@ HEADER="date	machine	cache	scale	pgbench_s	tool	version	op	run	wall_s	cpu_s	mach
 ROWS=$WORK/rows.tsv
 : > "$ROWS"
 
-# record TOOL OP RUN REPO_BYTES GROWTH SEGMENTS DETAIL (uses M_*)
+# record TOOL OP RUN REPO_BYTES GROWTH SEGMENTS DETAIL (uses M_*; AGENT_SPLIT, where a step set it, joins DETAIL)
 record() {
   local row
+  if [ -n "${AGENT_SPLIT:-}" ]; then set -- "$1" "$2" "$3" "$4" "$5" "$6" "${7:+$7; }$AGENT_SPLIT"; AGENT_SPLIT=""; fi
   row="$DATE	$MACHINE	$CACHE_MODE	$SCALE	$PGBENCH_SECONDS	$1	${VERSION[$1]}	$2	$3	$M_WALL	$M_CPU	$M_MCPU	$M_RSS	$4	$5	$6	$7"
   echo "$row" >> "$ROWS"
   echo "$row" >> "$RESULTS"
@@ -308,7 +321,7 @@ start_agent() {  # socket cluster log [pgdata]: sets AGENT_PID (of runuser) and 
   local sock=$1 cluster=$2 log=$3 pgdata=${4:-} repo=${AGENT_REPO:-$S_REPO}
   rm -f "$sock"
   "${AS_PG[@]}" env SUMMIT_JAVA_OPTS="$AGENT_JAVA_OPTS" "$SUMMIT_PG" agent --socket "$sock" --cluster "$cluster" \
-    --repo "$repo" --password-file "$S_PASS" ${pgdata:+--pgdata "$pgdata"} > "$log" 2>&1 </dev/null &
+    --repo "$repo" --password-file "$S_PASS" ${pgdata:+--pgdata "$pgdata"} --accept-commands > "$log" 2>&1 </dev/null &
   AGENT_PID=$!
   AGENTS+=("$AGENT_PID")
   for _ in $(seq 1 600); do
@@ -320,6 +333,17 @@ start_agent() {  # socket cluster log [pgdata]: sets AGENT_PID (of runuser) and 
   AGENT_JAVA=$(ps -o pid= --ppid "$AGENT_PID" | head -n 1 | tr -d ' ')
 }
 agent_status() { curl -sf --unix-socket "$1" http://agent/status; }
+# The work of summit-agent's steps happens in the agent's JVM, outside the measured process tree:
+# its CPU seconds (utime + stime from /proc) during the step are added to M_CPU, and its peak RSS
+# (VmHWM, over its life) counts when larger than the client's.
+agent_cpu() { awk '{ printf "%.2f", ($14 + $15) / '"$HZ"' }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+add_agent_cost() {  # JVM-pid cpu-before
+  local hwm
+  AGENT_SPLIT="client $M_CPU CPU-s + agent $(awk -v b="$2" -v c="$(agent_cpu "$1")" 'BEGIN { printf "%.2f", c - b }') CPU-s"
+  M_CPU=$(awk -v a="$M_CPU" -v b="$2" -v c="$(agent_cpu "$1")" 'BEGIN { printf "%.2f", a + c - b }')
+  hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0)
+  [ "$hwm" -le "$M_RSS" ] || M_RSS=$hwm
+}
 json_field() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
 
 write_archive_script() {
@@ -331,6 +355,7 @@ write_archive_script() {
     echo "[ \"\$(pwd -P)\" = '$real_src' ] || exit 0"
     echo 'f=$(basename "$1")'
     has summit && echo "$(printf "'%s' " "${PUSH_ARGV[@]}")\"\$1\" --agent '$S_AGENT' --cluster main --repo '$S_REPO' --password-file '$S_PASS' || exit 1"
+    has summit-agent && echo "$(printf "'%s' " "${PUSH_ARGV[@]}")\"\$1\" --agent '$SA_AGENT' --cluster main --repo '$SA_REPO' --password-file '$S_PASS' || exit 1"
     has pgbackrest && echo "pgbackrest --config='$BR_CONF' --stanza=bench archive-push \"\$1\" || exit 1"
     echo "cp \"\$1\" '$WAL_COPY'/\"\$f.tmp\" && mv '$WAL_COPY'/\"\$f.tmp\" '$WAL_COPY'/\"\$f\""
   } > "$WORK/archive.sh"
@@ -375,6 +400,11 @@ backup() {  # tool op(full|second) run
   case $t in
     summit) timed "$log" "${AS_PG[@]}" env "$(summit_opts "$op" "$3")" SUMMIT_REPOSITORY="$S_REPO" SUMMIT_PASSWORD_FILE="$S_PASS" "$SUMMIT_PG" \
               pg backup --pgdata "$SRC" --dsn "postgresql://postgres@127.0.0.1:$PORT/postgres" --json ;;
+    summit-agent) local c0; c0=$(agent_cpu "$SA_AGENT_JAVA")
+              timed "$log" "${AS_PG[@]}" env "$(summit_opts "$op" "$3")" SUMMIT_REPOSITORY="$SA_REPO" SUMMIT_PASSWORD_FILE="$S_PASS" "$SUMMIT_PG" \
+                pg backup --pgdata "$SRC" --dsn "postgresql://postgres@127.0.0.1:$PORT/postgres" --json --agent "$SA_AGENT"
+              add_agent_cost "$SA_AGENT_JAVA" "$c0"
+              ! grep -q 'running in-process' "$log" || { echo "summit-agent: the backup did not run in the agent" >&2; cat "$log" >&2; return 1; } ;;
     pgbackrest) timed "$log" "${AS_PG[@]}" pgbackrest --config="$BR_CONF" --stanza=bench \
               --type="$([ "$op" = full ] && echo full || echo incr)" backup ;;
     pg_basebackup) timed "$log" "${AS_PG[@]}" "$PG_BIN/pg_basebackup" -h "$SOCK" -p "$PORT" -U postgres \
@@ -387,7 +417,16 @@ restore_latest() {  # tool run
   prepare_caches $(repo_path "$t")
   case $t in
     summit) timed "$log" "${AS_PG[@]}" env "$(summit_opts restore "$2")" SUMMIT_REPOSITORY="$S_REPO" SUMMIT_PASSWORD_FILE="$S_PASS" "$SUMMIT_PG" \
-              pg restore --pgdata "$RESTORED" --agent "$S_AGENT" ;;
+              pg restore --pgdata "$RESTORED" ;;
+    summit-agent)
+              # The DR host's resident agent serves the restore target (started untimed, as it runs before a disaster).
+              AGENT_REPO=$SA_REPO start_agent "$SA_RESTORE_AGENT" main "$LOGS/agent-restore-latest-run$2.log" "$RESTORED" || return 1
+              local restore_agent=$AGENT_PID restore_java=$AGENT_JAVA c0; c0=$(agent_cpu "$AGENT_JAVA")
+              timed "$log" "${AS_PG[@]}" env "$(summit_opts restore "$2")" SUMMIT_REPOSITORY="$SA_REPO" SUMMIT_PASSWORD_FILE="$S_PASS" "$SUMMIT_PG" \
+                pg restore --pgdata "$RESTORED" --agent "$SA_RESTORE_AGENT"
+              add_agent_cost "$restore_java" "$c0"
+              stop_agent "$restore_agent"
+              ! grep -q 'running in-process' "$log" || { echo "summit-agent: the restore did not run in the agent" >&2; cat "$log" >&2; return 1; } ;;
     pgbackrest) "${AS_PG[@]}" mkdir -m 700 "$RESTORED"
               timed "$log" "${AS_PG[@]}" pgbackrest --config="$BR_CONF" --stanza=bench --pg1-path="$RESTORED" restore ;;
     pg_basebackup) timed "$log" "${AS_PG[@]}" cp -a "$BB_DIR/second" "$RESTORED" ;;
@@ -409,6 +448,9 @@ case \$tool in
   summit)
     as_pg env SUMMIT_REPOSITORY='$S_REPO' SUMMIT_PASSWORD_FILE='$S_PASS' '$SUMMIT_PG' pg restore --pgdata '$RESTORED' \\
       --target-time "\$target_iso" --target-action promote --agent '$S_RESTORE_AGENT' --start --pg-bin '$PG_BIN' --json > '$WORK/pitr-summit.json' ;;
+  summit-agent)
+    as_pg env SUMMIT_REPOSITORY='$SA_REPO' SUMMIT_PASSWORD_FILE='$S_PASS' '$SUMMIT_PG' pg restore --pgdata '$RESTORED' \\
+      --target-time "\$target_iso" --target-action promote --agent '$SA_RESTORE_AGENT' --start --pg-bin '$PG_BIN' --json > '$WORK/pitr-summit.json' ;;
   pgbackrest)
     as_pg mkdir -m 700 '$RESTORED'
     as_pg pgbackrest --config='$BR_CONF' --stanza=bench --pg1-path='$RESTORED' --type=time --target="\$target_pg" \\
@@ -432,29 +474,34 @@ EOF
 }
 
 pitr() {  # tool run: sets PITR_DETAIL
-  local t=$1 log=$LOGS/$1-pitr-run$2.log t0 fetched0=0 hits0=0 recovery_ms=""
+  local t=$1 log=$LOGS/$1-pitr-run$2.log t0 fetched0=0 hits0=0 recovery_ms="" agent_c0=0
   prepare_caches $(repo_path "$t")
   SERVERS+=("$RESTORED")
-  if [ "$t" = summit ]; then
+  local ra=$S_RESTORE_AGENT repo=$S_REPO
+  [ "$t" = summit-agent ] && ra=$SA_RESTORE_AGENT repo=$SA_REPO
+  if [ "$t" = summit ] || [ "$t" = summit-agent ]; then
     # The DR host's agent: its --pgdata is the restore target (it need not exist yet).
-    start_agent "$S_RESTORE_AGENT" main "$LOGS/agent-restore-run$2.log" "$RESTORED" || return 1
-    RESTORE_AGENT_PID=$AGENT_PID
-    fetched0=$(agent_status "$S_RESTORE_AGENT" | json_field fetched); hits0=$(agent_status "$S_RESTORE_AGENT" | json_field prefetchHits)
+    AGENT_REPO=$repo start_agent "$ra" main "$LOGS/agent-restore-$t-run$2.log" "$RESTORED" || return 1
+    RESTORE_AGENT_PID=$AGENT_PID RESTORE_AGENT_JAVA=$AGENT_JAVA
+    agent_c0=$(agent_cpu "$AGENT_JAVA")
+    fetched0=$(agent_status "$ra" | json_field fetched); hits0=$(agent_status "$ra" | json_field prefetchHits)
   fi
   t0=$(date +%s.%N)
   timed "$log" bash "$WORK/pitr.sh" "$t" "$TARGET_ISO" "$TARGET_PG" \
     || { tail -n 20 "$LOGS/restored-$t.log" "$RESTORED/summit-dr-recovery.log" 2>/dev/null >&2; return 1; }
   local restored_at; restored_at=$(cat "$WORK/pitr-restored-at")
-  if [ "$t" = summit ]; then
+  if [ "$t" = summit ] || [ "$t" = summit-agent ]; then
     # pg restore --start restores, then starts the server and waits: its JSON says how long recovery took.
     recovery_ms=$(json_field recoveryMillis < "$WORK/pitr-summit.json")
   fi
   PITR_DETAIL=$(awk -v a="$t0" -v b="$restored_at" -v w="$M_WALL" -v r="$recovery_ms" 'BEGIN {
     restore = b - a; if (r != "") restore -= r / 1000
     printf "restore %.2f s + start and recovery %.2f s", restore, w - restore }')
-  if [ "$t" = summit ]; then
-    PITR_DETAIL+=", $(( $(agent_status "$S_RESTORE_AGENT" | json_field fetched) - fetched0 )) WAL files through the agent"
-    PITR_DETAIL+=" ($(( $(agent_status "$S_RESTORE_AGENT" | json_field prefetchHits) - hits0 )) prefetched)"
+  if [ "$t" = summit ] || [ "$t" = summit-agent ]; then
+    PITR_DETAIL+=", $(( $(agent_status "$ra" | json_field fetched) - fetched0 )) WAL files through the agent"
+    PITR_DETAIL+=" ($(( $(agent_status "$ra" | json_field prefetchHits) - hits0 )) prefetched)"
+    # summit's PITR restore runs in its client, summit-agent's in the agent: both agents' CPU counts.
+    add_agent_cost "$RESTORE_AGENT_JAVA" "$agent_c0"
     stop_agent "$RESTORE_AGENT_PID"
   fi
 }
@@ -601,6 +648,14 @@ EOF
     start_agent "$S_AGENT" main "$LOGS/agent-run$run.log" "$SRC"
     MAIN_AGENT_PID=$AGENT_PID MAIN_AGENT_JAVA=$AGENT_JAVA
   fi
+  if has summit-agent; then
+    # Its own repository and agent: the backups through it store what summit's store, no less.
+    rm -rf "$SA_REPO"
+    [ -f "$S_PASS" ] || { umask 077; echo 'bench-password' > "$S_PASS"; umask 022; chown postgres:postgres "$S_PASS"; }
+    summit init --repo "$SA_REPO" "${SUMMIT_INIT_EXTRA[@]}" > "$LOGS/summit-agent-init.log" 2>&1 || { cat "$LOGS/summit-agent-init.log" >&2; return 1; }
+    AGENT_REPO=$SA_REPO start_agent "$SA_AGENT" main "$LOGS/agent-summit-agent-run$run.log" "$SRC"
+    SA_AGENT_PID=$AGENT_PID SA_AGENT_JAVA=$AGENT_JAVA
+  fi
   if has pgbackrest; then
     write_pgbackrest_conf "$BR_CONF" "$BR_DIR"
     "${AS_PG[@]}" pgbackrest --config="$BR_CONF" --stanza=bench stanza-create > "$LOGS/pgbackrest-stanza.log" 2>&1 \
@@ -709,6 +764,7 @@ EOF
     AGENT_NOTES+=("run $run: peak RSS $(( (hwm_java > AGENT_HWM ? hwm_java : AGENT_HWM) / 1024 )) MiB, CPU $(awk '{ printf "%.1f", ($14 + $15) / '"$HZ"' }' "/proc/$MAIN_AGENT_JAVA/stat" 2>/dev/null) s over the run")
     stop_agent "$MAIN_AGENT_PID"
   fi
+  if has summit-agent; then stop_agent "$SA_AGENT_PID"; fi
 }
 
 PGBENCH_NOTES=()
@@ -722,6 +778,7 @@ echo "Machine: $MACHINE. $(date -u +%F). Caches: $CACHE_MODE. Runs: $RUNS$([ "$R
 for t in $TOOLS; do
   case $t in
     summit) echo "- summit: ${VERSION[summit]}, launcher defaults, WAL through the agent ($AGENT_JAVA_OPTS)" ;;
+    summit-agent) echo "- summit-agent: the same, backup/restore/PITR run inside a resident agent ($AGENT_JAVA_OPTS) with --agent SOCKET" ;;
     pgbackrest) echo "- pgbackrest: ${VERSION[pgbackrest]}, process-max 2, compress-type zst, start-fast, cipher $PGBR_CIPHER; second backup incr" ;;
     pg_basebackup) echo "- pg_basebackup: ${VERSION[pg_basebackup]}, -X stream -c fast, plain; second backup full; PITR from a cp WAL archive" ;;
   esac

@@ -18,6 +18,11 @@ function target(what, t, op, limit, ref_op,    r) {
   r = med(t, op, "wall") / med("pgbackrest", ref_op, "wall")
   printf "- %s: %s× pgBackRest (target ≤ %s×): %s\n", what, num(r, 2), limit, (r <= limit ? "met" : "not met")
 }
+function cputarget(t, op,    r) {
+  if (!has(t, op, "cpu") || !has("pgbackrest", op, "cpu")) return
+  r = med(t, op, "cpu") / med("pgbackrest", op, "cpu")
+  printf "- %s %s CPU-s of its processes: %s× pgBackRest's (target ≤ 1.0×): %s\n", t, label[op], num(r, 2), (r <= 1.0 ? "met" : "not met")
+}
 {
   add($6, $8, "wall", $10); add($6, $8, "cpu", $11); add($6, $8, "mcpu", $12); add($6, $8, "rss", $13 / 1024)
   if ($14 != "") add($6, $8, "repo", $14 / 1e6)
@@ -60,7 +65,15 @@ END {
   if (!has("summit", "full", "wall")) print "- (they need summit in TOOLS, and pgbackrest for the ratios)"
   target("full backup", "summit", "full", 0.7, "full")
   target("second backup", "summit", "second", 0.5, "second")
+  target("restore", "summit", "restore", 0.7, "restore")
   target("PITR", "summit", "pitr", 0.7, "pitr")
+  if (has("summit-agent", "full", "wall")) {
+    target("full backup through the agent", "summit-agent", "full", 0.7, "full")
+    target("second backup through the agent", "summit-agent", "second", 0.5, "second")
+    target("restore through the agent", "summit-agent", "restore", 0.7, "restore")
+    target("PITR through the agent", "summit-agent", "pitr", 0.7, "pitr")
+  }
+  cputarget("summit", "full"); cputarget("summit-agent", "full")
   if (has("summit", "walpush-ahead", "ms")) {
     a = med("summit", "walpush-ahead", "ms")
     printf "- WAL push beyond the upload itself: %s ms per segment (target ≤ 10 ms): %s", num(a, 1), (a <= 10 ? "met" : "not met")

@@ -41,6 +41,10 @@ final class AgentCommand implements Callable<Integer> {
     @Option(names = "--pgdata", required = true, paramLabel = "DIR",
             description = "Data directory: WAL is pushed only from, and fetched only into, its pg_wal; ready segments are uploaded ahead of archive_command.")
     Path pgdata;
+    @Option(names = "--accept-commands", description = "Also run 'pg backup' and 'pg restore' that clients send with --agent "
+            + "(in this JVM, with its open repository: no key derivation, a warm JIT); the launcher then gives the agent a command's heap cap. "
+            + "Without it such clients run the command in-process.")
+    boolean acceptCommands;
     @Option(names = "--parallel", defaultValue = "4", description = "Parallel uploads (default ${DEFAULT-VALUE}).")
     int parallel;
     @Option(names = "--stream", description = "Also run the WAL receiver ('pg stream') in the agent: --dsn, --slot, --application-name as there.")
@@ -78,15 +82,11 @@ final class AgentCommand implements Callable<Integer> {
         try (Repository repo = repository.openWithWriterLease("summit-dr agent");
              // Segments are compressed in a few reused direct buffers, no more at once than half the
              // cores (uploads, --parallel, may be more); sealed copies in flight hold at most half
-             // of the heap beside the agent's own (the launcher gives the agent a small one;
-             // docs/architecture.md, "Memory").
+             // of a WAL-only agent's heap beside the agent's own (docs/architecture.md, "Memory").
              WalAgent agent = new WalAgent(archive(repo), pgdata, parallel);
-             AgentServer server = new AgentServer(agent, socket, allowed, line -> {
-                 synchronized (err) {
-                     err.println(line);
-                     err.flush();
-                 }
-             }, e -> { }, limits)) {
+             AgentServer server = new AgentServer(agent, socket, allowed, journal(err), e -> { }, limits,
+                     // pg backup/restore --agent: run here, with this open repository (no key derivation, a warm JIT).
+                     acceptCommands ? new PgAgentJobs(repo, repository.location(), agent, journal(err)).jobs() : java.util.Map.of())) {
             if (valve != null) {
                 agent.valve(valve, repo);
             }
@@ -125,7 +125,9 @@ final class AgentCommand implements Callable<Integer> {
         // Half the cores: compressing WAL runs at hundreds of MB/s a core, far above what a
         // server writes; the rest of the time a push waits for the store.
         sealBuffers = archive.newSealBuffers(Math.max(1, Math.min(parallel, Runtime.getRuntime().availableProcessors() / 2)));
-        pushMemory = PushMemory.forAgentHeap(Runtime.getRuntime().maxMemory());
+        // The budget of a WAL-only agent's heap (64 MiB; 256 with --stream), even when the launcher
+        // gave a larger one for --accept-commands: pushes must not grow into what a backup needs.
+        pushMemory = PushMemory.forAgentHeap(Math.min(Runtime.getRuntime().maxMemory(), (streaming ? 256L : 64L) << 20));
         return archive.buffers(sealBuffers).memory(pushMemory);
     }
 
@@ -152,6 +154,15 @@ final class AgentCommand implements Callable<Integer> {
         }, "wal-receiver");
         t.start();
         return t;
+    }
+
+    private static java.util.function.Consumer<String> journal(PrintWriter err) {
+        return line -> {
+            synchronized (err) {
+                err.println(line);
+                err.flush();
+            }
+        };
     }
 
     private Set<UserPrincipal> allowedUsers() {

@@ -63,6 +63,9 @@ final class PgCommand implements Runnable {
                 + "user=postgres dbname=postgres' or postgresql://user@host:port/db (socket: postgresql:///db?host=/dir). "
                 + "Unset keywords come from PGSERVICE's service, then PGHOST, PGPORT, PGUSER, PGDATABASE, PGSSLMODE… "
                 + "(default: the socket in /var/run/postgresql as the OS user); passwords from ~/.pgpass or PGPASSFILE."}) String dsn;
+        @Option(names = "--agent", paramLabel = "SOCKET", description = {"Run the backup inside the resident agent listening on SOCKET "
+                + "(default: $SUMMIT_AGENT): its JVM is warm and its repository open, so no key derivation; it must serve this "
+                + "repository, cluster and --pgdata. Runs in-process, with a line on stderr, when the agent cannot be reached."}) Path agent;
 
         @Override
         public Integer call() throws Exception {
@@ -94,31 +97,51 @@ final class PgCommand implements Runnable {
 
         private Integer backup() throws Exception {
             Path dir = pgdata != null ? pgdata : envPath("PGDATA", "--pgdata");
-            try (Repository repo = repository.open(); Connection conn = connect(dsn, spec.commandLine().getErr())) {
-                Archiver.Options options = Archiver.Options.defaults(BackupCommand.hostName(), System.getProperty("user.name"),
-                        "summit-dr " + Main.VERSION);
-                Archiver.Result r = new BaseBackup(repo, options, cluster.cluster).runAfterNewest(conn, dir);
-                Snapshot s = r.snapshot();
-                PrintWriter out = spec.commandLine().getOut();
-                long bad = s.attribute(BaseBackup.CHECKSUM_FAILURES) == null ? 0 : Long.parseLong(s.attribute(BaseBackup.CHECKSUM_FAILURES));
-                if (bad > 0 && !output.json) {
-                    spec.commandLine().getErr().println("warning: " + bad + " pages failed checksum verification (the database is damaged): "
-                            + String.join(", ", s.attribute(BaseBackup.CHECKSUM_FAILED_PAGES).lines().limit(5).toList()));
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            Path socket = PgAgentClient.socket(agent);
+            if (socket != null && metrics.enabled()) {
+                err.println("summit-dr: --metrics-textfile/--metrics-push are published by this process: backing up in-process, not through the agent");
+            } else if (socket != null) {
+                Integer code = PgAgentClient.run(socket, "pg/backup", PgAgentJobs.backupRequest(repository, cluster.cluster, dir, dsn, output.json), out, err);
+                if (code != null) {
+                    return code;
                 }
-                if (output.json) {
-                    Map<String, Object> json = SnapshotsCommand.json(s);
-                    json.put("walDelta", walDeltaJson(s));
-                    OutputOptions.printJson(out, json);
-                } else {
-                    out.printf("base backup %s of cluster %s: %s to %s, read %s, stored %s new in %s%n", s.shortId(), cluster.cluster,
-                            s.attribute(BaseBackup.START_LSN), s.attribute(BaseBackup.STOP_LSN), Sizes.bytes(s.summary().bytesRead()),
-                            Sizes.bytes(s.summary().newPackedBytes()), Sizes.duration(s.summary().durationMillis()));
-                }
-                Snapshot.Summary m = s.summary();
+            }
+            try (Repository repo = repository.open(); Connection conn = connect(dsn, err)) {
+                Done done = run(repo, conn, cluster.cluster, dir, System.getProperty("user.name"), output.json, out, err);
+                Snapshot.Summary m = done.snapshot().summary();
                 metrics.publish(spec, "pg-backup", repo, x -> x.recordBackup(dr.summit.monitoring.Source.POSTGRES, "base",
                         m.durationMillis() / 1000.0, m.totalBytes(), m.newPackedBytes(), m.files(), true, java.time.Instant.now()));
-                return r.warningCount() > 0 || bad > 0 ? ExitCodes.PARTIAL : ExitCodes.OK;
+                return done.exitCode();
             }
+        }
+
+        record Done(Snapshot snapshot, int exitCode) {
+        }
+
+        /** The backup and all it prints: the same code in-process and in the agent (PgAgentJobs). */
+        static Done run(Repository repo, Connection conn, String cluster, Path dir, String user, boolean json, PrintWriter out,
+                        PrintWriter err) throws Exception {
+            Archiver.Options options = Archiver.Options.defaults(BackupCommand.hostName(), user,
+                    "summit-dr " + Main.VERSION);
+            Archiver.Result r = new BaseBackup(repo, options, cluster).runAfterNewest(conn, dir);
+            Snapshot s = r.snapshot();
+            long bad = s.attribute(BaseBackup.CHECKSUM_FAILURES) == null ? 0 : Long.parseLong(s.attribute(BaseBackup.CHECKSUM_FAILURES));
+            if (bad > 0 && !json) {
+                err.println("warning: " + bad + " pages failed checksum verification (the database is damaged): "
+                        + String.join(", ", s.attribute(BaseBackup.CHECKSUM_FAILED_PAGES).lines().limit(5).toList()));
+            }
+            if (json) {
+                Map<String, Object> m = SnapshotsCommand.json(s);
+                m.put("walDelta", walDeltaJson(s));
+                OutputOptions.printJson(out, m);
+            } else {
+                out.printf("base backup %s of cluster %s: %s to %s, read %s, stored %s new in %s%n", s.shortId(), cluster,
+                        s.attribute(BaseBackup.START_LSN), s.attribute(BaseBackup.STOP_LSN), Sizes.bytes(s.summary().bytesRead()),
+                        Sizes.bytes(s.summary().newPackedBytes()), Sizes.duration(s.summary().durationMillis()));
+            }
+            return new Done(s, r.warningCount() > 0 || bad > 0 ? ExitCodes.PARTIAL : ExitCodes.OK);
         }
     }
 
@@ -175,7 +198,10 @@ final class PgCommand implements Runnable {
         @Option(names = "--target-timeline", description = "Timeline to recover along (latest, current or a number).") String timeline;
         @Option(names = "--target-action", description = "promote, pause or shutdown when the target is reached (default: pause, as PostgreSQL).") String action;
         @Option(names = "--dry-run", description = "Print the plan only.") boolean dryRun;
-        @Option(names = "--agent", paramLabel = "SOCKET", description = "Fetch WAL through the resident agent (parallel prefetch) instead of a JVM per segment.") Path agent;
+        @Option(names = "--agent", paramLabel = "SOCKET", description = {"Run the restore inside the resident agent listening on SOCKET "
+                + "(default: $SUMMIT_AGENT; it must serve this repository, cluster and --pgdata, and writes the files as its own user), "
+                + "and fetch WAL through it (parallel prefetch) instead of a JVM per segment. Runs in-process, with a line on stderr, "
+                + "when the agent cannot be reached."}) Path agent;
         @Option(names = "--start", description = "Start the server and wait until recovery reached the target (or report why it stopped).") boolean start;
         @Option(names = "--pg-bin", paramLabel = "DIR", defaultValue = "/usr/lib/postgresql/15/bin", description = "PostgreSQL binaries for --start (default ${DEFAULT-VALUE}).") Path pgBin;
         @Option(names = "--timeout", defaultValue = "3600", description = "Seconds --start waits for recovery (default ${DEFAULT-VALUE}).") long timeoutSeconds;
@@ -195,11 +221,36 @@ final class PgCommand implements Runnable {
             return map;
         }
 
+        /** Where the command prints, and what restore_command names: this process's, or the client's in the agent. */
+        PrintWriter out;
+        PrintWriter err;
+        String repoLocation;
+        Path passwordFile;
+        String launcher;
+
         @Override
         public Integer call() throws Exception {
-            RecoveryTarget target = new RecoveryTarget(parseTime(time), lsn, xid, name, immediate, !exclusive, timeline, action);
-            PrintWriter out = spec.commandLine().getOut();
+            out = spec.commandLine().getOut();
+            err = spec.commandLine().getErr();
+            Path socket = PgAgentClient.socket(agent);
+            if (socket != null) {
+                Integer code = PgAgentClient.run(socket, "pg/restore", PgAgentJobs.restoreRequest(this), out, err);
+                if (code != null) {
+                    return code;
+                }
+            }
+            repoLocation = repository.location();
+            passwordFile = repository.passwordFileOrNull();
+            launcher = RepositoryOptions.env.apply("SUMMIT_LAUNCHER");
             try (Repository repo = repository.open()) {
+                return run(repo);
+            }
+        }
+
+        /** The restore and all it prints: the same code in-process and in the agent (PgAgentJobs). */
+        int run(Repository repo) throws Exception {
+            RecoveryTarget target = new RecoveryTarget(parseTime(time), lsn, xid, name, immediate, !exclusive, timeline, action);
+            {
                 PgRestore restore = new PgRestore(repo, cluster.cluster);
                 Snapshot backup = restore.choose(target);
                 Map<String, Object> plan = new LinkedHashMap<>();
@@ -239,7 +290,7 @@ final class PgCommand implements Runnable {
                     if (target.isLatest() || !wal.consistent()) {
                         throw new CommandFailure(message + (wal.consistent() ? " (refusing a --latest restore that would stop there silently)" : ""));
                     }
-                    spec.commandLine().getErr().println("warning: " + message + "; PostgreSQL refuses a target beyond it");
+                    err.println("warning: " + message + "; PostgreSQL refuses a target beyond it");
                 }
                 if (target.time() != null) {
                     refuseTimeBeyondArchive(backup, target.time(), window, target.inclusive());
@@ -299,7 +350,7 @@ final class PgCommand implements Runnable {
                     || target.lsn() != null && Long.compareUnsigned(Lsn.parse(target.lsn()), gap.from()) >= 0;
             if (!across && (target.xid() != null || target.name() != null)) {
                 // Where a transaction id or restore point lies is unknown here: PostgreSQL stops at the gap if it is beyond.
-                spec.commandLine().getErr().println("warning: WAL gap " + gap.describe() + " follows base backup " + backup.shortId()
+                err.println("warning: WAL gap " + gap.describe() + " follows base backup " + backup.shortId()
                         + ": a target after it cannot be reached");
             }
             if (across) {
@@ -328,17 +379,13 @@ final class PgCommand implements Runnable {
 
         /** restore_command for PostgreSQL: this launcher with this repository and password file. */
         private String restoreCommand() {
-            String launcher = RepositoryOptions.env.apply("SUMMIT_LAUNCHER");
-            if (launcher == null) {
-                launcher = "summit-dr";
-            }
-            Path passwordFile = repository.passwordFileOrNull();
+            String launcher = this.launcher == null ? "summit-dr" : this.launcher;
             if (passwordFile == null) {
                 throw new CommandFailure("restore_command needs the repository password in a file: use --password-file or SUMMIT_PASSWORD_FILE",
                         ExitCodes.USAGE);
             }
             return shellQuote(launcher) + " pg wal-fetch %f %p --cluster " + shellQuote(cluster.cluster) + " --repo "
-                    + shellQuote(repository.location()) + " --password-file " + shellQuote(passwordFile.toAbsolutePath().toString())
+                    + shellQuote(repoLocation) + " --password-file " + shellQuote(passwordFile.toAbsolutePath().toString())
                     + (agent == null ? "" : " --agent " + shellQuote(agent.toAbsolutePath().toString()));
         }
     }
@@ -554,8 +601,13 @@ final class PgCommand implements Runnable {
      * PG* variables; what libpq would warn about goes to {@code err}.
      */
     static Connection connect(String dsn, PrintWriter err) {
+        return connect(dsn, RepositoryOptions.env, err);
+    }
+
+    /** The same with the PG* variables from {@code env} (the client's, when the agent connects for it). */
+    static Connection connect(String dsn, java.util.function.Function<String, String> env, PrintWriter err) {
         try {
-            PgConnector connector = PgConnector.forDsn(dsn, RepositoryOptions.env);
+            PgConnector connector = PgConnector.forDsn(dsn, env);
             connector.warnings().forEach(w -> err.println("warning: " + w));
             err.flush();
             return connector.open();

@@ -57,6 +57,8 @@ public final class Repository implements AutoCloseable {
     private volatile LeaseHolder lease;
     private final List<String> loadedIndexFiles = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** A {@link #session}: closing it releases its lease only; the store and keys belong to its parent. */
+    private boolean borrowsKeys;
 
     private Repository(ObjectStore store, RepositoryConfig config, KeyManager keys) {
         this.store = store;
@@ -192,6 +194,31 @@ public final class Repository implements AutoCloseable {
             damagedIndexNames.clear();
         }
         loadIndex();
+    }
+
+    /**
+     * A second, independent session on this open repository for one command that a long-lived
+     * process runs for a client (the resident agent's {@code pg backup}): the same store and unlocked
+     * keys, so no key derivation again (keys another process rotated since are re-read), but the
+     * config read and verified again, its own lease for {@code command} (one that holds prune off)
+     * and the index loaded now, exactly as {@link #open} would. Closing it releases only its lease.
+     */
+    public Repository session(String command) {
+        keys.refresh();
+        byte[] configBytes = store.get(RepositoryConfig.OBJECT_NAME);
+        RepositoryConfig current = RepositoryConfig.decode(configBytes, store.location());
+        RepositoryConfig.verifyMac(configBytes, keys.keyring().configMacKey(), store.location());
+        AesGcm.warmUp();
+        Repository session = new Repository(store, current, keys);
+        session.borrowsKeys = true;
+        try {
+            session.takeLease(command);
+            session.loadIndex();
+        } catch (RuntimeException e) {
+            session.close();
+            throw e;
+        }
+        return session;
     }
 
     /** Opens and unlocks a repository but does not load the index (for key and snapshot listings). */
@@ -528,6 +555,27 @@ public final class Repository implements AutoCloseable {
                 new dr.summit.repository.pack.PackEntry(type, id, location.offset(), location.length()), buf, offset);
         byte[] plain = payloads.decode(payload, where);
         if (!hasher.id(type, plain).equals(id)) {
+            throw new CorruptObjectException(where + ": content does not match its id");
+        }
+        return plain;
+    }
+
+    /**
+     * Like {@link #decodeBlob(BlobType, BlobId, BlobLocation, byte[], int, byte[])}, decompressing into
+     * {@code scratch} when it is large enough (a restore worker's buffer, reused for chunk after
+     * chunk); the plain bytes are the first {@code length()} of the result's array, which is
+     * {@code scratch} or a new one.
+     */
+    public PayloadCodec.Decoded decodeBlobInto(BlobType type, BlobId id, BlobLocation location, byte[] buf, int offset,
+                                               byte[] packKey, byte[] scratch) {
+        if (location.type() != type) {
+            throw new CorruptObjectException("blob " + id.shortHex() + " is a " + location.type() + " blob, expected " + type);
+        }
+        String where = "blob " + id.shortHex() + " in pack " + location.packHex();
+        byte[] payload = PackReader.openBlob(packKey, location.packId(),
+                new dr.summit.repository.pack.PackEntry(type, id, location.offset(), location.length()), buf, offset);
+        PayloadCodec.Decoded plain = payloads.decodeInto(payload, where, scratch);
+        if (!hasher.id(type, plain.bytes(), 0, plain.length()).equals(id)) {
             throw new CorruptObjectException(where + ": content does not match its id");
         }
         return plain;
@@ -978,6 +1026,9 @@ public final class Repository implements AutoCloseable {
     public void close() {
         if (lease != null) {
             lease.close();
+        }
+        if (borrowsKeys) {
+            return;
         }
         keys.close();
         store.close();

@@ -454,4 +454,31 @@ class RepositoryTest {
             assertThat(repo.loadTree(treeId)).isEmpty();
         }
     }
+    /**
+     * The resident agent's sessions: the same keys (no key derivation), but the index as it is now
+     * (a blob another process stored since is known) and a lease of its own; closing a session leaves
+     * its parent usable.
+     */
+    @Test
+    void aSessionLoadsTheIndexAsItIsNowAndClosingItLeavesItsParentOpen() {
+        init().close();
+        try (Repository agent = Repository.openWithoutIndex(store(), PASSWORD)) {
+            BlobId id;
+            try (Repository other = Repository.open(store(), PASSWORD); BlobSaver saver = other.newBlobSaver(1)) {
+                id = saver.save(BlobType.DATA, "written after the agent opened".getBytes()).id();
+                saver.flush();
+            }
+            assertThat(agent.loadedIndexFiles()).isEmpty();
+            for (int round = 0; round < 2; round++) {
+                try (Repository session = agent.session("test session")) {
+                    assertThat(session.loadedIndexFiles()).isNotEmpty();
+                    assertThat(session.index().find(id)).isNotNull();
+                    assertThat(session.lease()).isNotNull();
+                    assertThat(new String(session.loadBlob(BlobType.DATA, id))).isEqualTo("written after the agent opened");
+                }
+            }
+            // The second round's session came from the first's parent: the keys and store outlived a session's close.
+            assertThat(agent.store().get(RepositoryConfig.OBJECT_NAME)).isNotEmpty();
+        }
+    }
 }

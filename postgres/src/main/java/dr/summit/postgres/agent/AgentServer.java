@@ -28,6 +28,9 @@ import java.util.function.Consumer;
  * {@code GET /wal-fetch?name=F&path=P} (200 written, 404 not archived), {@code GET /status};
  * {@code cluster=C} on any of them is refused unless C is the agent's cluster;
  * 403 for a request the agent refuses (docs/operations.md, "The agent's security model").
+ * Commands run for a client ({@code POST /pg/backup}, {@code POST /pg/restore}: a JSON body of the
+ * command's options) are {@link Job}s the caller registers: 200 with the command's JSON result once
+ * it ran (whatever its exit code), 4xx and one line when refused before it started.
  * Bodies are plain text, one line; HTTP/1.0 clients without a Host header are served.
  *
  * <p>Who may talk to it: the socket is mode 660, and each connection's peer (SO_PEERCRED) must be
@@ -43,6 +46,17 @@ public final class AgentServer implements AutoCloseable {
     public record Limits(int maxConnections, int workers, int queued, Duration headTimeout) {
         public static final Limits DEFAULT = new Limits(256, 8, 64, Duration.ofSeconds(10));
     }
+
+    /**
+     * A command the agent runs for a client with its open repository: takes the request's JSON body
+     * and returns the JSON reply; {@link RequestRefused} before any work is done.
+     */
+    public interface Job {
+        byte[] run(byte[] request) throws IOException;
+    }
+
+    /** Request bodies: a command's options, never data. */
+    static final int MAX_JOB_REQUEST_BYTES = 64 * 1024;
 
     private final WalAgent agent;
     private final Set<UserPrincipal> allowedUsers;
@@ -61,11 +75,18 @@ public final class AgentServer implements AutoCloseable {
      */
     public AgentServer(WalAgent agent, Path socket, Set<UserPrincipal> allowedUsers, Consumer<String> log,
                        Consumer<Throwable> onFatal, Limits limits) throws IOException {
+        this(agent, socket, allowedUsers, log, onFatal, limits, java.util.Map.of());
+    }
+
+    /** @param jobs commands served at {@code POST /NAME} (e.g. "pg/backup"), see {@link Job} */
+    public AgentServer(WalAgent agent, Path socket, Set<UserPrincipal> allowedUsers, Consumer<String> log,
+                       Consumer<Throwable> onFatal, Limits limits, java.util.Map<String, Job> jobs) throws IOException {
         this.agent = agent;
         this.allowedUsers = Set.copyOf(allowedUsers);
         this.log = log;
         this.onFatal = onFatal;
-        HttpLimits http = new HttpLimits(8 * 1024, 0, limits.headTimeout(), limits.maxConnections(),
+        long maxBody = jobs.isEmpty() ? 0 : MAX_JOB_REQUEST_BYTES;
+        HttpLimits http = new HttpLimits(8 * 1024, maxBody, limits.headTimeout(), limits.maxConnections(),
                 limits.workers(), limits.queued());
         Router router = new Router()
                 .post("/wal-push", this::push)
@@ -74,7 +95,8 @@ public final class AgentServer implements AutoCloseable {
                     checkCluster(ex);
                     return Reply.text(200, agent.statusJson() + "\n");
                 });
-        RouterHandler handler = new RouterHandler(router, 0, AgentServer::textError,
+        jobs.forEach((name, job) -> router.post("/" + name, ex -> refusable(ex, () -> Reply.json(200, job.run(ex.body())))));
+        RouterHandler handler = new RouterHandler(router, maxBody, AgentServer::textError,
                 line -> log.accept(line.replace("summit-dr http:", "summit-dr agent:")));
         this.socket = AgentSocket.bind(socket, "rw-rw----", staged -> {
             server = HttpServer.unix(staged, http, this::allowed, this::fatal, handler, "summit-agent");
@@ -115,7 +137,9 @@ public final class AgentServer implements AutoCloseable {
             return work.run();
         } catch (RequestRefused e) {
             log.accept("summit-dr agent: refused " + ex.path() + ": " + e.getMessage());
-            return Reply.text(403, "summit-dr agent: " + e.getMessage() + "\n");
+            return Reply.text(e.status(), "summit-dr agent: " + e.getMessage() + "\n");
+        } catch (HttpError e) {
+            throw e;   // its own status (413: a request body over the limit)
         } catch (IOException | RuntimeException e) {
             return Reply.text(500, "summit-dr agent: " + e.getMessage() + "\n");
         }

@@ -305,6 +305,11 @@ public final class WalAgent implements AutoCloseable {
                 : -1 - System.nanoTime();   // busy: never equal twice
     }
 
+    /** The data directory this agent serves (absolute, normalized): its pg_wal's parent. */
+    public Path pgdata() {
+        return pgWal.getParent();
+    }
+
     /** The cluster name this agent archives under. */
     public String cluster() {
         return archive.cluster();

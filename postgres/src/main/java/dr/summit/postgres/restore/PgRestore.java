@@ -176,7 +176,8 @@ public final class PgRestore {
         return result;
     }
 
-    private static void requireEmpty(Path dir, String what) throws IOException {
+    /** Refuses a directory that has entries (or a file in its place): a restore never writes over anything. */
+    public static void requireEmpty(Path dir, String what) throws IOException {
         if (Files.isDirectory(dir)) {
             try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
                 if (entries.iterator().hasNext()) {

@@ -330,14 +330,38 @@ public final class PayloadCodec {
         }
     }
 
+    /** Plain bytes: the first {@code length} of {@code bytes} (a reused buffer may be longer). */
+    public record Decoded(byte[] bytes, int length) {
+    }
+
+    /**
+     * Decodes a payload into {@code scratch} when it is large enough, else into a new array of the
+     * exact size: a restore worker decodes chunk after chunk into one buffer instead of allocating
+     * (and zeroing) a new one per chunk. The caller must be done with the bytes before reusing it.
+     */
+    public Decoded decodeInto(byte[] payload, String where, byte[] scratch) {
+        int raw = rawLength(payload, where);
+        byte[] out = scratch != null && scratch.length >= raw ? scratch : new byte[raw];
+        decompress(payload, where, out, raw);
+        return new Decoded(out, raw);
+    }
+
     /** Decodes a payload; {@code where} names the blob in errors. */
     public byte[] decode(byte[] payload, String where) {
+        int raw = rawLength(payload, where);
+        byte[] out = new byte[raw];
+        decompress(payload, where, out, raw);
+        return out;
+    }
+
+    /** The decoded length a payload declares (checked for plausibility). */
+    private static int rawLength(byte[] payload, String where) {
         if (payload.length < 1) {
             throw new CorruptObjectException(where + ": empty payload");
         }
         Compression algo = Compression.ofCode(payload[0] & 0xFF, where);
         if (algo == Compression.NONE) {
-            return java.util.Arrays.copyOfRange(payload, 1, payload.length);
+            return payload.length - 1;
         }
         if (payload.length < 5) {
             throw new CorruptObjectException(where + ": truncated compressed payload");
@@ -346,7 +370,15 @@ public final class PayloadCodec {
         if (raw < 0 || raw > 256 * 1024 * 1024) {
             throw new CorruptObjectException(where + ": implausible raw length " + raw);
         }
-        byte[] out = new byte[raw];
+        return raw;
+    }
+
+    private void decompress(byte[] payload, String where, byte[] out, int raw) {
+        Compression algo = Compression.ofCode(payload[0] & 0xFF, where);
+        if (algo == Compression.NONE) {
+            System.arraycopy(payload, 1, out, 0, raw);
+            return;
+        }
         try {
             if (algo == Compression.ZSTD) {
                 long n = Zstd.decompressByteArray(out, 0, raw, payload, 5, payload.length - 5);
@@ -364,6 +396,5 @@ public final class PayloadCodec {
         } catch (RuntimeException e) {
             throw new CorruptObjectException(where + ": cannot decompress " + algo.label() + " payload: " + e.getMessage(), e);
         }
-        return out;
     }
 }

@@ -297,4 +297,26 @@ class PayloadCodecTest {
         assertThat(scratch.get(0)).isEqualTo((byte) Compression.ZSTD.code());
         assertThat(codec.decode(payload(scratch, placed), "blob")).isEqualTo(data);
     }
+
+    /** A restore worker's reused buffer: the same bytes as decode, in scratch when it fits, else a new exact array. */
+    @ParameterizedTest
+    @EnumSource(Compression.class)
+    void decodeIntoReusesALargeEnoughBuffer(Compression compression) {
+        PayloadCodec codec = codec(compression);
+        Random random = new Random(77 + compression.ordinal());
+        byte[] scratch = new byte[40_000];
+        for (int i = 0; i < 200; i++) {
+            byte[] data = randomInput(random, i);
+            byte[] payload = codec.encode(data, 0, data.length);
+            Arrays.fill(scratch, (byte) 0x5A);   // what the last chunk left there must not show through
+            PayloadCodec.Decoded d = codec.decodeInto(payload, "blob", scratch);
+            assertThat(d.length()).isEqualTo(data.length);
+            assertThat(Arrays.copyOf(d.bytes(), d.length())).as("case %d, %d bytes", i, data.length).isEqualTo(data);
+            if (data.length <= scratch.length) {
+                assertThat(d.bytes()).isSameAs(scratch);
+            } else {
+                assertThat(d.bytes()).hasSize(data.length);
+            }
+        }
+    }
 }
