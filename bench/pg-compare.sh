@@ -321,7 +321,7 @@ start_agent() {  # socket cluster log [pgdata]: sets AGENT_PID (of runuser) and 
   local sock=$1 cluster=$2 log=$3 pgdata=${4:-} repo=${AGENT_REPO:-$S_REPO}
   rm -f "$sock"
   "${AS_PG[@]}" env SUMMIT_JAVA_OPTS="$AGENT_JAVA_OPTS" "$SUMMIT_PG" agent --socket "$sock" --cluster "$cluster" \
-    --repo "$repo" --password-file "$S_PASS" ${pgdata:+--pgdata "$pgdata"} --accept-commands > "$log" 2>&1 </dev/null &
+    --repo "$repo" --password-file "$S_PASS" ${pgdata:+--pgdata "$pgdata"} ${AGENT_ACCEPT:+--accept-commands} > "$log" 2>&1 </dev/null &
   AGENT_PID=$!
   AGENTS+=("$AGENT_PID")
   for _ in $(seq 1 600); do
@@ -420,7 +420,7 @@ restore_latest() {  # tool run
               pg restore --pgdata "$RESTORED" ;;
     summit-agent)
               # The DR host's resident agent serves the restore target (started untimed, as it runs before a disaster).
-              AGENT_REPO=$SA_REPO start_agent "$SA_RESTORE_AGENT" main "$LOGS/agent-restore-latest-run$2.log" "$RESTORED" || return 1
+              AGENT_ACCEPT=1 AGENT_REPO=$SA_REPO start_agent "$SA_RESTORE_AGENT" main "$LOGS/agent-restore-latest-run$2.log" "$RESTORED" || return 1
               local restore_agent=$AGENT_PID restore_java=$AGENT_JAVA c0; c0=$(agent_cpu "$AGENT_JAVA")
               timed "$log" "${AS_PG[@]}" env "$(summit_opts restore "$2")" SUMMIT_REPOSITORY="$SA_REPO" SUMMIT_PASSWORD_FILE="$S_PASS" "$SUMMIT_PG" \
                 pg restore --pgdata "$RESTORED" --agent "$SA_RESTORE_AGENT"
@@ -481,7 +481,8 @@ pitr() {  # tool run: sets PITR_DETAIL
   [ "$t" = summit-agent ] && ra=$SA_RESTORE_AGENT repo=$SA_REPO
   if [ "$t" = summit ] || [ "$t" = summit-agent ]; then
     # The DR host's agent: its --pgdata is the restore target (it need not exist yet).
-    AGENT_REPO=$repo start_agent "$ra" main "$LOGS/agent-restore-$t-run$2.log" "$RESTORED" || return 1
+    # summit-agent's runs the restore itself; summit's only fetches WAL (the restore runs in-process).
+    AGENT_ACCEPT=$([ "$t" = summit-agent ] && echo 1) AGENT_REPO=$repo start_agent "$ra" main "$LOGS/agent-restore-$t-run$2.log" "$RESTORED" || return 1
     RESTORE_AGENT_PID=$AGENT_PID RESTORE_AGENT_JAVA=$AGENT_JAVA
     agent_c0=$(agent_cpu "$AGENT_JAVA")
     fetched0=$(agent_status "$ra" | json_field fetched); hits0=$(agent_status "$ra" | json_field prefetchHits)
@@ -653,7 +654,7 @@ EOF
     rm -rf "$SA_REPO"
     [ -f "$S_PASS" ] || { umask 077; echo 'bench-password' > "$S_PASS"; umask 022; chown postgres:postgres "$S_PASS"; }
     summit init --repo "$SA_REPO" "${SUMMIT_INIT_EXTRA[@]}" > "$LOGS/summit-agent-init.log" 2>&1 || { cat "$LOGS/summit-agent-init.log" >&2; return 1; }
-    AGENT_REPO=$SA_REPO start_agent "$SA_AGENT" main "$LOGS/agent-summit-agent-run$run.log" "$SRC"
+    AGENT_ACCEPT=1 AGENT_REPO=$SA_REPO start_agent "$SA_AGENT" main "$LOGS/agent-summit-agent-run$run.log" "$SRC"
     SA_AGENT_PID=$AGENT_PID SA_AGENT_JAVA=$AGENT_JAVA
   fi
   if has pgbackrest; then

@@ -42,8 +42,8 @@ final class AgentCommand implements Callable<Integer> {
             description = "Data directory: WAL is pushed only from, and fetched only into, its pg_wal; ready segments are uploaded ahead of archive_command.")
     Path pgdata;
     @Option(names = "--accept-commands", description = "Also run 'pg backup' and 'pg restore' that clients send with --agent "
-            + "(in this JVM, with its open repository: no key derivation, a warm JIT); the launcher then gives the agent a command's heap cap. "
-            + "Without it such clients run the command in-process.")
+            + "(in this JVM, with its open repository: no key derivation, a warm JIT); the launcher then adds a command's heap cap to the agent's. "
+            + "Only the agent's own user and root may send them (--allow-user peers get 403). Without it such clients run the command in-process.")
     boolean acceptCommands;
     @Option(names = "--parallel", defaultValue = "4", description = "Parallel uploads (default ${DEFAULT-VALUE}).")
     int parallel;
@@ -72,6 +72,7 @@ final class AgentCommand implements Callable<Integer> {
         if (maxConnections < 1 || requestTimeout < 1) {
             throw new CommandFailure("--max-connections and --request-timeout must be at least 1", ExitCodes.USAGE);
         }
+
         AgentServer.Limits limits = new AgentServer.Limits(maxConnections, AgentServer.Limits.DEFAULT.workers(),
                 AgentServer.Limits.DEFAULT.queued(), java.time.Duration.ofSeconds(requestTimeout));
         PrintWriter err = spec.commandLine().getErr();
@@ -124,7 +125,8 @@ final class AgentCommand implements Callable<Integer> {
         WalArchive archive = new WalArchive(repo, cluster.cluster);
         // Half the cores: compressing WAL runs at hundreds of MB/s a core, far above what a
         // server writes; the rest of the time a push waits for the store.
-        sealBuffers = archive.newSealBuffers(Math.max(1, Math.min(parallel, Runtime.getRuntime().availableProcessors() / 2)));
+        // At most 4 (64 MiB of 16 MiB segments): the launcher caps direct memory at 96 MiB.
+        sealBuffers = archive.newSealBuffers(Math.max(1, Math.min(4, Math.min(parallel, Runtime.getRuntime().availableProcessors() / 2))));
         // The budget of a WAL-only agent's heap (64 MiB; 256 with --stream), even when the launcher
         // gave a larger one for --accept-commands: pushes must not grow into what a backup needs.
         pushMemory = PushMemory.forAgentHeap(Math.min(Runtime.getRuntime().maxMemory(), (streaming ? 256L : 64L) << 20));

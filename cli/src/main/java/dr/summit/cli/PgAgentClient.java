@@ -62,7 +62,12 @@ final class PgAgentClient {
             throw new CommandFailure("the agent at " + socket + " closed the connection without an answer (it serves only its own user, "
                     + "root and --allow-user, and a bounded number of connections): its journal says why");
         }
-        int status = Integer.parseInt(response.substring(9, 12));
+        java.util.regex.Matcher statusLine = java.util.regex.Pattern.compile("^HTTP/1\\.[01] (\\d{3}) ").matcher(response);
+        if (!statusLine.find()) {
+            throw new CommandFailure("the agent at " + socket + " answered something that is not HTTP: "
+                    + response.lines().findFirst().orElse(""));
+        }
+        int status = Integer.parseInt(statusLine.group(1));
         int start = response.indexOf("\r\n\r\n");
         String text = start < 0 ? "" : response.substring(start + 4);
         if (status == 404) {
@@ -72,7 +77,7 @@ final class PgAgentClient {
         }
         if (status != 200) {
             String line = text.lines().findFirst().orElse("HTTP " + status).replaceFirst("^summit-dr agent: ", "");
-            throw new CommandFailure("the agent at " + socket + " refused: " + line);
+            throw new CommandFailure("the agent at " + socket + (status >= 500 ? " failed: " : " refused: ") + line);
         }
         JsonNode reply = Json.MAPPER.readTree(text);
         out.print(reply.path("out").asText(""));

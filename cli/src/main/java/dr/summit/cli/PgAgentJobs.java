@@ -232,7 +232,7 @@ final class PgAgentJobs {
             String failure = null;
             try {
                 exit = command.run(o, e);
-            } catch (Exception | LinkageError | OutOfMemoryError t) {
+            } catch (Throwable t) {   // any failure is the command's answer: the client must not see a dropped connection
                 exit = ExitCodes.of(t);
                 failure = Main.oneLine(t);
             }

@@ -55,4 +55,19 @@ class PgAgentPeerTest {
                     ExitCodes.USAGE, "--allow-user no-such-user-here: no such user");
         }
     }
+
+    /** Commands make the agent run programs and write files as its user: an --allow-user peer may push WAL, not send them. */
+    @Test
+    void commandsAreRefusedToAnAllowedUserWhoIsNotTheAgentsOwn() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "runs curl as nobody through runuser");
+        try (LiveAgent a = LiveAgent.start("--allow-user", "nobody", "--accept-commands")) {
+            letNobodyReach(a);
+            Process p = new ProcessBuilder("runuser", "-u", "nobody", "--", "curl", "-s", "--max-time", "10", "-w", "\n%{http_code}",
+                    "--unix-socket", a.socket.toString(), "-X", "POST", "--data", "{}", "http://agent/pg/backup").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            p.waitFor();
+            assertThat(out).endsWith("\n403").contains("commands are served only to the agent's own user and root, not to user nobody");
+            assertThat(curlAsNobody(a.socket)).as("WAL routes still serve nobody").isEqualTo("200");
+        }
+    }
 }

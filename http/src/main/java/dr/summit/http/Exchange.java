@@ -63,6 +63,22 @@ public final class Exchange {
         return addr == null || addr.isEmpty() ? "local" : addr;
     }
 
+    /**
+     * The peer's credentials on a UNIX-socket connection (SO_PEERCRED: the user that connected), or
+     * null on TCP or when the system does not say.
+     */
+    public jdk.net.UnixDomainPrincipal unixPeer() {
+        org.eclipse.jetty.io.EndPoint endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
+        if (endPoint instanceof org.eclipse.jetty.io.SocketChannelEndPoint socket) {
+            try {
+                return socket.getChannel().getOption(jdk.net.ExtendedSocketOptions.SO_PEERCRED);
+            } catch (IOException | UnsupportedOperationException e) {
+                return null;
+            }
+        }
+        return null;
+    }
+
     /** The whole body, refused with 413 beyond the server's limit (before it is all read). */
     public byte[] body() throws IOException {
         long declared = request.getLength();

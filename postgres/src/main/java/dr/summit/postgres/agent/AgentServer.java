@@ -95,7 +95,10 @@ public final class AgentServer implements AutoCloseable {
                     checkCluster(ex);
                     return Reply.text(200, agent.statusJson() + "\n");
                 });
-        jobs.forEach((name, job) -> router.post("/" + name, ex -> refusable(ex, () -> Reply.json(200, job.run(ex.body())))));
+        jobs.forEach((name, job) -> router.post("/" + name, ex -> refusable(ex, () -> {
+            checkCommandPeer(ex);
+            return Reply.json(200, job.run(ex.body()));
+        })));
         RouterHandler handler = new RouterHandler(router, maxBody, AgentServer::textError,
                 line -> log.accept(line.replace("summit-dr http:", "summit-dr agent:")));
         this.socket = AgentSocket.bind(socket, "rw-rw----", staged -> {
@@ -165,6 +168,19 @@ public final class AgentServer implements AutoCloseable {
     /** Connections open now. */
     public int openConnections() {
         return server.openConnections();
+    }
+
+    /**
+     * A command names what the agent then runs and writes as its own user (pg_ctl, the launcher in
+     * restore_command, files a connection string names): only a peer that already is that user, or
+     * root, may send one; --allow-user peers may push and fetch WAL, nothing more.
+     */
+    private void checkCommandPeer(Exchange ex) {
+        UnixDomainPrincipal peer = ex.unixPeer();
+        if (peer == null || !(peer.user().equals(ownUser()) || peer.user().equals(root()))) {
+            throw new RequestRefused("commands are served only to the agent's own user and root, not to "
+                    + (peer == null ? "a peer of unknown identity" : "user " + peer.user().getName()));
+        }
     }
 
     private boolean allowed(SocketChannel client) {
