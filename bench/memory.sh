@@ -36,13 +36,7 @@ RESULTS=${RESULTS:-$ROOT/bench/results/memory.tsv}
 SUMMIT=${SUMMIT:-$ROOT/summit-dr}
 read -r -a SUMMIT_INIT_EXTRA <<< "${SUMMIT_INIT_ARGS:-}"
 
-need_commands /usr/bin/time:time python3:python3 openssl:openssl
-export SUMMIT_PASSWORD=bench
-unset SUMMIT_PASSWORD_FILE SUMMIT_REPOSITORY 2>/dev/null || true
-"$SUMMIT" --version >/dev/null </dev/null   # builds the jar if needed, before any measurement
-VERSION="$("$SUMMIT" --version | head -n 1 | cut -d' ' -f1-2) $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-resolve_cache_mode
-MACHINE=$(machine_label)
+summit_bench_start
 mkdir -p "$WORK" "$(dirname "$RESULTS")"
 [ -s "$RESULTS" ] || echo "date	machine	cache	version	java_opts	data	op	run	wall_s	cpu_s	max_rss_kib	data_bytes	data_files" > "$RESULTS"
 : > "$WORK/rows.tsv"

@@ -86,3 +86,17 @@ tree_stats() {
   # %.0f, not %d: mawk's %d stops at 2^31-1, which would report an 8 GiB tree as 2 GiB
   find "$1" -type f -printf '%s\n' | awk '{ n++; b += $1 } END { printf "%d %.0f\n", n, b }'
 }
+
+# summit_bench_start: what a benchmark of the summit-dr launcher ($SUMMIT) does before measuring:
+# installs GNU time, python3 and openssl when missing, uses the password "bench" from the
+# environment (no password file or repository from the caller's), builds the jar, and sets VERSION
+# (launcher version and commit), CACHE_MODE and MACHINE.
+summit_bench_start() {
+  need_commands /usr/bin/time:time python3:python3 openssl:openssl
+  export SUMMIT_PASSWORD=bench
+  unset SUMMIT_PASSWORD_FILE SUMMIT_REPOSITORY 2>/dev/null || true
+  "$SUMMIT" --version >/dev/null </dev/null   # builds the jar if needed, before any measurement
+  VERSION="$("$SUMMIT" --version | head -n 1 | cut -d' ' -f1-2) $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  resolve_cache_mode
+  MACHINE=$(machine_label)
+}

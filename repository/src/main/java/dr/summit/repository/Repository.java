@@ -131,7 +131,11 @@ public final class Repository implements AutoCloseable {
         // Commands that load the index read or write blobs: get GCM compiled on the other core
         // while the key derivation runs (listings and key commands open without the index).
         AesGcm.warmUp();
-        Repository repo = openWithoutIndex(store, credentials);
+        return leasedWithIndex(openWithoutIndex(store, credentials), command);
+    }
+
+    /** Takes {@code repo}'s lease for {@code command} and loads its index; closes it if either fails. */
+    private static Repository leasedWithIndex(Repository repo, String command) {
         try {
             repo.takeLease(command);
             repo.loadIndex();
@@ -211,14 +215,7 @@ public final class Repository implements AutoCloseable {
         AesGcm.warmUp();
         Repository session = new Repository(store, current, keys);
         session.borrowsKeys = true;
-        try {
-            session.takeLease(command);
-            session.loadIndex();
-        } catch (RuntimeException e) {
-            session.close();
-            throw e;
-        }
-        return session;
+        return leasedWithIndex(session, command);
     }
 
     /** Opens and unlocks a repository but does not load the index (for key and snapshot listings). */
