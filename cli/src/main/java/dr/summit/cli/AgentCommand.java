@@ -85,9 +85,7 @@ final class AgentCommand implements Callable<Integer> {
              // cores (uploads, --parallel, may be more); sealed copies in flight hold at most half
              // of a WAL-only agent's heap beside the agent's own (docs/architecture.md, "Memory").
              WalAgent agent = new WalAgent(archive(repo), pgdata, parallel);
-             AgentServer server = new AgentServer(agent, socket, allowed, journal(err), e -> { }, limits,
-                     // pg backup/restore --agent: run here, with this open repository (no key derivation, a warm JIT).
-                     acceptCommands ? new PgAgentJobs(repo, repository.location(), agent, journal(err)).jobs() : java.util.Map.of())) {
+             AgentServer server = new AgentServer(agent, socket, allowed, journal(err), e -> { }, limits, commands(repo, agent, err))) {
             if (valve != null) {
                 agent.valve(valve, repo);
             }
@@ -101,7 +99,8 @@ final class AgentCommand implements Callable<Integer> {
             // Idle after a burst: the seal buffers go too, a new burst allocates them again.
             IdleHeapTrim trim = IdleHeapTrim.systemGc(TimeUnit.SECONDS.toNanos(10), sealBuffers::trim);
             while (!stopped.await(200, TimeUnit.MILLISECONDS) && server.failure() == null) {
-                trim.poll(agent.activity());   // serving until stopped or failed
+                // serving until stopped or failed; a command running counts as activity throughout
+                trim.poll(agent.activity() + (commands == null ? 0 : commands.activity()));
             }
             if (receiver != null) {
                 receiver.join();
@@ -120,6 +119,16 @@ final class AgentCommand implements Callable<Integer> {
 
     private SealBuffers sealBuffers;
     private PushMemory pushMemory;
+    private PgAgentJobs commands;
+
+    /** pg backup/restore --agent, with --accept-commands: run here, with this open repository (no key derivation, a warm JIT). */
+    private java.util.Map<String, dr.summit.postgres.agent.AgentServer.Job> commands(Repository repo, WalAgent agent, PrintWriter err) {
+        if (!acceptCommands) {
+            return java.util.Map.of();
+        }
+        commands = new PgAgentJobs(repo, repository.location(), agent, journal(err));
+        return commands.jobs();
+    }
 
     private WalArchive archive(Repository repo) {
         WalArchive archive = new WalArchive(repo, cluster.cluster);

@@ -40,12 +40,21 @@ final class PgAgentJobs {
     private final WalAgent agent;
     private final Consumer<String> log;
     private final ReentrantLock running = new ReentrantLock();
+    private final java.util.concurrent.atomic.AtomicLong finished = new java.util.concurrent.atomic.AtomicLong();
 
     PgAgentJobs(Repository repo, String location, WalAgent agent, Consumer<String> log) {
         this.repo = repo;
         this.location = normalizeLocation(location);
         this.agent = agent;
         this.log = log;
+    }
+
+    /**
+     * For the agent's idle trim: changes on every call while a command runs (its heap must not be
+     * collected down and its buffers dropped mid-command), and once more when it has ended.
+     */
+    long activity() {
+        return running.isLocked() ? System.nanoTime() : finished.get();
     }
 
     Map<String, AgentServer.Job> jobs() {
@@ -245,6 +254,7 @@ final class PgAgentJobs {
             log.accept("summit-dr agent: " + what + " of " + pgdata + " for a client: exit " + exit + " after "
                     + (System.nanoTime() - started) / 1_000_000 + " ms" + (failure == null ? "" : " (" + failure + ")"));
         } finally {
+            finished.incrementAndGet();
             running.unlock();
         }
         return Json.MAPPER.writeValueAsBytes(reply);

@@ -48,11 +48,7 @@ class PgStreamS3Test {
     private static void streamInto(PgWorkspace ws, S3CliTest.LoopbackS3Proxy s3) throws Exception {
         String repo = "s3:" + s3.endpoint() + "wal-bucket/pg";
         String pw = ws.password.toString();
-        try (var admin = software.amazon.awssdk.services.s3.S3Client.builder().endpointOverride(s3.endpoint())
-                .region(software.amazon.awssdk.regions.Region.US_EAST_1).forcePathStyle(true)
-                .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create())
-                .credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
-                        software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY))).build()) {
+        try (var admin = s3.adminClient(ACCESS_KEY, SECRET_KEY)) {
             admin.createBucket(b -> b.bucket("wal-bucket"));
         }
         CliTestSupport.Run init = CliTestSupport.run("init", "--repo", repo, "--password-file", pw, "--kdf-memory-kib", "64", "--kdf-iterations", "1");

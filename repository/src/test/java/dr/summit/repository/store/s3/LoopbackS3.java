@@ -42,7 +42,11 @@ final class LoopbackS3 implements AutoCloseable {
     private LoopbackS3(S3Proxy proxy) {
         this.proxy = proxy;
         this.admin = S3Client.builder().endpointOverride(endpoint()).region(Region.US_EAST_1).forcePathStyle(true)
-                .httpClient(UrlConnectionHttpClient.create()).credentialsProvider(credentials()).build();
+                .httpClient(UrlConnectionHttpClient.create()).credentialsProvider(credentials())
+                // The tests' own set-up and checks: as many attempts as STEADY, for the same reason.
+                .overrideConfiguration(o -> o.retryStrategy(software.amazon.awssdk.awscore.retry.AwsRetryStrategy.standardRetryStrategy()
+                        .toBuilder().maxAttempts(S3StoreOptions.DEFAULT.maxAttempts()).build()))
+                .build();
     }
 
     static LoopbackS3 start() throws Exception {
