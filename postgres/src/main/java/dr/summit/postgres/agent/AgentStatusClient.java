@@ -4,12 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dr.summit.repository.format.Json;
 
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
@@ -30,19 +25,19 @@ public final class AgentStatusClient {
 
     /** The agent's status document; an IOException names the socket and what went wrong. */
     public static JsonNode read(Path socket, Duration timeout) throws IOException {
-        SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
         FutureTask<String> exchange = new FutureTask<>(() -> {
-            channel.connect(UnixDomainSocketAddress.of(socket));
-            channel.write(ByteBuffer.wrap("GET /status HTTP/1.0\r\nHost: agent\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1)));
-            return new String(Channels.newInputStream(channel).readAllBytes(), StandardCharsets.UTF_8);
+            try (SocketChannel channel = AgentHttp.connect(socket)) {
+                return AgentHttp.send(channel, "GET", "/status", null);
+            }
         });
         Thread worker = new Thread(exchange, "agent-status");
         worker.setDaemon(true);
         worker.start();
         String reply;
-        try (channel) {
+        try {
             reply = exchange.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
+            worker.interrupt(); // closes the channel of an interruptible read
             throw new IOException("the agent at " + socket + " did not answer /status within " + timeout.toSeconds() + " s");
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
@@ -55,15 +50,14 @@ public final class AgentStatusClient {
         return parse(socket, reply);
     }
 
-    static JsonNode parse(Path socket, String reply) throws IOException {
-        int end = reply.indexOf("\r\n\r\n");
-        if (!reply.startsWith("HTTP/") || reply.length() < 12 || end < 0) {
+    static JsonNode parse(Path socket, String raw) throws IOException {
+        AgentHttp.Reply reply = AgentHttp.parse(raw);
+        if (reply == null) {
             throw new IOException("the agent at " + socket + " answered /status with something that is not HTTP");
         }
-        String status = reply.substring(9, 12);
-        String body = reply.substring(end + 4).strip();
-        if (!status.equals("200")) {
-            throw new IOException("the agent at " + socket + " answered /status with " + status + ": " + body);
+        String body = reply.body().strip();
+        if (reply.status() != 200) {
+            throw new IOException("the agent at " + socket + " answered /status with " + reply.status() + ": " + body);
         }
         try {
             return Json.MAPPER.readTree(body);
