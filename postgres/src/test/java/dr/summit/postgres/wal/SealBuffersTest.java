@@ -144,10 +144,10 @@ class SealBuffersTest {
     @Test
     void pushesSealedInPooledBuffersComeBackIdenticalAndGiveTheirBuffersAndMemoryBack() throws Exception {
         try (Repository repo = init()) {
-            WalArchive archive = new WalArchive(repo, "main", 256 * 1024, 128 * 1024);
-            SealBuffers pool = archive.newSealBuffers(1);
-            PushMemory memory = new PushMemory(4 << 20);
-            archive.buffers(pool).memory(memory);
+            PooledArchive pooled = PooledArchive.over(repo);
+            WalArchive archive = pooled.archive();
+            SealBuffers pool = pooled.pool();
+            PushMemory memory = pooled.memory();
             List<Path> files = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
                 // Compressible and random segments through one buffer: nothing of one stays in the next.
@@ -170,10 +170,10 @@ class SealBuffersTest {
     @Test
     void aPushWhoseFileShrinksWhileSealedGivesItsBufferAndMemoryBackAndStoresNothing() throws Exception {
         try (Repository repo = init()) {
-            WalArchive archive = new WalArchive(repo, "main", 256 * 1024, 128 * 1024);
-            SealBuffers pool = archive.newSealBuffers(1);
-            PushMemory memory = new PushMemory(4 << 20);
-            archive.buffers(pool).memory(memory);
+            PooledArchive pooled = PooledArchive.over(repo);
+            WalArchive archive = pooled.archive();
+            SealBuffers pool = pooled.pool();
+            PushMemory memory = pooled.memory();
             Path file = segment("000000010000000000000001", 256 * 1024, 7, true);
             // A channel that reports the full size but ends halfway: the read fails during sealing.
             Path half = dir.resolve("half");
@@ -202,6 +202,17 @@ class SealBuffersTest {
             Files.write(file, bytes);
             assertThatThrownBy(() -> archive.push(file)).isInstanceOf(dr.summit.repository.RepositoryException.class)
                     .hasMessageContaining("different content");
+        }
+    }
+
+    /** An archive of 256 KiB segments sealing in a pool of one buffer, within a 4 MiB push budget. */
+    private record PooledArchive(WalArchive archive, SealBuffers pool, PushMemory memory) {
+        static PooledArchive over(Repository repo) {
+            WalArchive archive = new WalArchive(repo, "main", 256 * 1024, 128 * 1024);
+            SealBuffers pool = archive.newSealBuffers(1);
+            PushMemory memory = new PushMemory(4 << 20);
+            archive.buffers(pool).memory(memory);
+            return new PooledArchive(archive, pool, memory);
         }
     }
 
