@@ -28,6 +28,10 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>Write order (docs/architecture.md, "Write order"): a pack is stored before any index lists
  * it, and {@link #flush} writes the index files before the caller writes a snapshot.
+ *
+ * <p>Where the store stages objects (a local directory), a pack is written into its temporary
+ * file blob by blob as workers fill it, so packs being filled, queued or uploaded hold no heap;
+ * elsewhere (S3) a pack's blobs are joined in memory when it is stored.
  */
 public final class BlobSaver implements AutoCloseable {
     /** Write an index file after this many new entries, so a crash loses little indexing work. */
@@ -36,6 +40,8 @@ public final class BlobSaver implements AutoCloseable {
     private final Repository repo;
     private final Map<BlobType, PackBuilder> openPacks = new EnumMap<>(BlobType.class);
     private final ConcurrentHashMap<BlobId, Boolean> inFlight = new ConcurrentHashMap<>();
+    // Staged packs not yet committed: discarded by close() if the backup stops before storing them.
+    private final java.util.Set<PackBuilder> unstored = ConcurrentHashMap.newKeySet();
     private final ExecutorService uploads;
     private final Phaser pendingUploads = new Phaser(1);
     private final AtomicReference<RuntimeException> failure = new AtomicReference<>();
@@ -118,7 +124,20 @@ public final class BlobSaver implements AutoCloseable {
 
     private PackBuilder newPack() {
         int epoch = repo.keyring().currentEpoch();
-        return new PackBuilder(repo.keyring().dataKey(epoch), epoch, repo.config().packSize());
+        byte[] packId = PackBuilder.newPackId();
+        var staged = repo.store().stage(PackFormat.objectName(packId));
+        PackBuilder pack = new PackBuilder(packId, repo.keyring().dataKey(epoch), epoch, repo.config().packSize(), staged.orElse(null));
+        if (staged.isPresent()) {
+            unstored.add(pack);
+        }
+        return pack;
+    }
+
+    private void discard(PackBuilder pack) {
+        if (pack.staged() != null) {
+            pack.staged().close();
+            unstored.remove(pack);
+        }
     }
 
     private void upload(PackBuilder pack) {
@@ -142,9 +161,16 @@ public final class BlobSaver implements AutoCloseable {
     }
 
     private void store(PackBuilder pack) {
-        byte[] bytes = pack.finish();
         byte[] packId = pack.packId();
-        repo.store().put(PackFormat.objectName(packId), bytes);
+        try {
+            if (pack.staged() != null) {
+                pack.staged().commit(pack.finishStaged());
+            } else {
+                repo.store().put(PackFormat.objectName(packId), pack.finish());
+            }
+        } finally {
+            discard(pack);
+        }
         packsWritten.incrementAndGet();
         List<IndexEntry> entries = new ArrayList<>();
         for (PackEntry e : pack.entries()) {
@@ -180,6 +206,8 @@ public final class BlobSaver implements AutoCloseable {
         for (PackBuilder pack : toClose) {
             if (pack.close() && !pack.isEmpty()) {
                 upload(pack);
+            } else if (pack.isEmpty()) {
+                discard(pack);
             }
         }
         pendingUploads.arriveAndAwaitAdvance();
@@ -225,5 +253,12 @@ public final class BlobSaver implements AutoCloseable {
     @Override
     public void close() {
         uploads.shutdownNow();
+        try {
+            uploads.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        // Packs of a backup that stopped early: their temporary files go (prune would find them otherwise).
+        unstored.forEach(this::discard);
     }
 }

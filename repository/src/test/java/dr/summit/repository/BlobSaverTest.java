@@ -190,6 +190,24 @@ class BlobSaverTest {
             assertThatThrownBy(saver::flush).isInstanceOf(StoreException.class).hasMessageContaining("disk full");
             assertThat(repo.store().list("index/")).isEmpty();
             assertThat(repo.index().size()).isZero();
+            assertThat(((LocalDirectoryStore) repo.store()).leftoverTemporaryFiles()).as("the failed pack's staged file").isEmpty();
+        }
+    }
+
+    @Test
+    void packsAreWrittenIntoTheStoreAsTheyFillAndASaverClosedBeforeFlushLeavesNoTemporaryFile() {
+        Random random = new Random(155);
+        try (Repository repo = Repository.init(new LocalDirectoryStore(dir), PASSWORD, FAST)) {
+            LocalDirectoryStore store = (LocalDirectoryStore) repo.store();
+            try (BlobSaver saver = repo.newBlobSaver(2)) {
+                saver.save(BlobType.DATA, TestBytes.random(random, 5000));
+                saver.save(BlobType.TREE, TestBytes.random(random, 300));
+                assertThat(store.leftoverTemporaryFiles()).as("one staged pack per blob type").hasSize(2);
+                assertThat(store.list("data/")).isEmpty();
+            }
+            assertThat(store.leftoverTemporaryFiles()).isEmpty();
+            assertThat(store.list("data/")).isEmpty();
+            assertThat(repo.index().size()).isZero();
         }
     }
     @Test

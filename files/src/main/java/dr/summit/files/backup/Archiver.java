@@ -192,7 +192,8 @@ public final class Archiver {
             return t;
         }, null, false);
         try (BlobSaver saver = repo.newBlobSaver(2)) {
-            Walk walk = new Walk(saver, new FileContentSaver(repo.chunker(), saver, workers, options.workers() * 2 + 2, counters),
+            Walk walk = new Walk(saver, new FileContentSaver(repo.chunker(), saver, workers,
+                    FileContentSaver.bytesInFlight(repo.chunker(), options.workers()), counters),
                     readers, filesInFlight, walkers);
             Map<ByteBuffer, Node> parentRoot = parent == null ? Map.of() : byName(repo.loadTree(BlobId.parse(parent.tree())));
             List<Path> absolute = paths.stream().map(p -> p.toAbsolutePath().normalize()).toList();

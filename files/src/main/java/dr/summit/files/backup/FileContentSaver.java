@@ -20,26 +20,41 @@ import java.util.concurrent.Semaphore;
 
 /**
  * Reads one file, cuts it into chunks on the calling (reader) thread and hands each chunk to the
- * worker pool that hashes, compresses, encrypts and packs it. A semaphore bounds the chunks in
- * flight, so memory stays at a few chunks per worker whatever the file size.
+ * worker pool that hashes, compresses, encrypts and packs it. A semaphore bounds the bytes of the
+ * chunks in flight (not their count: a count of 4 MiB chunks is four times the memory of the same
+ * count of the average 1 MiB), so memory stays at a few chunks per worker whatever the file size.
  */
 public final class FileContentSaver {
     private final Chunker chunker;
     private final BlobSaver saver;
     private final ExecutorService workers;
-    private final Semaphore chunksInFlight;
+    /** Permits are KiB of chunk data waiting for or inside a worker. */
+    private final Semaphore kibInFlight;
+    private final int kibBudget;
     private final BackupCounters counters;
     // One chunking buffer per reader thread: allocating (and zeroing) 2 × max chunk size per file
     // cost more than reading small files.
     private final ThreadLocal<byte[]> buffers;
 
-    public FileContentSaver(Chunker chunker, BlobSaver saver, ExecutorService workers, int maxChunksInFlight, BackupCounters counters) {
+    /** {@code maxBytesInFlight}: see {@link #bytesInFlight}. */
+    public FileContentSaver(Chunker chunker, BlobSaver saver, ExecutorService workers, long maxBytesInFlight, BackupCounters counters) {
         this.chunker = chunker;
         this.saver = saver;
         this.workers = workers;
-        this.chunksInFlight = new Semaphore(maxChunksInFlight);
+        this.kibBudget = (int) Math.max(1, Math.min(Integer.MAX_VALUE, maxBytesInFlight >> 10));
+        this.kibInFlight = new Semaphore(kibBudget);
         this.counters = counters;
         this.buffers = ThreadLocal.withInitial(() -> new byte[ChunkStream.bufferSize(chunker)]);
+    }
+
+    /**
+     * The chunk bytes a backup with {@code workers} workers keeps in flight: two average chunks per
+     * worker and two more (enough to keep every worker busy while readers cut the next ones), and
+     * never less than two of the largest chunks, so that one of those always fits.
+     */
+    public static long bytesInFlight(Chunker chunker, int workers) {
+        long average = (long) (workers * 2 + 2) * chunker.params().avgSize();
+        return Math.max(average, 2L * chunker.params().maxSize());
     }
 
     /** Content of a file as read now: its chunks in order and the number of bytes read. */
@@ -126,17 +141,19 @@ public final class FileContentSaver {
 
     private void submit(List<Future<ChunkRef>> pending, byte[] chunk) throws InterruptedException {
         int length = chunk.length;
-        chunksInFlight.acquire();
+        // A chunk larger than the whole budget (a fixed chunk size above it) takes all of it.
+        int kib = Math.min(kibBudget, Math.max(1, (length + 1023) >> 10));
+        kibInFlight.acquire(kib);
         try {
             pending.add(CompletableFuture.supplyAsync(() -> {
                 try {
                     return new ChunkRef(saver.save(BlobType.DATA, chunk).id(), length);
                 } finally {
-                    chunksInFlight.release();
+                    kibInFlight.release(kib);
                 }
             }, workers));
         } catch (RuntimeException e) {
-            chunksInFlight.release();
+            kibInFlight.release(kib);
             throw e;
         }
     }

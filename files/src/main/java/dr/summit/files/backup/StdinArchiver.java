@@ -55,7 +55,8 @@ public final class StdinArchiver {
             return t;
         });
         try (BlobSaver saver = repo.newBlobSaver(2)) {
-            FileContentSaver content = new FileContentSaver(repo.chunker(), saver, workers, options.workers() * 2 + 2, counters);
+            FileContentSaver content = new FileContentSaver(repo.chunker(), saver, workers,
+                    FileContentSaver.bytesInFlight(repo.chunker(), options.workers()), counters);
             FileContentSaver.Content read;
             try {
                 read = content.save(in);

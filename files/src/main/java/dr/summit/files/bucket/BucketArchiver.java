@@ -84,7 +84,8 @@ public final class BucketArchiver {
         Semaphore inFlight = new Semaphore(Math.max(4, options.readers()) * 4);
         String rootName = bucket.name();
         try (BlobSaver saver = repo.newBlobSaver(2)) {
-            FileContentSaver content = new FileContentSaver(repo.chunker(), saver, workers, options.workers() * 2 + 2, counters);
+            FileContentSaver content = new FileContentSaver(repo.chunker(), saver, workers,
+                    FileContentSaver.bytesInFlight(repo.chunker(), options.workers()), counters);
             Deque<Frame> stack = new ArrayDeque<>();
             Map<String, Node> parentRoot = parent == null ? Map.of() : byName(repo.loadTree(BlobId.parse(parent.tree())));
             Node parentTop = parentRoot.get(rootName);

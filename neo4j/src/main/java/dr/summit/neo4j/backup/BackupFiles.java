@@ -61,7 +61,7 @@ public final class BackupFiles implements AutoCloseable {
         this.saver = repo.newBlobSaver(2);
         int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
         this.workers = Executors.newFixedThreadPool(threads, r -> daemon(r, "summit-worker"));
-        this.content = new FileContentSaver(repo.chunker(), saver, workers, threads * 2 + 2, counters);
+        this.content = new FileContentSaver(repo.chunker(), saver, workers, FileContentSaver.bytesInFlight(repo.chunker(), threads), counters);
     }
 
     private static Thread daemon(Runnable r, String name) {

@@ -184,7 +184,7 @@ public final class Pruner {
                 mark.writeReady(store, Instant.now());
             }
             Sweep sweep = sweep(pruneLease);
-            removeTemporaryLeftovers();
+            removeTemporaryLeftovers(pruneLease);
             return new Result(plan, gone.size(), packsWritten, rewritten[0], rewritten[1], sweep, expired);
         }
     }
@@ -387,12 +387,22 @@ public final class Pruner {
         return new SweepResult(deleted, freed, needed.size());
     }
 
-    private void removeTemporaryLeftovers() {
+    private void removeTemporaryLeftovers(LeaseHolder pruneLease) {
         if (repo.store() instanceof LocalDirectoryStore local) {
-            long cutoff = System.currentTimeMillis() - 3_600_000L;
+            // Only old leftovers: a young temporary file may be a live write of another process. A
+            // backup's packs are staged as temporary files for as long as they fill (its tree pack,
+            // the whole backup), so a file is left alone, too, unless it is older than every
+            // writer whose lease may still be alive.
+            Instant now = Instant.now();
+            LeaseTimes times = repo.leaseTimes();
+            long cutoff = now.toEpochMilli() - 3_600_000L;
+            for (Lease other : LeaseHolder.list(repo.store())) {
+                if (!other.id().equals(pruneLease.lease().id()) && other.mayBeAlive(now, times.maxClockSkew())) {
+                    cutoff = Math.min(cutoff, other.created().minus(times.maxClockSkew()).toEpochMilli());
+                }
+            }
             for (Path p : local.leftoverTemporaryFiles()) {
                 try {
-                    // Only old leftovers: a young temporary file may be a live write of another process.
                     if (Files.getLastModifiedTime(p).toMillis() < cutoff) {
                         Files.deleteIfExists(p);
                     }

@@ -94,19 +94,106 @@ public final class LocalDirectoryStore implements ObjectStore {
         Path temp = null;
         try {
             temp = writeTemporary(target, data, offset, length);
-            try {
-                Files.createLink(target, temp);
-            } catch (FileAlreadyExistsException e) {
-                throw new ObjectExistsException(location(), name);
-            } finally {
-                Files.deleteIfExists(temp);
-            }
-            fsyncDirectory(target.getParent());
+            publish(name, target, temp);
         } catch (IOException e) {
             deleteQuietly(temp);
             throw new StoreException("cannot write " + name + " in " + location() + ": " + describe(e), e);
         }
         stats.put(length);
+    }
+
+    /**
+     * Gives a durable temporary file its final name with link(2), which fails rather than replace
+     * an existing object, then drops the temporary name and fsyncs the directory.
+     */
+    private void publish(String name, Path target, Path temp) throws IOException {
+        try {
+            Files.createLink(target, temp);
+        } catch (FileAlreadyExistsException e) {
+            throw new ObjectExistsException(location(), name);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+        fsyncDirectory(target.getParent());
+    }
+
+    /**
+     * A pack in the making as a temporary file beside its final name: workers write their blobs at
+     * their offsets straight into it, and the commit is a put's fsync and link, with no copy of
+     * the whole object in memory.
+     */
+    @Override
+    public java.util.Optional<StagedObject> stage(String name) {
+        Path target = resolve(name);
+        Path temp = temporaryName(target);
+        try {
+            createDirectories(target.getParent());
+            return java.util.Optional.of(new StagedFile(name, target, temp,
+                    FileChannel.open(temp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), fileMode)));
+        } catch (IOException e) {
+            throw new StoreException("cannot create a temporary file for " + name + " in " + location() + ": " + describe(e), e);
+        }
+    }
+
+    private final class StagedFile implements StagedObject {
+        private final String name;
+        private final Path target;
+        private final Path temp;
+        private final FileChannel channel;
+        private boolean committed;
+        private boolean closed;
+
+        StagedFile(String name, Path target, Path temp, FileChannel channel) {
+            this.name = name;
+            this.target = target;
+            this.temp = temp;
+            this.channel = channel;
+        }
+
+        @Override
+        public void write(long position, byte[] data, int offset, int length) {
+            try {
+                writeSlices(channel, position, data, offset, length);
+            } catch (IOException e) {
+                throw new StoreException("cannot write " + name + " in " + location() + ": " + describe(e), e);
+            }
+        }
+
+        @Override
+        public synchronized void commit(long length) {
+            if (committed || closed) {
+                throw new IllegalStateException(name + " was " + (committed ? "committed" : "discarded") + " already");
+            }
+            faults.before(StoreFaults.Call.PUT, name);
+            try {
+                if (channel.size() != length) {
+                    throw new IllegalStateException(name + " holds " + channel.size() + " bytes, not the " + length + " committed");
+                }
+                channel.force(true);
+                channel.close();
+                publish(name, target, temp);
+            } catch (IOException e) {
+                throw new StoreException("cannot write " + name + " in " + location() + ": " + describe(e), e);
+            }
+            committed = true;
+            stats.put(length);
+        }
+
+        @Override
+        public synchronized void close() {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // discarding: the temporary file goes below either way
+            }
+            if (!committed) {
+                deleteQuietly(temp);
+            }
+        }
     }
 
     @Override
@@ -248,25 +335,33 @@ public final class LocalDirectoryStore implements ObjectStore {
 
     /** Writes and fsyncs the bytes under a temporary name next to {@code target}; returns that name. */
     private Path writeTemporary(Path target, byte[] data, int offset, int length) throws IOException {
-        Path dir = target.getParent();
-        byte[] suffix = new byte[8];
-        RANDOM.nextBytes(suffix);
-        Path temp = dir.resolve(TEMP_PREFIX + target.getFileName() + "-" + HexFormat.of().formatHex(suffix));
-        createDirectories(dir);
+        Path temp = temporaryName(target);
+        createDirectories(target.getParent());
         try (FileChannel out = FileChannel.open(temp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), fileMode)) {
-            for (int at = offset, end = offset + length; at < end; ) {
-                ByteBuffer slice = ByteBuffer.wrap(data, at, Math.min(IO_SLICE, end - at));
-                while (slice.hasRemaining()) {
-                    out.write(slice);
-                }
-                at = slice.position();
-            }
+            writeSlices(out, 0, data, offset, length);
             out.force(true);
         } catch (IOException e) {
             deleteQuietly(temp);
             throw e;
         }
         return temp;
+    }
+
+    private static Path temporaryName(Path target) {
+        byte[] suffix = new byte[8];
+        RANDOM.nextBytes(suffix);
+        return target.getParent().resolve(TEMP_PREFIX + target.getFileName() + "-" + HexFormat.of().formatHex(suffix));
+    }
+
+    /** Positional writes in {@link #IO_SLICE}s (the JDK's temporary direct buffer is as large as one call). */
+    private static void writeSlices(FileChannel out, long position, byte[] data, int offset, int length) throws IOException {
+        for (int at = offset, end = offset + length; at < end; ) {
+            ByteBuffer slice = ByteBuffer.wrap(data, at, Math.min(IO_SLICE, end - at));
+            while (slice.hasRemaining()) {
+                out.write(slice, position + (slice.position() - offset));
+            }
+            at = slice.position();
+        }
     }
 
     @Override
@@ -367,11 +462,32 @@ public final class LocalDirectoryStore implements ObjectStore {
         }
     }
 
-    /** Temporary files left by interrupted writes, for cleanup. */
+    /**
+     * Temporary files left by interrupted writes, for cleanup — and those of writes still going on
+     * (a backup's staged packs), which may vanish while the tree is walked: those are skipped.
+     */
     public List<Path> leftoverTemporaryFiles() {
         List<Path> found = new ArrayList<>();
-        try (var walk = Files.walk(root)) {
-            walk.filter(p -> p.getFileName().toString().startsWith(TEMP_PREFIX)).forEach(found::add);
+        try {
+            Files.walkFileTree(root, new java.nio.file.SimpleFileVisitor<>() {
+                @Override
+                public java.nio.file.FileVisitResult visitFile(Path file, java.nio.file.attribute.BasicFileAttributes attrs) {
+                    if (file.getFileName().toString().startsWith(TEMP_PREFIX)) {
+                        found.add(file);
+                    }
+                    return java.nio.file.FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public java.nio.file.FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                    if (e instanceof NoSuchFileException) {
+                        return java.nio.file.FileVisitResult.CONTINUE;   // published or discarded meanwhile
+                    }
+                    throw e;
+                }
+            });
+        } catch (NoSuchFileException e) {
+            return found;   // no repository directory (yet): nothing left over
         } catch (IOException e) {
             throw new StoreException("cannot scan " + location() + " for temporary files: " + describe(e), e);
         }

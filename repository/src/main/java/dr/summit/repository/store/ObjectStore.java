@@ -46,6 +46,15 @@ public interface ObjectStore extends AutoCloseable {
         return false;
     }
 
+    /**
+     * Starts an object that is written in pieces and published by {@link StagedObject#commit},
+     * kept out of the heap meanwhile; empty when this store has no such staging (S3: the caller
+     * assembles the bytes and calls {@link #put}).
+     */
+    default java.util.Optional<StagedObject> stage(String name) {
+        return java.util.Optional.empty();
+    }
+
     /** Whole object; {@link ObjectNotFoundException} if absent. */
     byte[] get(String name);
 

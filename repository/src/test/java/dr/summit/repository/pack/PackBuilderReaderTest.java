@@ -422,4 +422,57 @@ class PackBuilderReaderTest {
         assertThat(PackFormat.idFromName("data/aa/" + "a".repeat(63))).isNull();
         assertThat(PackFormat.idFromName("data/aa/" + "g".repeat(64))).isNull();
     }
+
+    @Test
+    void aPackStagedInTheStoreIsByteForByteThePackBuiltInMemory(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        Random random = new Random(57);
+        var store = new dr.summit.repository.store.LocalDirectoryStore(dir);
+        for (int round = 0; round < 12; round++) {
+            List<Blob> blobs = randomBlobs(random, 1 + random.nextInt(300), random.nextBoolean() ? 3_000 : 200_000);
+            byte[] packId = PackBuilder.newPackId();
+            String name = PackFormat.objectName(packId);
+            PackBuilder inMemory = new PackBuilder(packId, KEYS.apply(3), 3, Integer.MAX_VALUE, null);
+            PackBuilder staged = new PackBuilder(packId, KEYS.apply(3), 3, Integer.MAX_VALUE, store.stage(name).orElseThrow());
+            List<PackBuilder.Reservation> memorySlots = new ArrayList<>();
+            List<PackBuilder.Reservation> stagedSlots = new ArrayList<>();
+            for (Blob b : blobs) {
+                memorySlots.add(inMemory.reserve(b.type(), b.id(), b.payload().length));
+                stagedSlots.add(staged.reserve(b.type(), b.id(), b.payload().length));
+            }
+            // The staged pack is filled from 4 threads in a shuffled order, as workers do.
+            List<Integer> order = new ArrayList<>();
+            for (int k = 0; k < blobs.size(); k++) {
+                order.add(k);
+            }
+            Collections.shuffle(order, random);
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            try {
+                List<Future<Boolean>> fills = new ArrayList<>();
+                for (int k : order) {
+                    fills.add(pool.submit(() -> staged.fill(stagedSlots.get(k), stagedSlots.get(k).encrypt(blobs.get(k).payload()))));
+                }
+                for (Future<Boolean> f : fills) {
+                    f.get();
+                }
+            } finally {
+                pool.shutdown();
+            }
+            for (int k = 0; k < blobs.size(); k++) {
+                inMemory.fill(memorySlots.get(k), memorySlots.get(k).encrypt(blobs.get(k).payload()));
+            }
+            assertThat(inMemory.close()).isTrue();
+            assertThat(staged.close()).isTrue();
+            byte[] expected = inMemory.finish();
+            staged.staged().commit(staged.finishStaged());
+            staged.staged().close();
+
+            byte[] stored = store.get(name);
+            assertThat(stored).isEqualTo(expected);
+            assertThat(PackReader.list(stored, packId, KEYS)).hasSize(blobs.size());
+            assertThatThrownBy(staged::finish).isInstanceOf(IllegalStateException.class);
+            assertThatThrownBy(inMemory::finishStaged).isInstanceOf(IllegalStateException.class);
+        }
+        assertThat(store.leftoverTemporaryFiles()).isEmpty();
+    }
 }

@@ -326,4 +326,90 @@ class LocalDirectoryStoreTest {
         assertThatThrownBy(removed::sync).isInstanceOf(StoreException.class).hasMessageContaining("was removed while being appended to");
         removed.close();
     }
+
+    @Test
+    void aStagedObjectIsInvisibleUntilCommittedAndThenHoldsEveryPieceAtItsPosition() throws Exception {
+        LocalDirectoryStore store = new LocalDirectoryStore(dir);
+        Random random = new Random(140);
+        for (int round = 0; round < 20; round++) {
+            String name = "data/0" + (round % 3) + "/pack" + round;
+            byte[] expected = TestBytes.random(random, 1 + random.nextInt(700_000));
+            // Pieces of random length, written from 4 threads in a shuffled order.
+            List<int[]> pieces = new ArrayList<>();
+            for (int at = 0; at < expected.length; ) {
+                int length = Math.min(expected.length - at, 1 + random.nextInt(300_000));
+                pieces.add(new int[]{at, length});
+                at += length;
+            }
+            java.util.Collections.shuffle(pieces, random);
+            StagedObject staged = store.stage(name).orElseThrow();
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            try {
+                List<Future<?>> writes = new ArrayList<>();
+                for (int[] piece : pieces) {
+                    writes.add(pool.submit(() -> staged.write(piece[0], expected, piece[0], piece[1])));
+                }
+                for (Future<?> f : writes) {
+                    f.get();
+                }
+            } finally {
+                pool.shutdown();
+            }
+            assertThat(store.exists(name)).isFalse();
+            assertThat(store.list("data/")).doesNotContain(name);
+            staged.commit(expected.length);
+            staged.close();
+            assertThat(store.get(name)).isEqualTo(expected);
+        }
+        assertThat(store.leftoverTemporaryFiles()).isEmpty();
+        assertThat(store.stats().snapshot().puts()).isEqualTo(20);
+    }
+
+    @Test
+    void aStagedObjectClosedWithoutCommitLeavesNothing() {
+        LocalDirectoryStore store = new LocalDirectoryStore(dir);
+        StagedObject staged = store.stage("data/aa/abandoned").orElseThrow();
+        staged.write(0, new byte[1000], 0, 1000);
+        assertThat(store.leftoverTemporaryFiles()).hasSize(1);
+        staged.close();
+        staged.close();
+        assertThat(store.exists("data/aa/abandoned")).isFalse();
+        assertThat(store.leftoverTemporaryFiles()).isEmpty();
+        assertThatThrownBy(() -> staged.commit(1000)).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void committingAStagedObjectOverAnExistingNameFailsAndKeepsTheOldContent() {
+        LocalDirectoryStore store = new LocalDirectoryStore(dir);
+        store.put("data/bb/x", new byte[]{1, 2, 3});
+        StagedObject staged = store.stage("data/bb/x").orElseThrow();
+        staged.write(0, new byte[]{9, 9}, 0, 2);
+        assertThatThrownBy(() -> staged.commit(2)).isInstanceOf(ObjectExistsException.class);
+        staged.close();
+        assertThat(store.get("data/bb/x")).containsExactly(1, 2, 3);
+        assertThat(store.leftoverTemporaryFiles()).isEmpty();
+    }
+
+    @Test
+    void aStagedCommitOfTheWrongLengthOrUnderAnInjectedFaultPublishesNothing() {
+        StoreFaults failPuts = (call, name) -> {
+            if (call == StoreFaults.Call.PUT) {
+                throw new StoreException("injected fault on " + name);
+            }
+        };
+        LocalDirectoryStore faulty = new LocalDirectoryStore(dir, failPuts);
+        StagedObject staged = faulty.stage("data/cc/y").orElseThrow();
+        staged.write(0, new byte[10], 0, 10);
+        assertThatThrownBy(() -> staged.commit(10)).hasMessageContaining("injected fault on data/cc/y");
+        staged.close();
+
+        LocalDirectoryStore store = new LocalDirectoryStore(dir);
+        StagedObject shorter = store.stage("data/cc/z").orElseThrow();
+        shorter.write(0, new byte[10], 0, 10);
+        assertThatThrownBy(() -> shorter.commit(12)).hasMessageContaining("holds 10 bytes, not the 12");
+        shorter.close();
+        assertThat(store.exists("data/cc/y")).isFalse();
+        assertThat(store.exists("data/cc/z")).isFalse();
+        assertThat(store.leftoverTemporaryFiles()).isEmpty();
+    }
 }
