@@ -29,9 +29,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>Write order (docs/architecture.md, "Write order"): a pack is stored before any index lists
  * it, and {@link #flush} writes the index files before the caller writes a snapshot.
  *
- * <p>Where the store stages objects (a local directory), a pack is written into its temporary
- * file blob by blob as workers fill it, so packs being filled, queued or uploaded hold no heap;
- * elsewhere (S3) a pack's blobs are joined in memory when it is stored.
+ * <p>A pack is written into the store's staged object blob by blob as workers fill it (a local
+ * directory: the temporary file that becomes the pack; S3: a private spool file uploaded at the
+ * end), so packs being filled or waiting for an upload thread hold no heap, and none is copied
+ * whole; only a store without staging has its packs joined in memory.
  */
 public final class BlobSaver implements AutoCloseable {
     /** Write an index file after this many new entries, so a crash loses little indexing work. */

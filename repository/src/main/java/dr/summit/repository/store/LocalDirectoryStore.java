@@ -354,7 +354,7 @@ public final class LocalDirectoryStore implements ObjectStore {
     }
 
     /** Positional writes in {@link #IO_SLICE}s (the JDK's temporary direct buffer is as large as one call). */
-    private static void writeSlices(FileChannel out, long position, byte[] data, int offset, int length) throws IOException {
+    static void writeSlices(FileChannel out, long position, byte[] data, int offset, int length) throws IOException {
         for (int at = offset, end = offset + length; at < end; ) {
             ByteBuffer slice = ByteBuffer.wrap(data, at, Math.min(IO_SLICE, end - at));
             while (slice.hasRemaining()) {

@@ -48,8 +48,9 @@ public interface ObjectStore extends AutoCloseable {
 
     /**
      * Starts an object that is written in pieces and published by {@link StagedObject#commit},
-     * kept out of the heap meanwhile; empty when this store has no such staging (S3: the caller
-     * assembles the bytes and calls {@link #put}).
+     * kept out of the heap meanwhile (a local directory: a temporary file beside its final name; S3:
+     * {@link StagedObject#spooled}); empty when this store has no staging, and the caller then
+     * assembles the bytes in memory and calls {@link #put}.
      */
     default java.util.Optional<StagedObject> stage(String name) {
         return java.util.Optional.empty();

@@ -21,4 +21,12 @@ public interface StagedObject extends AutoCloseable {
     /** Discards the object unless it was committed. Idempotent. */
     @Override
     void close();
+
+    /**
+     * Stages in a private file of the machine's temporary directory and commits by reading it back
+     * and {@link ObjectStore#put putting} it: for stores that take whole objects only.
+     */
+    static StagedObject spooled(ObjectStore target, String name) {
+        return new SpooledObject(target, name);
+    }
 }

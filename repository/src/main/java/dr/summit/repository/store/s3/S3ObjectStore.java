@@ -3,6 +3,7 @@ package dr.summit.repository.store.s3;
 import dr.summit.repository.store.ObjectExistsException;
 import dr.summit.repository.store.ObjectNotFoundException;
 import dr.summit.repository.store.ObjectStore;
+import dr.summit.repository.store.StagedObject;
 import dr.summit.repository.store.StoreException;
 import dr.summit.repository.store.StoreFaults;
 import dr.summit.repository.store.StoreStats;
@@ -205,6 +206,13 @@ public final class S3ObjectStore implements ObjectStore {
         } catch (SdkException e) {
             throw errors.translate(e, "replace", name);
         }
+    }
+
+    /** Packs fill a private temporary file (ciphertext only) until their upload: see {@link StagedObject}. */
+    @Override
+    public java.util.Optional<StagedObject> stage(String name) {
+        checkName(name);
+        return java.util.Optional.of(StagedObject.spooled(this, name));
     }
 
     static RequestBody body(byte[] data, int offset, int length) {
