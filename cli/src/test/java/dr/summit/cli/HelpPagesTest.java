@@ -18,6 +18,32 @@ import static org.assertj.core.api.Assertions.assertThat;
  * description) on System.err through its tracer, not on the command's writer, so the test watches System.err.
  */
 class HelpPagesTest {
+    /**
+     * A self-contained command's model is built alone (no reflection over the other ~30): its own help
+     * page, inherited options included, must be the one the whole tree gives, and a command that reads
+     * the tree must still get all of it.
+     */
+    @Test
+    void aCommandBuiltAloneHasTheSameHelpPageAsInTheWholeTree() {
+        CommandLine whole = Main.commandLine();
+        for (String name : List.of("snapshots", "backup", "restore", "pg", "neo4j", "prune", "agent")) {
+            CommandLine alone = Main.commandLine(new String[]{name, "--help"});
+            assertThat(alone.getSubcommands().keySet()).as(name).containsExactly(name);
+            StringWriter expected = new StringWriter();
+            whole.getSubcommands().get(name).usage(new PrintWriter(expected));
+            StringWriter actual = new StringWriter();
+            alone.getSubcommands().get(name).usage(new PrintWriter(actual));
+            assertThat(actual.toString()).as(name).isEqualTo(expected.toString());
+            assertThat(alone.getSubcommands().get(name).getCommandSpec().optionsMap()).as(name + " options")
+                    .containsOnlyKeys(whole.getSubcommands().get(name).getCommandSpec().optionsMap().keySet());
+        }
+        for (String name : List.of("config", "generate", "help", "server", "drill", "demo", "--help", "bogus")) {
+            assertThat(Main.commandLine(new String[]{name}).getSubcommands().keySet()).as(name)
+                    .containsExactlyElementsOf(whole.getSubcommands().keySet());
+        }
+        assertThat(Main.commandLine(new String[0]).getSubcommands()).hasSameSizeAs(whole.getSubcommands());
+    }
+
     @Test
     void everyHelpPageRendersWithoutWarnings() {
         List<CommandLine> commands = new ArrayList<>();

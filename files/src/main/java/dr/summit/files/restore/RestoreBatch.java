@@ -134,6 +134,10 @@ final class RestoreBatch {
         packs.clear();
         int ahead = Math.max(2, 2 * workers);
         Semaphore inFlight = new Semaphore(ahead);
+        // Range buffers go round: at most `ahead` are in use, and a restore of gigabytes allocates
+        // a handful of them instead of one 4 MiB array per range (each, under a small heap, large
+        // enough to skip the young generation and fill the old one).
+        java.util.Queue<byte[]> spare = new java.util.concurrent.ConcurrentLinkedQueue<>();
         ExecutorService readers = Executors.newFixedThreadPool(Math.max(1, Math.min(workers, ranges.size())), r -> {
             Thread t = new Thread(r, "summit-restore-read");
             t.setDaemon(true);
@@ -146,7 +150,10 @@ final class RestoreBatch {
                 CompletableFuture<byte[]> read = new CompletableFuture<>();
                 readers.execute(() -> {
                     try {
-                        read.complete(repo.store().getRange(range.packName, range.start, range.length));
+                        byte[] buffer = range.length > MAX_RANGE ? new byte[range.length]
+                                : java.util.Objects.requireNonNullElseGet(spare.poll(), () -> new byte[(int) MAX_RANGE]);
+                        repo.store().getRange(range.packName, range.start, range.length, buffer);
+                        read.complete(buffer);
                     } catch (Throwable e) {
                         read.completeExceptionally(e);
                     }
@@ -155,6 +162,10 @@ final class RestoreBatch {
                     try {
                         restoreRange(range, read, done);
                     } finally {
+                        byte[] used = read.isDone() && !read.isCompletedExceptionally() ? read.join() : null;
+                        if (used != null && used.length == MAX_RANGE) {
+                            spare.offer(used);
+                        }
                         inFlight.release();
                     }
                     return null;

@@ -380,9 +380,15 @@ public final class LocalDirectoryStore implements ObjectStore {
 
     @Override
     public byte[] getRange(String name, long offset, int length) {
+        byte[] bytes = new byte[length];
+        getRange(name, offset, length, bytes);
+        return bytes;
+    }
+
+    @Override
+    public void getRange(String name, long offset, int length, byte[] bytes) {
         faults.before(StoreFaults.Call.GET, name);
         try (FileChannel in = FileChannel.open(resolve(name), StandardOpenOption.READ)) {
-            byte[] bytes = new byte[length];
             int done = 0;
             while (done < length) {
                 int n = in.read(ByteBuffer.wrap(bytes, done, Math.min(IO_SLICE, length - done)), offset + done);
@@ -393,7 +399,6 @@ public final class LocalDirectoryStore implements ObjectStore {
                 done += n;
             }
             stats.get(length);
-            return bytes;
         } catch (NoSuchFileException e) {
             throw new ObjectNotFoundException(location(), name);
         } catch (IOException e) {

@@ -62,6 +62,15 @@ public interface ObjectStore extends AutoCloseable {
     /** {@code length} bytes from {@code offset}; fails if the object is shorter. */
     byte[] getRange(String name, long offset, int length);
 
+    /**
+     * {@code length} bytes from {@code offset} into the start of {@code into}, a buffer the caller
+     * reuses (a restore's range buffers); fails if the object is shorter. A local directory reads
+     * straight into it, other stores copy.
+     */
+    default void getRange(String name, long offset, int length, byte[] into) {
+        System.arraycopy(getRange(name, offset, length), 0, into, 0, length);
+    }
+
     /** Size in bytes; {@link ObjectNotFoundException} if absent. */
     long size(String name);
 

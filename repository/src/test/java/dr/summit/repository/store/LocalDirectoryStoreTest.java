@@ -77,6 +77,28 @@ class LocalDirectoryStoreTest {
     }
 
     @Test
+    void getRangeIntoAReusedBufferFillsItsStartAndLeavesTheRest() {
+        LocalDirectoryStore store = new LocalDirectoryStore(dir);
+        Random random = new Random(132);
+        byte[] data = TestBytes.random(random, 700_000);
+        store.put("data/00/pack", data);
+        byte[] buffer = new byte[800_000];
+        for (int i = 0; i < 100; i++) {
+            java.util.Arrays.fill(buffer, (byte) 0x5a);
+            int offset = random.nextInt(data.length + 1);
+            int length = random.nextInt(data.length - offset + 1);
+            store.getRange("data/00/pack", offset, length, buffer);
+            assertThat(java.util.Arrays.copyOf(buffer, length)).isEqualTo(java.util.Arrays.copyOfRange(data, offset, offset + length));
+            if (length < buffer.length) {
+                assertThat(buffer[length]).as("byte after the range").isEqualTo((byte) 0x5a);
+            }
+        }
+        assertThatThrownBy(() -> store.getRange("data/00/pack", 699_990, 11, buffer))
+                .hasMessageContaining("is truncated: wanted 11 bytes at offset 699990, it has 700000");
+        assertThatThrownBy(() -> store.getRange("data/00/gone", 0, 1, buffer)).isInstanceOf(ObjectNotFoundException.class);
+    }
+
+    @Test
     void missingObjectsAreReportedAsNotFound() {
         LocalDirectoryStore store = new LocalDirectoryStore(dir);
         assertThatThrownBy(() -> store.get("snapshots/nope"))
