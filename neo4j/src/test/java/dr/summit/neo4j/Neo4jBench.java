@@ -52,12 +52,8 @@ public class Neo4jBench {
         StringBuilder tsv = new StringBuilder();
         Neo4jHarness source = Neo4jHarness.start(dir.resolve("source"), plugins, false);
         try (Neo4jHarness target = Neo4jHarness.start(dir.resolve("target"), null, false);
-             Repository repo = Repository.init(new LocalDirectoryStore(dir.resolve("repo")), "bench".toCharArray(), Repository.InitOptions.DEFAULT
-                     .withKdf(new dr.summit.repository.crypto.Argon2Params(64, 1, 1)))) {
-            long t = System.nanoTime();
-            generate(source, nodes);
-            row(tsv, "generate", nodes + " nodes, " + 2 * nodes + " rels", ms(t), -1, -1);
-
+             Repository repo = generateThenOpen(source, nodes, dir.resolve("repo"), tsv)) {
+            long t;
             Neo4jBackup.Options opts = new Neo4jBackup.Options("neo4j", false, Duration.ofDays(7), true, "bench", "bench", "bench", List.of());
             // BENCH_JFR=FILE: a JFR profile ("profile" settings) of the first full backup alone.
             String jfr = System.getProperty("summit.bench.neo4j.jfr", "");
@@ -152,6 +148,21 @@ public class Neo4jBench {
                 }
             }
         }
+    }
+
+    /**
+     * Makes the repository (as `summit-dr init` would, a command of its own), generates the graph
+     * (a row of its own), then opens the repository as `summit-dr neo4j backup` does right before
+     * its backup: {@code Repository.open}, whose key derivation runs beside AES-GCM's warm-up. Until
+     * 2026-12-07 the benchmark backed up through the object {@code init} returned, which no command
+     * does: its first full then sealed with GHASH still interpreted (docs/benchmarks.md).
+     */
+    private static Repository generateThenOpen(Neo4jHarness source, long nodes, Path repoDir, StringBuilder tsv) throws Exception {
+        Repository.init(new LocalDirectoryStore(repoDir), "bench".toCharArray(), Repository.InitOptions.DEFAULT).close();
+        long t = System.nanoTime();
+        generate(source, nodes);
+        row(tsv, "generate", nodes + " nodes, " + 2 * nodes + " rels", ms(t), -1, -1);
+        return Repository.open(new LocalDirectoryStore(repoDir), "bench".toCharArray());
     }
 
     private static Neo4jBackup.Result run(Neo4jHarness source, Repository repo, Neo4jBackup.Options opts) throws InterruptedException {
