@@ -353,6 +353,19 @@ public final class LocalDirectoryStore implements ObjectStore {
         return target.getParent().resolve(TEMP_PREFIX + target.getFileName() + "-" + HexFormat.of().formatHex(suffix));
     }
 
+    /** Positional reads in {@link #IO_SLICE}s into {@code into[0, length)}; returns how many bytes there were (fewer only at the end). */
+    static int readSlices(FileChannel in, long position, byte[] into, int length) throws IOException {
+        int done = 0;
+        while (done < length) {
+            int n = in.read(ByteBuffer.wrap(into, done, Math.min(IO_SLICE, length - done)), position + done);
+            if (n < 0) {
+                break;
+            }
+            done += n;
+        }
+        return done;
+    }
+
     /** Positional writes in {@link #IO_SLICE}s (the JDK's temporary direct buffer is as large as one call). */
     static void writeSlices(FileChannel out, long position, byte[] data, int offset, int length) throws IOException {
         for (int at = offset, end = offset + length; at < end; ) {
@@ -389,14 +402,9 @@ public final class LocalDirectoryStore implements ObjectStore {
     public void getRange(String name, long offset, int length, byte[] bytes) {
         faults.before(StoreFaults.Call.GET, name);
         try (FileChannel in = FileChannel.open(resolve(name), StandardOpenOption.READ)) {
-            int done = 0;
-            while (done < length) {
-                int n = in.read(ByteBuffer.wrap(bytes, done, Math.min(IO_SLICE, length - done)), offset + done);
-                if (n < 0) {
-                    throw new StoreException("object " + name + " in " + location() + " is truncated: wanted "
-                            + length + " bytes at offset " + offset + ", it has " + in.size());
-                }
-                done += n;
+            if (readSlices(in, offset, bytes, length) < length) {
+                throw new StoreException("object " + name + " in " + location() + " is truncated: wanted "
+                        + length + " bytes at offset " + offset + ", it has " + in.size());
             }
             stats.get(length);
         } catch (NoSuchFileException e) {

@@ -1,7 +1,6 @@
 package dr.summit.repository.store;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,12 +58,8 @@ final class SpooledObject implements StagedObject {
                 throw new IllegalStateException(name + " holds " + channel.size() + " bytes, not the " + length + " committed");
             }
             bytes = new byte[(int) length];
-            for (int at = 0; at < bytes.length; ) {
-                int n = channel.read(ByteBuffer.wrap(bytes, at, Math.min(LocalDirectoryStore.IO_SLICE, bytes.length - at)), at);
-                if (n < 0) {
-                    throw new IOException("unexpected end of " + file);
-                }
-                at += n;
+            if (LocalDirectoryStore.readSlices(channel, 0, bytes, bytes.length) < bytes.length) {
+                throw new IOException("unexpected end of " + file);
             }
         } catch (IOException e) {
             throw new StoreException("cannot read back " + name + " from " + file + ": " + LocalDirectoryStore.describe(e), e);
