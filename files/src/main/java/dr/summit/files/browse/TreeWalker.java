@@ -31,19 +31,35 @@ public final class TreeWalker {
         void unreadable(byte[] directory, RepositoryException error);
     }
 
+    /**
+     * Told a directory's whole listing before its entries are visited, so that work on them (a
+     * restore creating the subdirectories) can start ahead of the visits.
+     */
+    @FunctionalInterface
+    public interface ListingHandler {
+        void listed(byte[] directory, List<Node> nodes);
+    }
+
+    private static final ListingHandler NO_LOOKAHEAD = (directory, nodes) -> { };
+
     /** Walks everything; the first unreadable tree ends the walk with its exception. */
     public void walk(BlobId rootTree, Visitor visitor) {
         walk(new byte[0], List.of(rootTree), visitor, (dir, e) -> {
             throw e;
-        });
+        }, NO_LOOKAHEAD);
     }
 
     /** Walks everything readable; an unreadable directory is reported and skipped. */
     public void walk(BlobId rootTree, Visitor visitor, DamageHandler damage) {
-        walk(new byte[0], List.of(rootTree), visitor, damage);
+        walk(new byte[0], List.of(rootTree), visitor, damage, NO_LOOKAHEAD);
     }
 
-    private void walk(byte[] prefix, List<BlobId> parts, Visitor visitor, DamageHandler damage) {
+    /** As {@link #walk(BlobId, Visitor, DamageHandler)}, telling {@code listed} each listing first. */
+    public void walk(BlobId rootTree, Visitor visitor, DamageHandler damage, ListingHandler listed) {
+        walk(new byte[0], List.of(rootTree), visitor, damage, listed);
+    }
+
+    private void walk(byte[] prefix, List<BlobId> parts, Visitor visitor, DamageHandler damage, ListingHandler listed) {
         List<Node> nodes;
         try {
             nodes = repo.loadDirectory(parts);
@@ -51,10 +67,11 @@ public final class TreeWalker {
             damage.unreadable(prefix, e);
             return;
         }
+        listed.listed(prefix, nodes);
         for (Node node : nodes) {
             byte[] path = join(prefix, node.name());
             if (visitor.visit(path, node) && node.type() == NodeType.DIRECTORY) {
-                walk(path, node.subtrees(), visitor, damage);
+                walk(path, node.subtrees(), visitor, damage, listed);
             }
         }
     }

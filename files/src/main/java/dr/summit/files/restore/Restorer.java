@@ -24,15 +24,15 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Deque;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
@@ -53,6 +53,9 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Restorer {
     static final String TEMP_PREFIX = ".summit-restore-";
     private static final int BATCH_FILES = 20_000;
+    private static final int FIRST_BATCH_FILES = 1_250;
+    /** Fewer directories of one depth than this have their metadata applied on the calling thread. */
+    private static final int PARALLEL_DIRECTORIES = 64;
     private static final long BATCH_BYTES = 2L << 30;
     private static final int MAX_KEPT_MESSAGES = 1000;
     private static final Set<OpenOption> READ_NOFOLLOW = Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
@@ -126,6 +129,15 @@ public final class Restorer {
     }
 
     private record CreatedDirectory(String key, Node node) {
+        int depth() {
+            int slashes = 0;
+            for (int i = 0; i < key.length(); i++) {
+                if (key.charAt(i) == '/') {
+                    slashes++;
+                }
+            }
+            return slashes;
+        }
     }
 
     private record HardLink(String key, String firstKey) {
@@ -139,17 +151,29 @@ public final class Restorer {
             return t;
         });
         long[] counts = new long[3];
-        Deque<CreatedDirectory> directories = new ArrayDeque<>();
+        List<CreatedDirectory> directories = new ArrayList<>();
         Map<String, String> hardLinkFirst = new HashMap<>();
         List<HardLink> hardLinks = new ArrayList<>();
-        List<FileJob> verifyList = new ArrayList<>();
-        long[] verified = {0};
-        try {
+        long verified;
+        try (BatchPipeline pipeline = new BatchPipeline();
+             DirectoriesAhead ahead = new DirectoriesAhead(options.workers(),
+                     key -> createDirectory(dirs, key, dirs.display(key)))) {
             Batch[] batch = {new Batch(dirs)};
+            int[] batchFiles = {FIRST_BATCH_FILES};
+            TreeWalker.ListingHandler createSubdirectories = (directory, nodes) -> {
+                List<String> keys = new ArrayList<>();
+                for (Node node : nodes) {
+                    if (node.type() == NodeType.DIRECTORY) {
+                        byte[] path = TreeWalker.join(directory, node.name());
+                        if (wanted(includes, new String(path, StandardCharsets.UTF_8), node)) {
+                            keys.add(TargetDirectories.key(path));
+                        }
+                    }
+                }
+                ahead.ahead(keys);
+            };
             new TreeWalker(repo).walk(BlobId.parse(snapshot.tree()), (path, node) -> {
-                String rel = new String(path, StandardCharsets.UTF_8);
-                boolean selected = includes.selects(rel);
-                if (!selected && !(node.type() == NodeType.DIRECTORY && includes.mayContain(rel))) {
+                if (!wanted(includes, new String(path, StandardCharsets.UTF_8), node)) {
                     return false;
                 }
                 String key = TargetDirectories.key(path);
@@ -157,8 +181,8 @@ public final class Restorer {
                 try {
                     switch (node.type()) {
                         case DIRECTORY -> {
-                            createDirectory(dirs, key, dest);
-                            directories.push(new CreatedDirectory(key, node));
+                            ahead.await(key);
+                            directories.add(new CreatedDirectory(key, node));
                             counts[1]++;
                         }
                         case FILE -> {
@@ -183,13 +207,11 @@ public final class Restorer {
                             FileJob job = new FileJob(dest, dir, TargetDirectories.name(key),
                                     Path.of(TEMP_PREFIX + tempCounter.incrementAndGet()), node, chunks);
                             batch[0].add(job);
-                            if (options.verify()) {
-                                verifyList.add(job);
-                            }
-                            if (batch[0].files >= BATCH_FILES || batch[0].bytes >= BATCH_BYTES || dirs.crowded()) {
-                                batch[0].run(pool);
+                            if (batch[0].files >= batchFiles[0] || batch[0].bytes >= BATCH_BYTES || dirs.crowded()) {
+                                pipeline.start(batch[0].runner(pool));
                                 batch[0] = new Batch(dirs);
-                                verified[0] += verify(verifyList, dirs);
+                                // The first batch is small so the workers start early; later ones grow for pack locality.
+                                batchFiles[0] = Math.min(BATCH_FILES, batchFiles[0] * 4);
                             }
                         }
                         default -> {
@@ -220,22 +242,61 @@ public final class Restorer {
                 }
                 return true;
             }, (dir, error) -> fail((dir.length == 0 ? "/" : "/" + new String(dir, StandardCharsets.UTF_8))
-                    + ": cannot read directory listing, its entries are not restored: " + error.getMessage()));
-            batch[0].run(pool);
-            verified[0] += verify(verifyList, dirs);
+                    + ": cannot read directory listing, its entries are not restored: " + error.getMessage()),
+                    createSubdirectories);
+            pipeline.start(batch[0].runner(pool));
+            verified = pipeline.finish();
+            for (HardLink link : hardLinks) {
+                hardLink(dirs, link);
+            }
+            finishDirectories(dirs, directories, pool);
         } finally {
             pool.shutdownNow();
         }
-        for (HardLink link : hardLinks) {
-            hardLink(dirs, link);
-        }
-        // Deepest first: a directory's times are set after everything inside it was written.
-        while (!directories.isEmpty()) {
-            finishDirectory(dirs, directories.pop());
-        }
         checkTargetStillThere(dirs, target);
         return new RestoreResult(counts[0], counts[1], counts[2], bytesWritten.get(), List.copyOf(failures),
-                (int) failureCount.get(), List.copyOf(warnings), verified[0]);
+                (int) failureCount.get(), List.copyOf(warnings), verified);
+    }
+
+    /** Whether the entry at {@code rel} is restored: selected by the includes, or a directory that may hold selected entries. */
+    private static boolean wanted(Includes includes, String rel, Node node) {
+        return includes.selects(rel) || (node.type() == NodeType.DIRECTORY && includes.mayContain(rel));
+    }
+
+    /**
+     * Applies every directory's metadata once all files and hard links are in place, deepest
+     * first: a directory's times are set after everything inside it was written. Directories of
+     * one depth do not touch each other, so each depth runs on all workers.
+     */
+    private void finishDirectories(TargetDirectories dirs, List<CreatedDirectory> directories, ExecutorService pool)
+            throws InterruptedException {
+        directories.sort(Comparator.comparingInt(CreatedDirectory::depth).reversed());
+        int from = 0;
+        while (from < directories.size()) {
+            int depth = directories.get(from).depth();
+            int to = from;
+            while (to < directories.size() && directories.get(to).depth() == depth) {
+                to++;
+            }
+            List<CreatedDirectory> level = directories.subList(from, to);
+            if (level.size() < PARALLEL_DIRECTORIES) {
+                level.forEach(d -> finishDirectory(dirs, d));
+            } else {
+                int slices = options.workers();
+                List<Callable<Void>> work = new ArrayList<>(slices);
+                for (int i = 0; i < slices; i++) {
+                    int slice = i;
+                    work.add(() -> {
+                        for (int j = slice; j < level.size(); j += slices) {
+                            finishDirectory(dirs, level.get(j));
+                        }
+                        return null;
+                    });
+                }
+                pool.invokeAll(work);
+            }
+            from = to;
+        }
     }
 
     private void createDirectory(TargetDirectories dirs, String key, Path dest) throws IOException {
@@ -313,6 +374,8 @@ public final class Restorer {
     private final class Batch {
         final RestoreBatch plan = new RestoreBatch(repo);
         final TargetDirectories dirs;
+        /** The batch's files, kept only to verify them after it ran. */
+        final List<FileJob> jobs = new ArrayList<>();
         int files;
         long bytes;
 
@@ -322,6 +385,9 @@ public final class Restorer {
 
         /** Takes over the job's hold on its directory. */
         void add(FileJob job) {
+            if (options.verify()) {
+                jobs.add(job);
+            }
             files++;
             bytes += job.node.size();
             if (job.chunks.isEmpty()) {
@@ -335,8 +401,12 @@ public final class Restorer {
             }
         }
 
-        void run(ExecutorService pool) throws InterruptedException {
-            plan.run(pool, options.workers(), job -> finish(job, dirs));
+        /** The work of running this batch, then verifying its files if asked: returns how many were verified. */
+        Callable<Long> runner(ExecutorService pool) {
+            return () -> {
+                plan.run(pool, options.workers(), job -> finish(job, dirs));
+                return options.verify() ? verify(jobs, dirs) : 0L;
+            };
         }
     }
 
