@@ -234,6 +234,8 @@ if has_summit; then
     cp "$summit_src/summit-dr" "$WORK/summit/summit-dr"
     [ -f "$summit_src/summit-dr-wal-push" ] && cp "$summit_src/summit-dr-wal-push" "$WORK/summit/summit-dr-wal-push"
     cp "$summit_src/cli/target/summit-dr.jar" "$WORK/summit/cli/target/"
+    # and its HTTP client, where Maven built it (gcc): the script finds it in cli/target/ beside it
+    [ -x "$summit_src/cli/target/summit-dr-wal-push-client" ] && cp "$summit_src/cli/target/summit-dr-wal-push-client" "$WORK/summit/cli/target/"
     chmod -R a+rX "$WORK/summit"
     SUMMIT_PG=$WORK/summit/summit-dr
     # archive_command's client: the POSIX-sh summit-dr-wal-push beside the launcher when there is one

@@ -31,11 +31,11 @@ final class LiveAgent implements AutoCloseable {
     private Thread thread;
     private final AtomicReference<CliTestSupport.Run> result = new AtomicReference<>();
 
-    private LiveAgent(Path work) throws Exception {
+    private LiveAgent(Path work, String dataDirectory) throws Exception {
         this.work = work;
         this.repo = work.resolve("repo");
         this.password = CliTestSupport.passwordFile(work.resolve("password"), "agent-secret");
-        this.pgdata = work.resolve("pgdata");
+        this.pgdata = work.resolve(dataDirectory);
         this.pgWal = Files.createDirectories(pgdata.resolve("pg_wal"));
         this.socket = work.resolve("agent.sock");
         CliTestSupport.ok(repo, password, "init", CliTestSupport.FAST_INIT);
@@ -43,7 +43,14 @@ final class LiveAgent implements AutoCloseable {
 
     /** A new workspace with no agent running yet. */
     static LiveAgent prepare() throws Exception {
-        return new LiveAgent(Files.createTempDirectory("summit-agent"));
+        return new LiveAgent(Files.createTempDirectory("summit-agent"), "pgdata");
+    }
+
+    /** Starts an agent whose data directory has the name {@code dataDirectory} (any characters a path may hold). */
+    static LiveAgent startWithDataDirectory(String dataDirectory, String... extra) throws Exception {
+        LiveAgent agent = new LiveAgent(Files.createTempDirectory("summit-agent"), dataDirectory);
+        agent.startAgent(extra);
+        return agent;
     }
 
     /** Prepares a workspace and starts the agent with {@code extra} options. */

@@ -55,11 +55,24 @@ class PgAgentFastPathTest {
         return units.stream().flatMap(List::stream).toList();
     }
 
-    /** Scripts copied beside each other without a jar, and a PATH with only what the fast paths use. */
+    /** archive_command's HTTP client, built by Maven where gcc is (src/main/c). */
+    private static final Path NATIVE_CLIENT = Path.of("target", "summit-dr-wal-push-client").toAbsolutePath();
+
+    /** Scripts copied beside each other without a jar, with the native client when it was built, and a PATH with only what the fast paths use. */
     private static Path scripts(LiveAgent a) throws Exception {
+        return scripts(a, true);
+    }
+
+    private static Path scripts(LiveAgent a, boolean nativeClient) throws Exception {
         Path dir = Files.createDirectories(a.work.resolve("opt"));
         Files.copy(Path.of("..", "summit-dr").toAbsolutePath().normalize(), dir.resolve("summit-dr"));
         Files.copy(Path.of("..", "summit-dr-wal-push").toAbsolutePath().normalize(), dir.resolve("summit-dr-wal-push"));
+        if (Files.exists(Path.of("/usr/bin/gcc"))) {
+            assertThat(NATIVE_CLIENT).as("built by Maven where gcc is").isExecutable();
+        }
+        if (nativeClient && Files.isExecutable(NATIVE_CLIENT)) {
+            Files.copy(NATIVE_CLIENT, dir.resolve("summit-dr-wal-push-client"));
+        }
         PgTestCluster.sh("chmod", "755", dir.resolve("summit-dr").toString(), dir.resolve("summit-dr-wal-push").toString());
         Path bin = Files.createDirectories(a.work.resolve("bin"));
         for (String tool : List.of("bash", "sh", "curl", "dirname", "readlink", "find", "cat", "rm", "mktemp", "touch")) {
@@ -145,6 +158,51 @@ class PgAgentFastPathTest {
                     "--agent", a.socket.toString()))).isZero();
             assertThat(Files.readAllBytes(a.pgWal.resolve("RECOVERYXLOG"))).isEqualTo(Files.readAllBytes(a.pgWal.resolve(name)));
         }
+    }
+
+    @Test
+    void curlCarriesThePushWhereTheNativeClientIsMissing() throws Exception {
+        try (LiveAgent a = LiveAgent.start()) {
+            Path client = scripts(a, false).resolve("summit-dr-wal-push");
+            for (int n = 1; n <= 3; n++) {
+                String name = LiveAgent.segmentName(n);
+                a.segment(name, 8192, n);
+                assertThat(run(a, client, List.of("pg_wal/" + name, "--agent", a.socket.toString(), "--cluster", LiveAgent.CLUSTER))).isZero();
+            }
+            String refused = LiveAgent.segmentName(4);
+            a.segment(refused, 8192, 4);
+            assertThat(run(a, client, List.of("pg_wal/" + refused, "--agent", a.socket.toString(), "--cluster", "other"))).isEqualTo(1);
+            assertThat(a.archived()).containsExactly(LiveAgent.segmentName(1), LiveAgent.segmentName(2), LiveAgent.segmentName(3));
+        }
+    }
+
+    @Test
+    void nativeClientEncodesEveryByteOfThePathAndSaysWhatTheAgentAnswered() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(NATIVE_CLIENT), "no gcc here: the native client was not built");
+        // Every character that means something in a query string or a URL, a space, and UTF-8.
+        try (LiveAgent a = LiveAgent.startWithDataDirectory("data dir &=?#%+;'\"é")) {
+            String name = LiveAgent.segmentName(9);
+            Path segment = a.segment(name, 16384, 9);
+            CliTestSupport.Run ok = runNative(a.socket.toString(), LiveAgent.CLUSTER, segment.toString());
+            assertThat(ok.exit()).as(ok.err()).isZero();
+            assertThat(a.archived()).containsExactly(name);
+            assertThat(a.request("GET", "/status").body()).contains("\"lastArchivedWal\":\"" + name + "\"");
+
+            CliTestSupport.Run refused = runNative(a.socket.toString(), "other", segment.toString());
+            assertThat(refused.exit()).as("the agent's error, as curl --fail-with-body").isEqualTo(22);
+            assertThat(refused.err()).contains("'other'");
+
+            CliTestSupport.Run nobody = runNative(a.work.resolve("no.sock").toString(), LiveAgent.CLUSTER, segment.toString());
+            assertThat(nobody.exit()).as("nobody listening: the script falls back to the JVM").isEqualTo(7);
+        }
+    }
+
+    private static CliTestSupport.Run runNative(String socket, String cluster, String file) throws Exception {
+        Process p = new ProcessBuilder(NATIVE_CLIENT.toString(), socket, cluster, file).start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        return new CliTestSupport.Run(p.waitFor(), out, err);
     }
 
     @Test
