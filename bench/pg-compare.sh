@@ -238,8 +238,10 @@ if has_summit; then
     [ -x "$summit_src/cli/target/summit-dr-wal-push-client" ] && cp "$summit_src/cli/target/summit-dr-wal-push-client" "$WORK/summit/cli/target/"
     chmod -R a+rX "$WORK/summit"
     SUMMIT_PG=$WORK/summit/summit-dr
-    # archive_command's client: the POSIX-sh summit-dr-wal-push beside the launcher when there is one
+    # archive_command's client: the POSIX-sh summit-dr-wal-push beside the launcher when there is one,
+    # its native client (the same arguments, what the script hands over to) where Maven built it
     [ -x "$WORK/summit/summit-dr-wal-push" ] && PUSH_ARGV=("$WORK/summit/summit-dr-wal-push")
+    [ -x "$WORK/summit/cli/target/summit-dr-wal-push-client" ] && PUSH_ARGV=("$WORK/summit/cli/target/summit-dr-wal-push-client")
     SUMMIT_COMMIT=$(git -C "$summit_src" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$summit_src" diff --quiet HEAD -- . 2>/dev/null || echo +dirty)
   fi
   if ! "${AS_PG[@]}" "$SUMMIT_PG" --version >/dev/null 2>&1 </dev/null; then

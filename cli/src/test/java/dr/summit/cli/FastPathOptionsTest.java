@@ -26,6 +26,23 @@ class FastPathOptionsTest {
     }
 
     @Test
+    void nativeWalPushClientListsExactlyTheOptionsOfPgWalPush() throws Exception {
+        Path source = Path.of("src", "main", "c", "summit-dr-wal-push-client.c");
+        String text = Files.readString(source);
+        TreeSet<String> values = new TreeSet<>();
+        TreeSet<String> flags = new TreeSet<>();
+        for (OptionSpec option : subcommand("wal-push").options()) {
+            (option.arity().max() > 0 ? values : flags).addAll(Arrays.asList(option.names()));
+        }
+        String expectedValues = "static const char VALUE_OPTIONS[] = \" " + String.join(" ", values) + " \";";
+        String expectedFlags = "static const char FLAG_OPTIONS[] = \" " + String.join(" ", flags) + " \";";
+        assertThat(line(text, "static const char VALUE_OPTIONS[] ")).as("%s: replace the line with%n%s", source, expectedValues)
+                .isEqualTo(expectedValues);
+        assertThat(line(text, "static const char FLAG_OPTIONS[] ")).as("%s: replace the line with%n%s", source, expectedFlags)
+                .isEqualTo(expectedFlags);
+    }
+
+    @Test
     void launcherFetchPathListsExactlyTheOptionsOfPgWalFetch() throws Exception {
         assertListed(Path.of("..", "summit-dr"), "fetch_", "wal-fetch");
     }

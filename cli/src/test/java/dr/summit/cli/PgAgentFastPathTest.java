@@ -64,7 +64,7 @@ class PgAgentFastPathTest {
     }
 
     private static Path scripts(LiveAgent a, boolean nativeClient) throws Exception {
-        Path dir = Files.createDirectories(a.work.resolve("opt"));
+        Path dir = Files.createDirectories(a.work.resolve(nativeClient ? "opt" : "opt-curl"));
         Files.copy(Path.of("..", "summit-dr").toAbsolutePath().normalize(), dir.resolve("summit-dr"));
         Files.copy(Path.of("..", "summit-dr-wal-push").toAbsolutePath().normalize(), dir.resolve("summit-dr-wal-push"));
         if (Files.exists(Path.of("/usr/bin/gcc"))) {
@@ -77,7 +77,9 @@ class PgAgentFastPathTest {
         Path bin = Files.createDirectories(a.work.resolve("bin"));
         for (String tool : List.of("bash", "sh", "curl", "dirname", "readlink", "find", "cat", "rm", "mktemp", "touch")) {
             String real = PgTestCluster.sh("sh", "-c", "command -v " + tool).trim();
-            Files.createSymbolicLink(bin.resolve(tool), Path.of(real));
+            if (!Files.exists(bin.resolve(tool), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                Files.createSymbolicLink(bin.resolve(tool), Path.of(real));
+            }
         }
         return dir;
     }
@@ -97,20 +99,22 @@ class PgAgentFastPathTest {
         return exit;
     }
 
+    /** The script as archive_command names it: with the native client beside it (where gcc built one), then with curl. */
     @Test
     void walPushClientHandsTheRightFileToTheAgentWithEveryOptionInEveryPosition() throws Exception {
         try (LiveAgent a = LiveAgent.start()) {
-            Path client = scripts(a).resolve("summit-dr-wal-push");
             int n = 1;
-            for (List<String> agentOption : List.of(List.of("--agent", a.socket.toString()), List.of("--agent=" + a.socket))) {
-                for (int agentAt = 0; agentAt <= 1; agentAt++) {
-                    for (List<String> option : optionForms("wal-push")) {
-                        for (int at = 0; at <= 2; at++) {
-                            String name = LiveAgent.segmentName(n++);
-                            a.segment(name, 8192, n);
-                            List<String> args = arguments(List.of("pg_wal/" + name), agentOption, agentAt, option, at);
-                            assertThat(run(a, client, args)).as("%s", args).isZero();
-                            assertThat(a.request("GET", "/status").body()).as("%s", args).contains("\"lastArchivedWal\":\"" + name + "\"");
+            for (Path client : List.of(scripts(a, true).resolve("summit-dr-wal-push"), scripts(a, false).resolve("summit-dr-wal-push"))) {
+                for (List<String> agentOption : List.of(List.of("--agent", a.socket.toString()), List.of("--agent=" + a.socket))) {
+                    for (int agentAt = 0; agentAt <= 1; agentAt++) {
+                        for (List<String> option : optionForms("wal-push")) {
+                            for (int at = 0; at <= 2; at++) {
+                                String name = LiveAgent.segmentName(n++);
+                                a.segment(name, 8192, n);
+                                List<String> args = arguments(List.of("pg_wal/" + name), agentOption, agentAt, option, at);
+                                assertThat(run(a, client, args)).as("%s", args).isZero();
+                                assertThat(a.request("GET", "/status").body()).as("%s", args).contains("\"lastArchivedWal\":\"" + name + "\"");
+                            }
                         }
                     }
                 }
@@ -181,24 +185,55 @@ class PgAgentFastPathTest {
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(NATIVE_CLIENT), "no gcc here: the native client was not built");
         // Every character that means something in a query string or a URL, a space, and UTF-8.
         try (LiveAgent a = LiveAgent.startWithDataDirectory("data dir &=?#%+;'\"é")) {
+            Path opt = scripts(a);
             String name = LiveAgent.segmentName(9);
             Path segment = a.segment(name, 16384, 9);
-            CliTestSupport.Run ok = runNative(a.socket.toString(), LiveAgent.CLUSTER, segment.toString());
+            CliTestSupport.Run ok = runNative(opt, a.work, segment.toString(), "--agent", a.socket.toString());
             assertThat(ok.exit()).as(ok.err()).isZero();
             assertThat(a.archived()).containsExactly(name);
             assertThat(a.request("GET", "/status").body()).contains("\"lastArchivedWal\":\"" + name + "\"");
 
-            CliTestSupport.Run refused = runNative(a.socket.toString(), "other", segment.toString());
-            assertThat(refused.exit()).as("the agent's error, as curl --fail-with-body").isEqualTo(22);
+            CliTestSupport.Run refused = runNative(opt, a.work, segment.toString(), "--agent", a.socket.toString(), "--cluster", "other");
+            assertThat(refused.exit()).as("the agent's refusal is the push's failure").isEqualTo(1);
             assertThat(refused.err()).contains("'other'");
-
-            CliTestSupport.Run nobody = runNative(a.work.resolve("no.sock").toString(), LiveAgent.CLUSTER, segment.toString());
-            assertThat(nobody.exit()).as("nobody listening: the script falls back to the JVM").isEqualTo(7);
         }
     }
 
-    private static CliTestSupport.Run runNative(String socket, String cluster, String file) throws Exception {
-        Process p = new ProcessBuilder(NATIVE_CLIENT.toString(), socket, cluster, file).start();
+    @Test
+    void nativeClientHandsWhatItIsNotSureOfToTheJvmWithTheSameArguments() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(NATIVE_CLIENT), "no gcc here: the native client was not built");
+        try (LiveAgent a = LiveAgent.start()) {
+            Path opt = scripts(a);
+            // A stand-in for the launcher beside the client: it says how it was called.
+            Path calls = a.work.resolve("jvm-calls");
+            Files.writeString(opt.resolve("summit-dr"), "#!/bin/sh\necho \"$SUMMIT_WAL_PUSH_IN_PROCESS $*\" >> " + calls + "\nexit 5\n");
+            String name = LiveAgent.segmentName(3);
+            a.segment(name, 8192, 3);
+            String nobody = a.work.resolve("nobody.sock").toString();
+            List<List<String>> notSure = List.of(
+                    List.of("pg_wal/" + name, "--agent", nobody),                        // nobody listening
+                    List.of("pg_wal/" + name, "--agent", a.socket.toString(), "--quiet"),   // a flag only the JVM reads
+                    List.of("pg_wal/" + name, "--agent", a.socket.toString(), "--repo a", "b"),   // no option holds a space
+                    List.of("pg_wal/" + name, "--repo", "r", "--agent", a.socket.toString(), "-r", "s"),   // given twice
+                    List.of("--agent", a.socket.toString()));                              // no file
+            for (List<String> args : notSure) {
+                CliTestSupport.Run run = runNative(opt, a.pgdata, args.toArray(String[]::new));
+                assertThat(run.exit()).as("%s: the JVM's exit code", args).isEqualTo(5);
+            }
+            List<String> expected = notSure.stream().map(args -> "1 pg wal-push " + String.join(" ", args)).toList();
+            assertThat(Files.readAllLines(calls)).isEqualTo(expected);
+            assertThat(a.archived()).isEmpty();
+        }
+    }
+
+    /** The client as archive_command runs it: from the scripts' directory, in {@code cwd}. */
+    private static CliTestSupport.Run runNative(Path opt, Path cwd, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(opt.resolve("summit-dr-wal-push-client").toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command).directory(cwd.toFile());
+        pb.environment().remove("SUMMIT_WAL_PUSH_IN_PROCESS");
+        pb.environment().remove("SUMMIT_AGENT");
+        Process p = pb.start();
         p.getOutputStream().close();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
