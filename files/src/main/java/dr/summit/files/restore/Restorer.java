@@ -43,7 +43,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Files are written to temporary names ({@value #TEMP_PREFIX}N) and renamed into place only
  * once every chunk has been written and verified, so a file under its final name never holds
  * wrong or missing bytes. Files are processed in bounded batches, so memory does not grow with the
- * number of files; directory metadata is applied last, deepest first.
+ * number of files; one batch runs on the workers while the walk fills the next
+ * ({@link BatchPipeline}), and the directories of each listing are created ahead of the walk on
+ * their own threads ({@link DirectoriesAhead}). Directory metadata is applied last, deepest first,
+ * the directories of one depth in parallel.
  *
  * <p>Every entry is created and changed relative to its open directory, without following links
  * ({@link TargetDirectories}): another user who can write into the target and swaps a directory
