@@ -115,6 +115,41 @@ class PayloadCodecTest {
         }
     }
 
+    /** One codec (the class says thread-safe) decodes on several threads at once, and goes on after damaged payloads. */
+    @Test
+    void oneCodecDecodesOnManyThreadsAndGoesOnAfterDamagedPayloads() throws Exception {
+        PayloadCodec codec = codec(Compression.ZSTD);
+        java.util.List<java.util.concurrent.Callable<Integer>> work = new java.util.ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            int thread = t;
+            work.add(() -> {
+                Random random = new Random(70 + thread);
+                byte[] scratch = new byte[1 << 16];
+                int decoded = 0;
+                for (int i = 0; i < 200; i++) {
+                    byte[] data = TestBytes.compressible(random, 100 + random.nextInt(60_000));
+                    byte[] payload = codec.encode(data, 0, data.length);
+                    if (i % 7 == 3 && payload[0] == (byte) Compression.ZSTD.code()) {
+                        byte[] cut = TestBytes.truncate(payload, 5 + random.nextInt(payload.length - 5));
+                        assertThatThrownBy(() -> codec.decode(cut, "blob")).isInstanceOf(CorruptObjectException.class);
+                    }
+                    PayloadCodec.Decoded plain = codec.decodeInto(payload, "blob", scratch);
+                    assertThat(Arrays.copyOf(plain.bytes(), plain.length())).as("thread %d case %d", thread, i).isEqualTo(data);
+                    decoded++;
+                }
+                return decoded;
+            });
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            for (java.util.concurrent.Future<Integer> f : pool.invokeAll(work)) {
+                assertThat(f.get()).isEqualTo(200);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(value = Compression.class, names = {"ZSTD", "LZ4"})
     void wrongRawLengthIsCorrupt(Compression compression) {
