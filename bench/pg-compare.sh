@@ -63,7 +63,7 @@
 #              new     first push of each segment, the upload happens during the call
 #                      (summit: the segments linked into a pg_wal without .ready markers, so
 #                      the agent uploads nothing ahead; each
-#                      agent first gets up to 8 warm-up pushes, not counted: copies under other
+#                      agent first gets up to 32 warm-up pushes, not counted: copies under other
 #                      names, since a production agent's JVM has long been warm)
 #              ahead   (summit) the agent already uploaded the segments because PostgreSQL had
 #                      marked them .ready (its --pgdata look-ahead, how it runs in production);
@@ -538,13 +538,17 @@ per_segment() { awk -v w="$M_WALL" -v n="$1" 'BEGIN { printf "%.1f ms/segment", 
 # walpush RUN: the WAL push latencies of SEGMENTS (see the header).
 walpush() {
   local run=$1 n=${#SEGMENTS[@]} d=$WORK/walpush f
-  # Warm-up for the JVM of an agent (a production agent has run for long): up to 8 copies of the
-  # segments under timeline 9's names, pushed before the timed calls and not counted.
-  local warm=()
+  # Warm-up for the JVM of an agent (a production agent has run for long, its HTTP path compiled):
+  # up to 32 copies of the segments, the first 8 under timelines 9 to C's names, pushed before the
+  # timed calls and not counted (8 until session 11: the agent's round trip was then still ~2.4 ms,
+  # 0.7 ms once warm; docs/benchmarks.md, "WAL push per segment").
+  local warm=() tli
   "${AS_PG[@]}" mkdir -p "$d/warm"
-  for f in "${SEGMENTS[@]:0:8}"; do
-    "${AS_PG[@]}" ln "$f" "$d/warm/00000009${f##*/00000001}"
-    warm+=("$d/warm/00000009${f##*/00000001}")
+  for tli in 00000009 0000000A 0000000B 0000000C; do
+    for f in "${SEGMENTS[@]:0:8}"; do
+      "${AS_PG[@]}" ln "$f" "$d/warm/$tli${f##*/00000001}"
+      warm+=("$d/warm/$tli${f##*/00000001}")
+    done
   done
   if has summit; then
     # Its own repository (same init arguments), one cluster name per agent.
