@@ -1,7 +1,5 @@
 package dr.summit.files.restore;
 
-import dr.summit.repository.RepositoryException;
-
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -46,17 +44,7 @@ final class BatchPipeline implements AutoCloseable {
         try {
             verified += running.get();
         } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof RuntimeException r) {
-                throw r;
-            }
-            if (cause instanceof Error err) {
-                throw err;
-            }
-            if (cause instanceof InterruptedException) {
-                throw new RepositoryException("restore interrupted");
-            }
-            throw new RepositoryException("restore batch failed: " + cause.getMessage(), cause);
+            throw WorkFailure.unwrap(e.getCause(), "restore batch failed");
         } finally {
             running = null;
         }

@@ -1,7 +1,5 @@
 package dr.summit.files.restore;
 
-import dr.summit.repository.RepositoryException;
-
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -76,17 +74,10 @@ final class DirectoriesAhead implements AutoCloseable {
         try {
             made.get();
         } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof IOException io) {
-                throw io;
+            if (e.getCause() instanceof IOException io) {
+                throw io;   // the walk reports it as it reported a failed mkdir of its own
             }
-            if (cause instanceof RuntimeException r) {
-                throw r;
-            }
-            if (cause instanceof Error err) {
-                throw err;
-            }
-            throw new RepositoryException("cannot create directory: " + cause.getMessage(), cause);
+            throw WorkFailure.unwrap(e.getCause(), "cannot create a directory of the restore");
         }
     }
 
