@@ -91,12 +91,18 @@ static enum call push(const char *socket_path, const char *cluster, const char *
             " HTTP/1.1\r\nHost: agent\r\nUser-Agent: summit-dr-wal-push\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
 
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0 || connect(fd, (struct sockaddr *) &address, sizeof address) != 0) {
-        return NO_ANSWER;   /* silent: nobody listens, the JVM archives instead */
+    if (fd < 0) {
+        return NO_ANSWER;
     }
+    /* Before connect: a UNIX-socket connect waits (up to the send timeout) while a hung agent's
+     * backlog is full. */
     struct timeval timeout = {.tv_sec = TIMEOUT_SECONDS};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+    if (connect(fd, (struct sockaddr *) &address, sizeof address) != 0) {
+        close(fd);
+        return NO_ANSWER;   /* silent: nobody listens, the JVM archives instead */
+    }
     for (size_t sent = 0; sent < length;) {
         ssize_t n = send(fd, request + sent, length - sent, MSG_NOSIGNAL);
         if (n < 0) {
@@ -153,12 +159,18 @@ static int archive_in_jvm(int argc, char **argv) {
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
     char launcher[PATH_MAX + 32];
     launcher[0] = '\0';
+    char *slash = NULL;
     if (n > 0) {
         self[n] = '\0';
-        char *slash = strrchr(self, '/');
+        slash = strrchr(self, '/');
+    }
+    if (slash != NULL) {
         *slash = '\0';
         snprintf(launcher, sizeof launcher, "%s/summit-dr", self);
-        if (access(launcher, X_OK) != 0) {
+        size_t length = strlen(self);
+        const char *checkout = "/cli/target";
+        /* Two levels up only from a checkout's cli/target/, never from wherever else it was copied. */
+        if (access(launcher, X_OK) != 0 && length >= strlen(checkout) && strcmp(self + length - strlen(checkout), checkout) == 0) {
             snprintf(launcher, sizeof launcher, "%s/../../summit-dr", self);
         }
     }
@@ -203,9 +215,14 @@ int main(int argc, char **argv) {
         }
         const char *opt = NULL, *value = NULL;
         size_t opt_length = 0;
-        if (!ended && arg[0] == '-' && strchr(arg, ' ') != NULL) {
-            unsure = 1;   /* no option name holds a space; the list lookup below must not match across two */
-            continue;
+        if (!ended && arg[0] == '-') {
+            /* No option name holds a space (a value may): the list lookup below must not match across two. */
+            const char *equals = strncmp(arg, "--", 2) == 0 ? strchr(arg, '=') : NULL;
+            const char *space = strchr(arg, ' ');
+            if (space != NULL && (equals == NULL || space < equals)) {
+                unsure = 1;
+                continue;
+            }
         }
         if (!ended) {
             if (strcmp(arg, "--") == 0) {
@@ -281,7 +298,9 @@ int main(int argc, char **argv) {
             if (getcwd(cwd, sizeof cwd) == NULL) {
                 return archive_in_jvm(argc, argv);
             }
-            snprintf(absolute, sizeof absolute, "%s/%s", cwd, file);
+            if ((size_t) snprintf(absolute, sizeof absolute, "%s/%s", cwd, file) >= sizeof absolute) {
+                return archive_in_jvm(argc, argv);   /* never a cut path */
+            }
             file = absolute;
         }
         switch (push(socket_path, cluster, file)) {

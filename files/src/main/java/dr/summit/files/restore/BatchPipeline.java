@@ -50,8 +50,9 @@ final class BatchPipeline implements AutoCloseable {
         }
     }
 
+    /** Stops the runner and waits for it: nothing may still write once the restore's directories are closed. */
     @Override
     public void close() {
-        runner.shutdownNow();
+        WorkFailure.stopAndWait(runner);
     }
 }

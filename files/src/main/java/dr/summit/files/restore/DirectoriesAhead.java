@@ -81,8 +81,9 @@ final class DirectoriesAhead implements AutoCloseable {
         }
     }
 
+    /** Stops the creators and waits for them: none may still make a directory once the restore's directories are closed. */
     @Override
     public void close() {
-        threads.shutdownNow();
+        WorkFailure.stopAndWait(threads);
     }
 }

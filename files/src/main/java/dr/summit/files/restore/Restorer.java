@@ -254,7 +254,7 @@ public final class Restorer {
             }
             finishDirectories(dirs, directories, pool);
         } finally {
-            pool.shutdownNow();
+            WorkFailure.stopAndWait(pool);
         }
         checkTargetStillThere(dirs, target);
         return new RestoreResult(counts[0], counts[1], counts[2], bytesWritten.get(), List.copyOf(failures),
@@ -296,7 +296,13 @@ public final class Restorer {
                         return null;
                     });
                 }
-                pool.invokeAll(work);
+                for (java.util.concurrent.Future<Void> done : pool.invokeAll(work)) {
+                    try {
+                        done.get();
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        throw WorkFailure.unwrap(e.getCause(), "cannot restore directory metadata");
+                    }
+                }
             }
             from = to;
         }
