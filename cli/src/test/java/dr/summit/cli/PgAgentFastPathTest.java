@@ -181,6 +181,22 @@ class PgAgentFastPathTest {
     }
 
     @Test
+    void theScriptFindsTheNativeClientOnThePath() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(NATIVE_CLIENT), "no gcc here: the native client was not built");
+        try (LiveAgent a = LiveAgent.start()) {
+            Path script = scripts(a, false).resolve("summit-dr-wal-push");
+            Path bin = a.work.resolve("bin");
+            // No curl, and no jar beside the launcher copy: only the client on the PATH can archive.
+            Files.delete(bin.resolve("curl"));
+            Files.createSymbolicLink(bin.resolve("summit-dr-wal-push-client"), NATIVE_CLIENT);
+            String name = LiveAgent.segmentName(5);
+            a.segment(name, 8192, 5);
+            assertThat(run(a, script, List.of("pg_wal/" + name, "--agent", a.socket.toString()))).isZero();
+            assertThat(a.archived()).containsExactly(name);
+        }
+    }
+
+    @Test
     void nativeClientEncodesEveryByteOfThePathAndSaysWhatTheAgentAnswered() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(NATIVE_CLIENT), "no gcc here: the native client was not built");
         // Every character that means something in a query string or a URL, a space, and UTF-8.

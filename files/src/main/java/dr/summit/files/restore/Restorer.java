@@ -131,15 +131,10 @@ public final class Restorer {
         }
     }
 
-    private record CreatedDirectory(String key, Node node) {
-        int depth() {
-            int slashes = 0;
-            for (int i = 0; i < key.length(); i++) {
-                if (key.charAt(i) == '/') {
-                    slashes++;
-                }
-            }
-            return slashes;
+    /** A directory to finish; {@code depth} (its slashes) orders the metadata pass, counted once here. */
+    private record CreatedDirectory(String key, Node node, int depth) {
+        CreatedDirectory(String key, Node node) {
+            this(key, node, (int) key.chars().filter(c -> c == '/').count());
         }
     }
 
