@@ -46,12 +46,28 @@ public final class AgentHttp {
         if (body != null) {
             head.append("Content-Type: application/json\r\nContent-Length: ").append(body.length).append("\r\n");
         }
-        channel.write(ByteBuffer.wrap(head.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1)));
-        if (body != null) {
-            ByteBuffer rest = ByteBuffer.wrap(body);
-            while (rest.hasRemaining()) {
-                channel.write(rest);
+        try {
+            channel.write(ByteBuffer.wrap(head.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1)));
+            if (body != null) {
+                ByteBuffer rest = ByteBuffer.wrap(body);
+                while (rest.hasRemaining()) {
+                    channel.write(rest);
+                }
             }
+        } catch (IOException writeFailed) {
+            // The agent may answer before it has read the whole request (a 404 for a job it does not
+            // run) and close: the write then fails with a broken pipe, but its answer is there to read.
+            String answer;
+            try {
+                answer = new String(Channels.newInputStream(channel).readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException readFailed) {
+                writeFailed.addSuppressed(readFailed);
+                throw writeFailed;
+            }
+            if (answer.isEmpty()) {
+                throw writeFailed;
+            }
+            return answer;
         }
         return new String(Channels.newInputStream(channel).readAllBytes(), StandardCharsets.UTF_8);
     }
